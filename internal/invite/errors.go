@@ -1,0 +1,118 @@
+package invite
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Code classifies an error so that each edge can map it: to an exit code in
+// the CLI, to a status in the web handler.
+type Code string
+
+// Error codes.
+const (
+	EINVALID   Code = "invalid"   // bad input: validation, usage
+	ENOTFOUND  Code = "not_found" // no such invitation, customer, user
+	ECONFLICT  Code = "conflict"  // duplicate, already resolved, edited concurrently
+	EDELIVERY  Code = "delivery"  // the email could not be delivered
+	ECANCELLED Code = "cancelled" // confirmation declined or impossible
+	EINTERNAL  Code = "internal"  // anything else
+)
+
+// FieldError is one rule violation on one field.
+type FieldError struct {
+	Field   string // flag-style name: "first-name", "personal-number"
+	Message string // the rule that was broken
+}
+
+func (f FieldError) String() string { return f.Field + ": " + f.Message }
+
+// Error is a domain error: a code, a message for people, an optional hint
+// saying what to do next, and per-field details for validation errors.
+type Error struct {
+	Code    Code
+	Message string
+	Hint    string
+	Fields  []FieldError
+	Err     error // cause, for logs only
+}
+
+func (e *Error) Error() string {
+	if len(e.Fields) == 0 {
+		return e.Message
+	}
+	parts := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		parts[i] = f.String()
+	}
+	if e.Message == "" {
+		return strings.Join(parts, "; ")
+	}
+	return e.Message + ": " + strings.Join(parts, "; ")
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Is makes errors.Is match on identity of sentinel errors and on code for
+// errors created with the same code and message.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Code == e.Code && t.Message == e.Message
+}
+
+// Errorf returns an *Error with the given code and a formatted message.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// WithHint returns a copy of e with a hint.
+func (e *Error) WithHint(format string, args ...any) *Error {
+	c := *e
+	c.Hint = fmt.Sprintf(format, args...)
+	return &c
+}
+
+// ErrorCode returns the code of a domain error, EINTERNAL for anything else.
+func ErrorCode(err error) Code {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorHint returns the hint of a domain error, if any.
+func ErrorHint(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Hint
+	}
+	return ""
+}
+
+// ErrorFields returns the field errors of a validation error.
+func ErrorFields(err error) []FieldError {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Fields
+	}
+	return nil
+}
+
+// Sentinel errors that callers tell apart.
+var (
+	ErrAlreadyResolved = &Error{Code: ECONFLICT, Message: "the invitation is already resolved"}
+	ErrEditedMeanwhile = &Error{Code: ECONFLICT, Message: "the invitation was changed by someone else meanwhile"}
+	ErrEmailTaken      = &Error{Code: ECONFLICT, Message: "the email address already has an open invitation or an account"}
+
+	// Link states, for the registration page.
+	ErrLinkUnknown   = &Error{Code: ENOTFOUND, Message: "unknown or malformed invitation link"}
+	ErrLinkExpired   = &Error{Code: ECONFLICT, Message: "the invitation link has expired"}
+	ErrLinkRevoked   = &Error{Code: ECONFLICT, Message: "the invitation was revoked"}
+	ErrLinkUsed      = &Error{Code: ECONFLICT, Message: "the invitation link was already used"}
+	ErrAccountExists = &Error{Code: ECONFLICT, Message: "an account with this email address already exists"}
+)

@@ -1,0 +1,239 @@
+package invite
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// Store persists customers, invitations, users, sessions and audit events.
+// Every method that changes state writes its audit event in the same
+// transaction. Implementations must pass storetest.Run.
+type Store interface {
+	// CreateCustomer adds a customer. ECONFLICT if the name exists (ignoring case).
+	CreateCustomer(ctx context.Context, c *Customer, ev AuditEvent) error
+	// CustomerByName finds a customer by name, ignoring case. ENOTFOUND if none.
+	CustomerByName(ctx context.Context, name string) (Customer, error)
+	// ListCustomers returns every customer in Swedish alphabetical order.
+	ListCustomers(ctx context.Context) ([]CustomerSummary, error)
+
+	// CreateInvitation inserts inv, setting inv.ID, and its audit event.
+	// ECONFLICT (ErrEmailTaken) if the email, ignoring case, belongs to an
+	// open invitation or to a user. ENOTFOUND if the customer does not exist.
+	CreateInvitation(ctx context.Context, inv *Invitation, ev AuditEvent) error
+	// Invitation returns one invitation. ENOTFOUND if none.
+	Invitation(ctx context.Context, id int64) (Invitation, error)
+	// InvitationsByEmail returns every invitation for an email, ignoring
+	// case, newest first; customerID 0 means any customer.
+	InvitationsByEmail(ctx context.Context, email string, customerID int64) ([]Invitation, error)
+	// ListInvitations returns one page and the total number of matches.
+	ListInvitations(ctx context.Context, q ListQuery) (InvitationPage, error)
+	// UpdateInvitation writes inv if the stored version still equals
+	// inv.Version, increments the version and records ev, all in one
+	// transaction. It returns the stored invitation. ENOTFOUND if the
+	// invitation is gone; ErrEditedMeanwhile if the version moved.
+	UpdateInvitation(ctx context.Context, inv Invitation, ev AuditEvent) (Invitation, error)
+	// InsertInvitations inserts many invitations at once, without per-row
+	// checks beyond the schema's; for seed and copy. IDs are kept when set.
+	InsertInvitations(ctx context.Context, invs []Invitation) error
+
+	// Accept marks inv accepted (conditional on inv.Version, as
+	// UpdateInvitation), creates the user u (setting u.ID) and the session s
+	// and records ev, all or nothing. ErrLinkUsed if the invitation moved
+	// meanwhile; ErrAccountExists if a user with the email exists.
+	Accept(ctx context.Context, inv Invitation, u *User, s Session, ev AuditEvent) error
+	// ListUsers returns one page of users ordered by id.
+	ListUsers(ctx context.Context, page, perPage int) (UserPage, error)
+	// SessionUser returns the user of a live session. ENOTFOUND if none.
+	SessionUser(ctx context.Context, idHash []byte, now time.Time) (User, error)
+	// DeleteSession ends a session; deleting a missing one is not an error.
+	DeleteSession(ctx context.Context, idHash []byte) error
+
+	// AddAudit records an event that goes with no state change (a reveal).
+	AddAudit(ctx context.Context, ev AuditEvent) error
+	// ListAudit returns events oldest first; invitationID 0 means all.
+	ListAudit(ctx context.Context, invitationID int64) ([]AuditEvent, error)
+
+	// Ping checks that the store answers.
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// CustomerSummary is a customer with counts for `customers list`.
+type CustomerSummary struct {
+	Customer
+	OpenInvitations int
+	Users           int
+}
+
+// Mailer delivers invitation emails. A returned error means the message was
+// not delivered.
+type Mailer interface {
+	SendInvitation(ctx context.Context, m InvitationEmail) error
+}
+
+// InvitationEmail is what the mailer needs to write an invitation email.
+type InvitationEmail struct {
+	To        string
+	FirstName string
+	LastName  string
+	Customer  string
+	Language  string // sv or en
+	Link      string
+	ExpiresAt time.Time
+	SentBy    string
+}
+
+// Links derives and verifies invitation link tokens (see package link).
+type Links interface {
+	Token(id int64, generation int) string
+	Verify(token string) (id int64, generation int, ok bool)
+}
+
+// StatusFilter selects invitations by status.
+type StatusFilter string
+
+// Status filters. Open = pending or expired.
+const (
+	FilterOpen     StatusFilter = "open"
+	FilterPending  StatusFilter = "pending"
+	FilterExpired  StatusFilter = "expired"
+	FilterAccepted StatusFilter = "accepted"
+	FilterRevoked  StatusFilter = "revoked"
+	FilterAll      StatusFilter = "all"
+)
+
+// ParseStatusFilter validates a --status value.
+func ParseStatusFilter(s string) (StatusFilter, error) {
+	switch f := StatusFilter(strings.ToLower(strings.TrimSpace(s))); f {
+	case FilterOpen, FilterPending, FilterExpired, FilterAccepted, FilterRevoked, FilterAll:
+		return f, nil
+	case "":
+		return FilterOpen, nil
+	}
+	return "", Errorf(EINVALID, "invalid status %q", s).WithHint("use one of: pending, expired, accepted, revoked, open, all")
+}
+
+// SortField is a column list can sort by.
+type SortField string
+
+// Sort fields.
+const (
+	SortCustomer  SortField = "customer"
+	SortFirstName SortField = "first-name"
+	SortLastName  SortField = "last-name"
+	SortEmail     SortField = "email"
+	SortSentOn    SortField = "sent-on"
+)
+
+// SortFields lists the sort fields in the order help shows them.
+var SortFields = []SortField{SortCustomer, SortFirstName, SortLastName, SortEmail, SortSentOn}
+
+// Sort is a field and a direction.
+type Sort struct {
+	Field SortField
+	Desc  bool
+}
+
+func (s Sort) String() string {
+	if s.Desc {
+		return string(s.Field) + ":desc"
+	}
+	return string(s.Field) + ":asc"
+}
+
+// DefaultSort is first-name ascending.
+var DefaultSort = Sort{Field: SortFirstName}
+
+// ParseSort parses FIELD[:asc|desc].
+func ParseSort(s string) (Sort, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return DefaultSort, nil
+	}
+	field, dir, hasDir := strings.Cut(s, ":")
+	out := Sort{Field: SortField(strings.ToLower(field))}
+	valid := false
+	for _, f := range SortFields {
+		valid = valid || f == out.Field
+	}
+	if !valid {
+		return Sort{}, Errorf(EINVALID, "invalid sort field %q", field).WithHint("sort by one of: %s, optionally with :asc or :desc (e.g. --sort last-name:desc)", joinFields())
+	}
+	switch strings.ToLower(dir) {
+	case "asc":
+	case "desc":
+		out.Desc = true
+	default:
+		if hasDir {
+			return Sort{}, Errorf(EINVALID, "invalid sort direction %q", dir).WithHint("use :asc or :desc, e.g. --sort %s:desc", field)
+		}
+	}
+	return out, nil
+}
+
+func joinFields() string {
+	s := make([]string, len(SortFields))
+	for i, f := range SortFields {
+		s[i] = string(f)
+	}
+	return strings.Join(s, ", ")
+}
+
+// Paging limits.
+const (
+	DefaultPerPage = 20
+	MaxPerPage     = 1000
+)
+
+// ListQuery selects a page of invitations.
+type ListQuery struct {
+	Status     StatusFilter
+	CustomerID int64  // 0: any
+	Search     string // substring of first name, last name or email, ignoring case
+	Sort       Sort
+	Page       int // 1-based
+	PerPage    int
+	Now        time.Time // separates pending from expired
+}
+
+// Offset is the number of rows before the page.
+func (q ListQuery) Offset() int { return (q.Page - 1) * q.PerPage }
+
+// Validate checks the paging values.
+func (q ListQuery) Validate() error {
+	if q.Page < 1 {
+		return Errorf(EINVALID, "invalid page %d", q.Page).WithHint("pages start at 1")
+	}
+	if q.PerPage < 1 || q.PerPage > MaxPerPage {
+		return Errorf(EINVALID, "invalid per-page %d", q.PerPage).WithHint("use a value from 1 to %d", MaxPerPage)
+	}
+	return nil
+}
+
+// InvitationPage is one page of a list.
+type InvitationPage struct {
+	Invitations []Invitation
+	Total       int
+}
+
+// UserPage is one page of users.
+type UserPage struct {
+	Users []User
+	Total int
+}
+
+// LastPage returns the number of the last page for total rows (at least 1).
+func LastPage(total, perPage int) int {
+	if total == 0 {
+		return 1
+	}
+	return (total + perPage - 1) / perPage
+}
+
+// PageRangeError is returned for a page past the end.
+func PageRangeError(page, total, perPage int) error {
+	last := LastPage(total, perPage)
+	return Errorf(EINVALID, "page %d is past the end: the last page is %d", page, last).
+		WithHint("use --page %d or lower (%d results, %d per page)", last, total, perPage)
+}

@@ -1,0 +1,510 @@
+package invite
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DefaultTTL is how long an invitation link is valid: one year.
+const DefaultTTL = 365 * 24 * time.Hour
+
+// DefaultSessionTTL is how long a browser stays signed in.
+const DefaultSessionTTL = 7 * 24 * time.Hour
+
+// Passwords checks and hashes passwords (see package password).
+type Passwords interface {
+	// Check returns a message for people when pw breaks a rule, "" when it is fine.
+	Check(pw, email, lang string) string
+	Hash(pw string) (string, error)
+}
+
+// Service holds the use cases. Its fields are its dependencies; the zero
+// values of TTL, Now and DefaultLanguage are replaced by defaults.
+type Service struct {
+	Store           Store
+	Mailer          Mailer // nil: links are printed, never sent
+	Links           Links
+	Passwords       Passwords
+	Now             func() time.Time
+	TTL             time.Duration
+	SessionTTL      time.Duration
+	BaseURL         string
+	DefaultLanguage string
+}
+
+func (s *Service) now() time.Time {
+	if s.Now == nil {
+		return time.Now().UTC().Truncate(time.Microsecond)
+	}
+	return s.Now().UTC().Truncate(time.Microsecond)
+}
+
+func (s *Service) ttl() time.Duration {
+	if s.TTL <= 0 {
+		return DefaultTTL
+	}
+	return s.TTL
+}
+
+// Link returns the URL an invitee opens for inv's current link generation.
+func (s *Service) Link(inv Invitation) string {
+	base := strings.TrimRight(s.BaseURL, "/")
+	if base == "" {
+		base = "http://127.0.0.1:8080"
+	}
+	return base + "/invite/" + s.Links.Token(inv.ID, inv.LinkGeneration)
+}
+
+// AddCustomer creates a customer.
+func (s *Service) AddCustomer(ctx context.Context, actor, name string) (Customer, error) {
+	name, err := ValidateCustomerName(name)
+	if err != nil {
+		return Customer{}, err
+	}
+	c := Customer{Name: name, CreatedAt: s.now()}
+	ev := AuditEvent{At: c.CreatedAt, Actor: actor, Action: ActionCustomerAdd, Detail: "customer " + strconv.Quote(name)}
+	if err := s.Store.CreateCustomer(ctx, &c, ev); err != nil {
+		return Customer{}, err
+	}
+	return c, nil
+}
+
+// Customer finds a customer by name, with a hint when it does not exist.
+func (s *Service) Customer(ctx context.Context, name string) (Customer, error) {
+	c, err := s.Store.CustomerByName(ctx, strings.TrimSpace(name))
+	if ErrorCode(err) == ENOTFOUND {
+		return c, Errorf(ENOTFOUND, "no customer named %q", name).WithHint("see `invitectl customers list`, or add it with `invitectl customers add %q`", name)
+	}
+	return c, err
+}
+
+// NewInvitation is the input of Invite.
+type NewInvitation struct {
+	Customer string
+	Email    string
+	Details  Patch
+	Language string // empty: the default language
+	Actor    string
+	NoSend   bool
+}
+
+// Invite validates and records an invitation, then sends the email unless
+// NoSend is set or there is no mailer. It returns the invitation and its link.
+// When sending fails the invitation stays recorded and the error is EDELIVERY.
+func (s *Service) Invite(ctx context.Context, in NewInvitation) (Invitation, string, error) {
+	var errs []FieldError
+	email, err := NormalizeEmail(in.Email)
+	if err != nil {
+		errs = append(errs, FieldError{Field: "email", Message: err.Error()})
+	}
+	if in.Details.FirstName == nil {
+		errs = append(errs, FieldError{Field: "first-name", Message: "is required"})
+	}
+	if in.Details.LastName == nil {
+		errs = append(errs, FieldError{Field: "last-name", Message: "is required"})
+	}
+	details, _, err := in.Details.Apply(Details{})
+	errs = append(errs, ErrorFields(err)...)
+	lang := in.Language
+	if lang == "" {
+		lang = s.DefaultLanguage
+	}
+	if lang == "" {
+		lang = Swedish
+	}
+	if !ValidLanguage(lang) {
+		errs = append(errs, FieldError{Field: "language", Message: fmt.Sprintf("must be sv or en (got %q)", lang)})
+	}
+	if len(errs) > 0 {
+		return Invitation{}, "", &Error{Code: EINVALID, Message: "invalid invitation", Fields: errs}
+	}
+	cust, err := s.Customer(ctx, in.Customer)
+	if err != nil {
+		return Invitation{}, "", err
+	}
+	now := s.now()
+	inv := Invitation{
+		CustomerID: cust.ID,
+		Customer:   cust.Name,
+		Email:      email,
+		Details:    details,
+		Language:   lang,
+		State:      StatePending,
+		ExpiresAt:  now.Add(s.ttl()),
+		CreatedAt:  now,
+		CreatedBy:  in.Actor,
+		LastSentAt: now,
+	}
+	ev := AuditEvent{At: now, Actor: in.Actor, Action: ActionInvite,
+		Detail: fmt.Sprintf("invited %s to %q", email, cust.Name)}
+	if err := s.Store.CreateInvitation(ctx, &inv, ev); err != nil {
+		if errors.Is(err, ErrEmailTaken) {
+			return Invitation{}, "", Errorf(ECONFLICT, "%s already has an open invitation or an account", email).
+				WithHint("see `invitectl list --search %s --status all`; resend the open invitation instead, or revoke it first", email)
+		}
+		return Invitation{}, "", err
+	}
+	link := s.Link(inv)
+	if in.NoSend || s.Mailer == nil {
+		return inv, link, nil
+	}
+	sent, err := s.deliver(ctx, in.Actor, ActionSend, inv, "invitation email sent")
+	if err != nil {
+		return inv, link, err
+	}
+	return sent, link, nil
+}
+
+// deliver sends inv's current link and records the send. A failed delivery
+// changes nothing and returns EDELIVERY.
+func (s *Service) deliver(ctx context.Context, actor, action string, inv Invitation, what string) (Invitation, error) {
+	msg := InvitationEmail{
+		To: inv.Email, FirstName: inv.FirstName, LastName: inv.LastName,
+		Customer: inv.Customer, Language: inv.Language, Link: s.Link(inv),
+		ExpiresAt: inv.ExpiresAt, SentBy: inv.CreatedBy,
+	}
+	if err := s.Mailer.SendInvitation(ctx, msg); err != nil {
+		return inv, &Error{Code: EDELIVERY, Message: fmt.Sprintf("the email to %s could not be delivered: %v", inv.Email, err),
+			Hint: fmt.Sprintf("check the mail settings (`invitectl config show`), then run `invitectl resend %d`", inv.ID), Err: err}
+	}
+	now := s.now()
+	upd := inv
+	upd.LastSentAt = now
+	upd.SendCount++
+	ev := AuditEvent{At: now, Actor: actor, Action: action, InvitationID: inv.ID, Detail: what}
+	return s.Store.UpdateInvitation(ctx, upd, ev)
+}
+
+// Resolve finds the invitation a REF names: a numeric ID, or an email
+// (optionally within one customer).
+func (s *Service) Resolve(ctx context.Context, ref, customer string) (Invitation, error) {
+	ref = strings.TrimSpace(ref)
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		inv, err := s.Store.Invitation(ctx, id)
+		if ErrorCode(err) == ENOTFOUND {
+			return inv, Errorf(ENOTFOUND, "no invitation with ID %d", id).WithHint("see `invitectl list --status all`")
+		}
+		return inv, err
+	}
+	if !strings.Contains(ref, "@") {
+		return Invitation{}, Errorf(EINVALID, "%q is neither an invitation ID nor an email address", ref).
+			WithHint("pass the numeric ID from `invitectl list`, or the invitee's email")
+	}
+	var custID int64
+	if customer != "" {
+		c, err := s.Customer(ctx, customer)
+		if err != nil {
+			return Invitation{}, err
+		}
+		custID = c.ID
+	}
+	invs, err := s.Store.InvitationsByEmail(ctx, ref, custID)
+	if err != nil {
+		return Invitation{}, err
+	}
+	if len(invs) == 0 {
+		return Invitation{}, Errorf(ENOTFOUND, "no invitation for %s", ref).WithHint("see `invitectl list --status all --search %s`", ref)
+	}
+	if len(invs) == 1 {
+		return invs[0], nil
+	}
+	customers := map[int64]string{}
+	var open []Invitation
+	for _, inv := range invs {
+		customers[inv.CustomerID] = inv.Customer
+		if inv.Open() {
+			open = append(open, inv)
+		}
+	}
+	if len(customers) > 1 && custID == 0 {
+		var names []string
+		for _, n := range customers {
+			names = append(names, strconv.Quote(n))
+		}
+		return Invitation{}, Errorf(EINVALID, "%s has invitations in several customers (%s)", ref, strings.Join(names, ", ")).
+			WithHint("add --customer NAME, or use the invitation's ID")
+	}
+	if len(open) == 1 {
+		return open[0], nil
+	}
+	return invs[0], nil // newest
+}
+
+// Show returns an invitation. With reveal, the personal number is returned
+// unmasked by the caller's choice and the reveal is recorded.
+func (s *Service) Show(ctx context.Context, actor string, id int64, reveal bool) (Invitation, error) {
+	inv, err := s.Store.Invitation(ctx, id)
+	if err != nil {
+		return inv, err
+	}
+	if reveal && inv.PersonalNumber != "" {
+		ev := AuditEvent{At: s.now(), Actor: actor, Action: ActionReveal, InvitationID: id, Detail: "personal number revealed"}
+		if err := s.Store.AddAudit(ctx, ev); err != nil {
+			return inv, err
+		}
+	}
+	return inv, nil
+}
+
+// List returns one page of invitations. A page past the end is EINVALID
+// naming the last page.
+func (s *Service) List(ctx context.Context, q ListQuery) (InvitationPage, error) {
+	if q.Now.IsZero() {
+		q.Now = s.now()
+	}
+	if q.Status == "" {
+		q.Status = FilterOpen
+	}
+	if q.Sort.Field == "" {
+		q.Sort = DefaultSort
+	}
+	if q.PerPage == 0 {
+		q.PerPage = DefaultPerPage
+	}
+	if q.Page == 0 {
+		q.Page = 1
+	}
+	if err := q.Validate(); err != nil {
+		return InvitationPage{}, err
+	}
+	p, err := s.Store.ListInvitations(ctx, q)
+	if err != nil {
+		return p, err
+	}
+	if q.Page > 1 && q.Offset() >= p.Total {
+		return InvitationPage{}, PageRangeError(q.Page, p.Total, q.PerPage)
+	}
+	return p, nil
+}
+
+// Edit applies a patch (and optionally a new language) to an open
+// invitation. ifVersion, when non-zero, is the version the caller based the
+// edit on: if the invitation changed since, the edit fails with
+// ErrEditedMeanwhile. It returns the updated invitation and the fields changed.
+func (s *Service) Edit(ctx context.Context, actor string, id int64, p Patch, language *string, ifVersion int) (Invitation, []string, error) {
+	inv, err := s.Store.Invitation(ctx, id)
+	if err != nil {
+		return inv, nil, err
+	}
+	if ifVersion != 0 && inv.Version != ifVersion {
+		return inv, nil, ErrEditedMeanwhile.WithHint("invitation %d is at version %d, not %d; look at it again with `invitectl show %d`", id, inv.Version, ifVersion, id)
+	}
+	if !inv.Open() {
+		return inv, nil, resolvedError(inv, "edited")
+	}
+	details, changed, err := p.Apply(inv.Details)
+	if err != nil {
+		return inv, nil, err
+	}
+	upd := inv
+	upd.Details = details
+	if language != nil {
+		l := strings.TrimSpace(*language)
+		if !ValidLanguage(l) {
+			return inv, nil, &Error{Code: EINVALID, Message: "invalid details", Fields: []FieldError{{Field: "language", Message: fmt.Sprintf("must be sv or en (got %q)", l)}}}
+		}
+		if l != inv.Language {
+			upd.Language = l
+			changed = append(changed, "language")
+		}
+	}
+	if len(changed) == 0 {
+		return inv, nil, nil
+	}
+	ev := AuditEvent{At: s.now(), Actor: actor, Action: ActionEdit, InvitationID: id, Detail: "changed " + strings.Join(changed, ", ")}
+	out, err := s.Store.UpdateInvitation(ctx, upd, ev)
+	return out, changed, err
+}
+
+func resolvedError(inv Invitation, verb string) error {
+	return (&Error{Code: ECONFLICT, Message: fmt.Sprintf("invitation %d (%s) is already %s and cannot be %s", inv.ID, inv.Email, inv.State, verb)}).
+		WithHint("nothing was changed; `invitectl show %d` shows it", inv.ID)
+}
+
+// ResendPlan says what a resend does.
+type ResendPlan string
+
+// Plans.
+const (
+	PlanReuseLink ResendPlan = "reuse link"
+	PlanNewLink   ResendPlan = "new link"
+	PlanRefused   ResendPlan = "refused"
+)
+
+// PlanResend says what resending inv would do at time now.
+func PlanResend(inv Invitation, now time.Time) ResendPlan {
+	switch inv.Status(now) {
+	case StatusPending:
+		return PlanReuseLink
+	case StatusExpired:
+		return PlanNewLink
+	}
+	return PlanRefused
+}
+
+// Resend sends the invitation again: the same link while pending; a fresh
+// link valid for one TTL once expired (the old one stays dead); nothing once
+// accepted or revoked (ErrAlreadyResolved). A fresh link is saved before
+// sending, so a failed delivery leaves it valid for the next resend.
+func (s *Service) Resend(ctx context.Context, actor string, inv Invitation) (Invitation, ResendPlan, error) {
+	now := s.now()
+	plan := PlanResend(inv, now)
+	switch plan {
+	case PlanRefused:
+		return inv, plan, resolvedError(inv, "resent")
+	case PlanNewLink:
+		upd := inv
+		upd.LinkGeneration++
+		upd.ExpiresAt = now.Add(s.ttl())
+		ev := AuditEvent{At: now, Actor: actor, Action: ActionResend, InvitationID: inv.ID,
+			Detail: fmt.Sprintf("new link generated, valid until %s", upd.ExpiresAt.Format(time.RFC3339))}
+		var err error
+		if inv, err = s.Store.UpdateInvitation(ctx, upd, ev); err != nil {
+			return inv, plan, err
+		}
+	}
+	if s.Mailer == nil {
+		return inv, plan, Errorf(EDELIVERY, "no mail transport is configured").WithHint("set mail.transport (see `invitectl config show`)")
+	}
+	what := "sent again with the same link"
+	if plan == PlanNewLink {
+		what = "sent with the new link"
+	}
+	out, err := s.deliver(ctx, actor, ActionResend, inv, what)
+	return out, plan, err
+}
+
+// Revoke revokes an open invitation; its link stops working at once.
+func (s *Service) Revoke(ctx context.Context, actor string, inv Invitation) (Invitation, error) {
+	if !inv.Open() {
+		return inv, resolvedError(inv, "revoked")
+	}
+	now := s.now()
+	upd := inv
+	upd.State = StateRevoked
+	upd.RevokedAt = now
+	ev := AuditEvent{At: now, Actor: actor, Action: ActionRevoke, InvitationID: inv.ID, Detail: "revoked invitation for " + inv.Email}
+	return s.Store.UpdateInvitation(ctx, upd, ev)
+}
+
+// OpenLink returns the invitation a link token belongs to, if the link can
+// still be used. Otherwise it returns ErrLinkUnknown, ErrLinkExpired,
+// ErrLinkRevoked or ErrLinkUsed. It never changes anything.
+func (s *Service) OpenLink(ctx context.Context, token string) (Invitation, error) {
+	id, gen, ok := s.Links.Verify(token)
+	if !ok {
+		return Invitation{}, ErrLinkUnknown
+	}
+	inv, err := s.Store.Invitation(ctx, id)
+	if ErrorCode(err) == ENOTFOUND {
+		return Invitation{}, ErrLinkUnknown
+	}
+	if err != nil {
+		return Invitation{}, err
+	}
+	switch {
+	case inv.State == StateAccepted:
+		return inv, ErrLinkUsed
+	case inv.State == StateRevoked:
+		return inv, ErrLinkRevoked
+	case gen != inv.LinkGeneration:
+		// Only an expired link is ever replaced, so an older generation is an expired one.
+		return inv, ErrLinkExpired
+	case inv.Status(s.now()) == StatusExpired:
+		return inv, ErrLinkExpired
+	}
+	return inv, nil
+}
+
+// Registration is what the invitee submits.
+type Registration struct {
+	Password        string
+	PasswordConfirm string
+	Language        string
+	AcceptPrivacy   bool
+}
+
+// Register accepts the invitation behind token: it creates the user with the
+// invitation's customer and details, a verified email and the chosen
+// language, marks the invitation accepted and opens a session, all at once.
+// It returns the user and the session token for the cookie.
+func (s *Service) Register(ctx context.Context, token string, r Registration) (User, string, error) {
+	inv, err := s.OpenLink(ctx, token)
+	if err != nil {
+		return User{}, "", err
+	}
+	lang := r.Language
+	if !ValidLanguage(lang) {
+		lang = inv.Language
+	}
+	var errs []FieldError
+	if msg := s.Passwords.Check(r.Password, inv.Email, lang); msg != "" {
+		errs = append(errs, FieldError{Field: "password", Message: msg})
+	} else if r.Password != r.PasswordConfirm {
+		errs = append(errs, FieldError{Field: "password_confirm", Message: "mismatch"})
+	}
+	if !ValidLanguage(r.Language) {
+		errs = append(errs, FieldError{Field: "language", Message: "choose"})
+	}
+	if !r.AcceptPrivacy {
+		errs = append(errs, FieldError{Field: "accept_privacy", Message: "required"})
+	}
+	if len(errs) > 0 {
+		return User{}, "", &Error{Code: EINVALID, Message: "invalid registration", Fields: errs}
+	}
+	hash, err := s.Passwords.Hash(r.Password)
+	if err != nil {
+		return User{}, "", err
+	}
+	now := s.now()
+	u := User{
+		CustomerID: inv.CustomerID, Customer: inv.Customer, Email: inv.Email, Details: inv.Details,
+		Language: r.Language, PasswordHash: hash, EmailVerifiedAt: now, PrivacyAcceptedAt: now,
+		InvitationID: inv.ID, CreatedAt: now,
+	}
+	sessionToken := rand.Text() + rand.Text() // 2 × 128 bits
+	sess := Session{IDHash: HashSessionToken(sessionToken), CreatedAt: now, ExpiresAt: now.Add(s.sessionTTL())}
+	upd := inv
+	upd.State = StateAccepted
+	upd.AcceptedAt = now
+	ev := AuditEvent{At: now, Actor: inv.Email, Action: ActionAccept, InvitationID: inv.ID, Detail: "account created, privacy policy accepted"}
+	if err := s.Store.Accept(ctx, upd, &u, sess, ev); err != nil {
+		return User{}, "", err
+	}
+	return u, sessionToken, nil
+}
+
+func (s *Service) sessionTTL() time.Duration {
+	if s.SessionTTL <= 0 {
+		return DefaultSessionTTL
+	}
+	return s.SessionTTL
+}
+
+// HashSessionToken is what the store keeps of a session token.
+func HashSessionToken(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}
+
+// SessionUser returns the signed-in user for a session token.
+func (s *Service) SessionUser(ctx context.Context, token string) (User, error) {
+	if token == "" || len(token) > 128 {
+		return User{}, Errorf(ENOTFOUND, "not signed in")
+	}
+	return s.Store.SessionUser(ctx, HashSessionToken(token), s.now())
+}
+
+// Logout ends a session.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	if token == "" || len(token) > 128 {
+		return nil
+	}
+	return s.Store.DeleteSession(ctx, HashSessionToken(token))
+}
