@@ -1,0 +1,215 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+)
+
+// configKey describes one configuration key.
+type configKey struct {
+	name   string
+	flag   string // global or command flag bound to it, if any
+	def    func(c *Config) string
+	secret bool
+	help   string
+}
+
+// keys lists every configuration key. Each has the env name INVITECTL_ +
+// upper-cased key with "." replaced by "_".
+var keys = []configKey{
+	{name: "db", flag: "db", def: func(c *Config) string { return filepath.Join(c.dataHome(), "invitectl", "invitectl.db") }, help: "the store: a file path, sqlite://PATH or postgres://…"},
+	{name: "actor", flag: "as", def: func(c *Config) string { return c.username }, help: "who is acting (Sent by, audit log)"},
+	{name: "output", flag: "output", def: func(*Config) string { return "table" }, help: "table, json or csv"},
+	{name: "mail.transport", def: func(c *Config) string {
+		if c.v.GetString("smtp.host") != "" {
+			return "smtp"
+		}
+		return "file"
+	}, help: "smtp or file"},
+	{name: "mail.from", def: func(*Config) string { return "invitectl@localhost" }, help: "sender address"},
+	{name: "mail.dir", def: func(c *Config) string { return filepath.Join(c.dataHome(), "invitectl", "outbox") }, help: "folder for the file transport"},
+	{name: "smtp.host", help: "SMTP server host"},
+	{name: "smtp.port", help: "SMTP server port (default by encryption: 465 for tls, 25 for none, else 587)"},
+	{name: "smtp.username", help: "SMTP user name"},
+	{name: "smtp.password", secret: true, help: "SMTP password"},
+	{name: "smtp.encryption", help: "none, starttls or tls (default by port)"},
+	{name: "base_url", flag: "base-url", def: func(*Config) string { return "http://127.0.0.1:8080" }, help: "public address of serve-accept, used in links"},
+	{name: "listen", flag: "listen", def: func(*Config) string { return "127.0.0.1:8080" }, help: "address serve-accept listens on"},
+	{name: "invitation_ttl", def: func(*Config) string { return "8760h" }, help: "link validity"},
+	{name: "default_language", def: func(*Config) string { return "sv" }, help: "sv or en"},
+	{name: "link_secret", secret: true, help: "secrets for link tokens, comma-separated; the first signs (default: a file beside the SQLite database)"},
+	{name: "privacy_policy_url", help: "redirect /privacy here instead of the built-in page"},
+	{name: "rate_limit", def: func(*Config) string { return "1" }, help: "requests per second per client on /invite/"},
+	{name: "rate_burst", def: func(*Config) string { return "20" }, help: "burst of requests per client on /invite/"},
+	{name: "trust_proxy_headers", def: func(*Config) string { return "false" }, help: "take the client address from X-Forwarded-For"},
+}
+
+// EnvName returns the environment variable for a config key.
+func EnvName(key string) string {
+	return "INVITECTL_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+}
+
+// Config is the effective configuration: one viper instance holding flag,
+// environment, config-file and default values with their precedence, and
+// where each value came from.
+type Config struct {
+	v        *viper.Viper
+	getenv   func(string) string
+	username string
+	file     string // config file read, "" when none
+	source   map[string]string
+}
+
+// loadConfig resolves the configuration for a command: flag > environment >
+// config file > default.
+func loadConfig(cmd *cobra.Command, env *Env) (*Config, error) {
+	c := &Config{v: viper.New(), getenv: env.Getenv, username: env.Username, source: map[string]string{}}
+	path, explicit := "", false
+	if f := cmd.Flags().Lookup("config"); f != nil && f.Changed {
+		path, explicit = f.Value.String(), true
+	} else if p := env.Getenv("INVITECTL_CONFIG"); p != "" {
+		path, explicit = p, true
+	} else {
+		path = c.defaultConfigPath()
+	}
+	if _, err := os.Stat(path); err == nil {
+		c.v.SetConfigFile(path)
+		if err := c.v.ReadInConfig(); err != nil {
+			return nil, usageError("fix the file's YAML syntax, or point --config elsewhere", "reading config file %s: %v", path, err)
+		}
+		c.file = path
+	} else if explicit {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, usageError("create it, or drop --config / INVITECTL_CONFIG to use the defaults", "config file %s does not exist", path)
+		}
+		return nil, fmt.Errorf("reading config file: %w", err)
+	}
+	for _, k := range keys {
+		switch {
+		case k.flag != "" && flagChanged(cmd, k.flag):
+			c.v.Set(k.name, cmd.Flags().Lookup(k.flag).Value.String())
+			c.source[k.name] = "flag --" + k.flag
+		case env.Getenv(EnvName(k.name)) != "":
+			c.v.Set(k.name, env.Getenv(EnvName(k.name)))
+			c.source[k.name] = "env " + EnvName(k.name)
+		case c.v.InConfig(k.name):
+			c.source[k.name] = "config " + c.file
+		}
+	}
+	// Defaults last: some depend on other keys (mail.transport on smtp.host).
+	for _, k := range keys {
+		if _, ok := c.source[k.name]; !ok && k.def != nil {
+			c.v.Set(k.name, k.def(c))
+			c.source[k.name] = "default"
+		}
+	}
+	return c, nil
+}
+
+func flagChanged(cmd *cobra.Command, name string) bool {
+	f := cmd.Flags().Lookup(name)
+	return f != nil && f.Changed
+}
+
+func (c *Config) defaultConfigPath() string {
+	return filepath.Join(c.configHome(), "invitectl", "config.yaml")
+}
+
+func (c *Config) home() string {
+	if h := c.getenv("HOME"); h != "" {
+		return h
+	}
+	h, _ := os.UserHomeDir()
+	return h
+}
+
+func (c *Config) dataHome() string {
+	if d := c.getenv("XDG_DATA_HOME"); d != "" {
+		return d
+	}
+	return filepath.Join(c.home(), ".local", "share")
+}
+
+func (c *Config) configHome() string {
+	if d := c.getenv("XDG_CONFIG_HOME"); d != "" {
+		return d
+	}
+	return filepath.Join(c.home(), ".config")
+}
+
+// String returns a string value.
+func (c *Config) String(key string) string { return strings.TrimSpace(c.v.GetString(key)) }
+
+// Duration returns a duration value, with a clear error naming the key.
+func (c *Config) Duration(key string) (time.Duration, error) {
+	s := c.String(key)
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, usageError(fmt.Sprintf("set %s (or %s) to a positive duration such as 8760h", key, EnvName(key)), "invalid %s %q", key, s)
+	}
+	return d, nil
+}
+
+// Int returns an integer value, with a clear error naming the key.
+func (c *Config) Int(key string) (int, error) {
+	var n int
+	if _, err := fmt.Sscan(c.String(key), &n); err != nil {
+		return 0, usageError(fmt.Sprintf("set %s (or %s) to a whole number", key, EnvName(key)), "invalid %s %q", key, c.String(key))
+	}
+	return n, nil
+}
+
+// Float returns a float value.
+func (c *Config) Float(key string) (float64, error) {
+	var f float64
+	if _, err := fmt.Sscan(c.String(key), &f); err != nil {
+		return 0, usageError(fmt.Sprintf("set %s (or %s) to a number", key, EnvName(key)), "invalid %s %q", key, c.String(key))
+	}
+	return f, nil
+}
+
+// Bool returns a boolean value.
+func (c *Config) Bool(key string) bool { return c.v.GetBool(key) }
+
+// configEntry is one row of `config show`.
+type configEntry struct {
+	Key    string `json:"key"`
+	Value  string `json:"value"`
+	Source string `json:"source"`
+	Env    string `json:"env"`
+}
+
+// entries lists the effective configuration with secrets redacted.
+func (c *Config) entries() []configEntry {
+	out := make([]configEntry, 0, len(keys))
+	for _, k := range keys {
+		val := c.String(k.name)
+		if k.secret && val != "" {
+			val = "<redacted>"
+		}
+		src := c.source[k.name]
+		if src == "" {
+			src = "unset"
+		}
+		out = append(out, configEntry{Key: k.name, Value: val, Source: src, Env: EnvName(k.name)})
+	}
+	return out
+}
+
+// addGlobalFlags registers the flags every command has.
+func addGlobalFlags(fs *pflag.FlagSet) {
+	fs.String("db", "", "the store: a file path, sqlite://PATH or postgres://… (env INVITECTL_DB)")
+	fs.String("config", "", "config file (env INVITECTL_CONFIG; default $XDG_CONFIG_HOME/invitectl/config.yaml)")
+	fs.String("as", "", "who is acting, recorded as Sent by and in the audit log (env INVITECTL_ACTOR)")
+	fs.StringP("output", "o", "table", "output format: table, json or csv")
+	fs.Bool("no-color", false, "no colour (also when NO_COLOR is set or stdout is not a terminal)")
+}

@@ -1,0 +1,217 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v3"
+
+	"github.com/invitectl/invitectl/internal/invite"
+	"github.com/invitectl/invitectl/internal/personnummer"
+)
+
+func newEditCmd(f *Factory) *cobra.Command {
+	var (
+		d               detailFlags
+		customer, email string
+		ifVersion       int
+	)
+	cmd := &cobra.Command{
+		Use:   "edit REF [details]",
+		Short: "Change an open invitation's details",
+		Long: `Changes the details of a pending or expired invitation. REF is its numeric ID
+or the invitee's email. An empty value or "unset" clears an optional field.
+
+With no detail flags on a terminal, edit opens $VISUAL or $EDITOR on a YAML
+document of the editable fields; an invalid document is reopened with the
+errors as comments, and an unchanged one changes nothing.
+
+The customer and the email cannot be changed: revoke the invitation and
+invite again. --if-version makes the edit fail (exit 4) when someone else
+changed the invitation since you looked at it.`,
+		Example: `  invitectl edit 42 --phone "+46 70 123 45 67" --gender unset
+  invitectl edit asa@example.com --last-name Lindqvist
+  invitectl edit 42 --if-version 3 --lma-number ""
+  invitectl edit 42            # opens $EDITOR`,
+		Args: exactArgs(1, "one REF (an invitation ID or email)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("customer") || cmd.Flags().Changed("email") {
+				return usageError("revoke the invitation (`invitectl revoke "+args[0]+"`) and invite again with the new customer or email",
+					"the customer and the email of an invitation cannot be changed")
+			}
+			ctx := cmd.Context()
+			svc, err := f.Service(ctx)
+			if err != nil {
+				return err
+			}
+			inv, err := svc.Resolve(ctx, args[0], "")
+			if err != nil {
+				return err
+			}
+			p := d.patch(cmd)
+			var lang *string
+			if cmd.Flags().Changed("language") {
+				lang = &d.language
+			}
+			var changed []string
+			if p.Empty() && lang == nil {
+				if !f.IO.CanPrompt() {
+					return usageError("pass the details to change as flags, e.g. --phone or --last-name (see `invitectl edit --help`)", "no changes given")
+				}
+				inv, changed, err = editInEditor(cmd, f, svc, inv)
+			} else {
+				inv, changed, err = svc.Edit(ctx, f.Actor(), inv.ID, p, lang, ifVersion)
+			}
+			if err != nil {
+				return err
+			}
+			switch f.Output() {
+			case "json":
+				return writeJSON(f.IO.Out, toJSON(inv, f.Now(), false))
+			case "csv":
+				return writeCSV(f.IO.Out, csvColumns, [][]string{csvRow(toJSON(inv, f.Now(), false))})
+			}
+			if len(changed) == 0 {
+				fmt.Fprintf(f.IO.Out, "No changes to invitation %d.\n", inv.ID)
+				return nil
+			}
+			fmt.Fprintf(f.IO.Out, "Updated invitation %d (%s): changed %s.\n", inv.ID, inv.Email, strings.Join(changed, ", "))
+			return nil
+		},
+	}
+	d.register(cmd.Flags())
+	cmd.Flags().StringVar(&customer, "customer", "", "not editable: revoke and invite again")
+	cmd.Flags().StringVar(&email, "email", "", "not editable: revoke and invite again")
+	_ = cmd.Flags().MarkHidden("customer")
+	_ = cmd.Flags().MarkHidden("email")
+	cmd.Flags().IntVar(&ifVersion, "if-version", 0, "only edit if the invitation is still at this version (see `show`)")
+	d.completions(cmd)
+	return cmd
+}
+
+// editDoc is the YAML document the editor shows.
+type editDoc struct {
+	FirstName      string `yaml:"first_name"`
+	LastName       string `yaml:"last_name"`
+	SwedishCitizen string `yaml:"swedish_citizen"`
+	EUCitizen      string `yaml:"eu_citizen"`
+	PersonalNumber string `yaml:"personal_number"`
+	LMANumber      string `yaml:"lma_number"`
+	Phone          string `yaml:"phone"`
+	Gender         string `yaml:"gender"`
+	Language       string `yaml:"language"`
+}
+
+func docOf(inv invite.Invitation) editDoc {
+	g := string(inv.Gender)
+	if g == "" {
+		g = "unset"
+	}
+	return editDoc{
+		FirstName: inv.FirstName, LastName: inv.LastName,
+		SwedishCitizen: inv.SwedishCitizen.String(), EUCitizen: inv.EUCitizen.String(),
+		PersonalNumber: personnummer.Mask(inv.PersonalNumber), LMANumber: inv.LMANumber,
+		Phone: inv.Phone, Gender: g, Language: inv.Language,
+	}
+}
+
+// patchOf turns an edited document into a patch of the fields that differ.
+func patchOf(orig, doc editDoc) (invite.Patch, *string) {
+	var p invite.Patch
+	diff := func(a, b string) *string {
+		if a == b {
+			return nil
+		}
+		return &b
+	}
+	p.FirstName = diff(orig.FirstName, doc.FirstName)
+	p.LastName = diff(orig.LastName, doc.LastName)
+	p.SwedishCitizen = diff(orig.SwedishCitizen, doc.SwedishCitizen)
+	p.EUCitizen = diff(orig.EUCitizen, doc.EUCitizen)
+	p.PersonalNumber = diff(orig.PersonalNumber, doc.PersonalNumber) // the masked value means "keep"
+	p.LMANumber = diff(orig.LMANumber, doc.LMANumber)
+	p.Phone = diff(orig.Phone, doc.Phone)
+	p.Gender = diff(orig.Gender, doc.Gender)
+	return p, diff(orig.Language, doc.Language)
+}
+
+const editHeader = `# Edit invitation %d (%s, %s) and save to apply; an unchanged file changes nothing.
+# Citizenship: yes, no or unset. Gender: female, male, other or unset. Language: sv or en.
+# The personal number is shown masked; leave it as it is to keep it, or write a new one.
+# The customer and the email cannot be changed here: revoke and invite again.
+`
+
+func editInEditor(cmd *cobra.Command, f *Factory, svc *invite.Service, inv invite.Invitation) (invite.Invitation, []string, error) {
+	editor := f.env.Getenv("VISUAL")
+	if editor == "" {
+		editor = f.env.Getenv("EDITOR")
+	}
+	if editor == "" {
+		editor = "vi"
+	}
+	dir, err := os.MkdirTemp("", "invitectl-edit-")
+	if err != nil {
+		return inv, nil, err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, fmt.Sprintf("invitation-%d.yaml", inv.ID))
+	orig := docOf(inv)
+	body, _ := yaml.Marshal(orig)
+	content := []byte(fmt.Sprintf(editHeader, inv.ID, inv.Email, inv.Customer) + string(body))
+	for {
+		if err := os.WriteFile(path, content, 0o600); err != nil {
+			return inv, nil, err
+		}
+		c := exec.CommandContext(cmd.Context(), "sh", "-c", editor+` "$1"`, "editor", path)
+		c.Stdin, c.Stdout, c.Stderr = f.IO.In, f.IO.Out, f.IO.ErrOut
+		if err := c.Run(); err != nil {
+			return inv, nil, fmt.Errorf("running editor %q: %w", editor, err)
+		}
+		edited, err := os.ReadFile(path)
+		if err != nil {
+			return inv, nil, err
+		}
+		if bytes.Equal(stripComments(edited), stripComments(content)) {
+			fmt.Fprintln(f.IO.ErrOut, "Edit cancelled: the file was not changed.")
+			return inv, nil, nil
+		}
+		var doc editDoc
+		var problems []string
+		if err := yaml.Unmarshal(stripComments(edited), &doc); err != nil {
+			problems = []string{"the file is not valid YAML: " + err.Error()}
+		} else {
+			p, lang := patchOf(orig, doc)
+			out, changed, err := svc.Edit(cmd.Context(), f.Actor(), inv.ID, p, lang, inv.Version)
+			if invite.ErrorCode(err) != invite.EINVALID {
+				return out, changed, err
+			}
+			for _, fe := range invite.ErrorFields(err) {
+				problems = append(problems, fe.Field+": "+fe.Message)
+			}
+		}
+		var b strings.Builder
+		b.WriteString("# The changes could not be saved:\n")
+		for _, p := range problems {
+			b.WriteString("#   " + p + "\n")
+		}
+		b.WriteString("# Fix them and save again, or quit without saving to cancel.\n")
+		content = append([]byte(b.String()), stripComments(edited)...)
+		content = append([]byte(fmt.Sprintf(editHeader, inv.ID, inv.Email, inv.Customer)), content...)
+	}
+}
+
+func stripComments(b []byte) []byte {
+	var out []byte
+	for _, line := range bytes.SplitAfter(b, []byte("\n")) {
+		if t := bytes.TrimSpace(line); len(t) > 0 && t[0] == '#' {
+			continue
+		}
+		out = append(out, line...)
+	}
+	return bytes.TrimSpace(out)
+}

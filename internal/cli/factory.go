@@ -1,0 +1,253 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/invitectl/invitectl/internal/invite"
+	"github.com/invitectl/invitectl/internal/link"
+	"github.com/invitectl/invitectl/internal/mail"
+)
+
+// Factory hands commands what they need, built lazily from the config:
+// nothing opens the store for `version` or `--help`.
+type Factory struct {
+	env Env
+	IO  *IOStreams
+	cfg *Config
+
+	store  invite.Store
+	dsn    dsn
+	mailer mail.Mailer
+	svc    *invite.Service
+}
+
+func newFactory(env Env) *Factory {
+	if env.Getenv == nil {
+		env.Getenv = func(string) string { return "" }
+	}
+	io := env.IO
+	return &Factory{env: env, IO: &io}
+}
+
+// init loads the configuration; it runs before every command.
+func (f *Factory) init(cmd *cobra.Command) error {
+	cfg, err := loadConfig(cmd, &f.env)
+	if err != nil {
+		return err
+	}
+	f.cfg = cfg
+	switch cfg.String("output") {
+	case "table", "json", "csv":
+	default:
+		return usageError("use -o table, -o json or -o csv", "invalid output format %q", cfg.String("output"))
+	}
+	return nil
+}
+
+// Output is the chosen output format.
+func (f *Factory) Output() string { return f.cfg.String("output") }
+
+// Color reports whether ANSI colour may be used on stdout.
+func (f *Factory) Color(cmd *cobra.Command) bool {
+	noColor, _ := cmd.Flags().GetBool("no-color")
+	_, envSet := lookupEnv(f.env.Getenv, "NO_COLOR")
+	return f.IO.OutTTY && !noColor && !envSet && f.env.Getenv("TERM") != "dumb"
+}
+
+func lookupEnv(getenv func(string) string, key string) (string, bool) {
+	v := getenv(key)
+	return v, v != ""
+}
+
+// Now is the clock. INVITECTL_FAKE_NOW (RFC 3339) fixes it, for tests only.
+func (f *Factory) Now() time.Time {
+	if s := f.env.Getenv("INVITECTL_FAKE_NOW"); s != "" {
+		if t, err := time.Parse(time.RFC3339, s); err == nil {
+			return t.UTC()
+		}
+	}
+	return time.Now().UTC()
+}
+
+// Actor is who is acting.
+func (f *Factory) Actor() string { return f.cfg.String("actor") }
+
+// Store opens the configured store once.
+func (f *Factory) Store(ctx context.Context) (invite.Store, error) {
+	if f.store != nil {
+		return f.store, nil
+	}
+	d, err := parseDSN(f.cfg.String("db"))
+	if err != nil {
+		return nil, err
+	}
+	s, err := openStore(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	f.store, f.dsn = s, d
+	return s, nil
+}
+
+// Service builds the use cases over the store, links and mailer.
+func (f *Factory) Service(ctx context.Context) (*invite.Service, error) {
+	if f.svc != nil {
+		return f.svc, nil
+	}
+	st, err := f.Store(ctx)
+	if err != nil {
+		return nil, err
+	}
+	signer, err := f.links()
+	if err != nil {
+		return nil, err
+	}
+	ttl, err := f.cfg.Duration("invitation_ttl")
+	if err != nil {
+		return nil, err
+	}
+	lang := f.cfg.String("default_language")
+	if !invite.ValidLanguage(lang) {
+		return nil, usageError("set default_language (INVITECTL_DEFAULT_LANGUAGE) to sv or en", "invalid default_language %q", lang)
+	}
+	f.svc = &invite.Service{
+		Store:           st,
+		Links:           signer,
+		Now:             f.Now,
+		TTL:             ttl,
+		BaseURL:         f.cfg.String("base_url"),
+		DefaultLanguage: lang,
+	}
+	return f.svc, nil
+}
+
+// MailingService is Service with the configured mailer attached.
+func (f *Factory) MailingService(ctx context.Context) (*invite.Service, error) {
+	svc, err := f.Service(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if f.mailer == nil {
+		port := 0
+		if f.cfg.String("smtp.port") != "" {
+			p, err := f.cfg.Int("smtp.port")
+			if err != nil {
+				return nil, err
+			}
+			port = p
+		}
+		m, err := mail.New(mail.Config{
+			Transport:  f.cfg.String("mail.transport"),
+			From:       f.cfg.String("mail.from"),
+			Dir:        f.cfg.String("mail.dir"),
+			Host:       f.cfg.String("smtp.host"),
+			Port:       port,
+			Username:   f.cfg.String("smtp.username"),
+			Password:   f.cfg.String("smtp.password"),
+			Encryption: f.cfg.String("smtp.encryption"),
+			Now:        f.Now,
+		})
+		if err != nil {
+			return nil, err
+		}
+		f.mailer = m
+		svc.Mailer = m
+	}
+	return svc, nil
+}
+
+// links returns the link signer: secrets from link_secret, or for SQLite a
+// secret file beside the database, created with mode 0600 on first use.
+func (f *Factory) links() (*link.Signer, error) {
+	if raw := f.cfg.String("link_secret"); raw != "" {
+		var secrets [][]byte
+		for _, s := range strings.Split(raw, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				secrets = append(secrets, []byte(s))
+			}
+		}
+		s, err := link.New(secrets...)
+		if err != nil {
+			return nil, usageError("set link_secret (INVITECTL_LINK_SECRET) to at least 32 random characters, e.g. from `openssl rand -hex 32`", "invalid link_secret: %v", err)
+		}
+		return s, nil
+	}
+	if f.dsn.kind != "sqlite" {
+		return nil, usageError("set link_secret (INVITECTL_LINK_SECRET) to the same value on every machine that shares this database, e.g. from `openssl rand -hex 32`", "link_secret is required with PostgreSQL")
+	}
+	secret, err := loadOrCreateSecret(f.dsn.path + ".link-secret")
+	if err != nil {
+		return nil, err
+	}
+	return link.New(secret)
+}
+
+// loadOrCreateSecret reads the secret file, creating it atomically with a
+// fresh random secret when it does not exist yet.
+func loadOrCreateSecret(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		s := []byte(strings.TrimSpace(string(b)))
+		if len(s) < link.MinSecretSize {
+			return nil, fmt.Errorf("link secret file %s is too short; delete it only if no links were sent yet", path)
+		}
+		return s, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("reading link secret: %w", err)
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return nil, err
+	}
+	secret := []byte(hex.EncodeToString(raw))
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".link-secret-*")
+	if err != nil {
+		return nil, fmt.Errorf("creating link secret: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err == nil {
+		_, err = tmp.Write(append(secret, '\n'))
+		if err == nil {
+			err = tmp.Sync()
+		}
+		if cerr := tmp.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			// Link, not rename: if another process created the file meanwhile, keep theirs.
+			if err = os.Link(tmp.Name(), path); errors.Is(err, fs.ErrExist) {
+				return loadOrCreateSecret(path)
+			}
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("creating link secret: %w", err)
+	}
+	return secret, nil
+}
+
+// close releases the store and the mailer; it is safe to call twice.
+func (f *Factory) close() error {
+	var errs []error
+	if f.mailer != nil {
+		errs = append(errs, f.mailer.Close())
+		f.mailer = nil
+	}
+	if f.store != nil {
+		errs = append(errs, f.store.Close())
+		f.store = nil
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,33 @@
+package cli
+
+import (
+	"io"
+)
+
+// IOStreams is the process's standard I/O, injected so that the whole
+// program runs inside a test. TTY flags say whether each stream is a terminal.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+
+	InTTY  bool
+	OutTTY bool
+	ErrTTY bool
+	// Width is the terminal width in columns, 0 when unknown.
+	Width int
+}
+
+// CanPrompt reports whether questions can be asked: stdin and stdout are both terminals.
+func (s *IOStreams) CanPrompt() bool { return s.InTTY && s.OutTTY }
+
+// Env is everything the program takes from its process.
+type Env struct {
+	Args   []string
+	Getenv func(string) string
+	IO     IOStreams
+	// Username is the OS user name, the default actor.
+	Username string
+	// Build information stamped by the linker.
+	Version, Commit, Date string
+}

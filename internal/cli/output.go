@@ -1,0 +1,190 @@
+package cli
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/jedib0t/go-pretty/v6/table"
+	"github.com/jedib0t/go-pretty/v6/text"
+
+	"github.com/invitectl/invitectl/internal/invite"
+	"github.com/invitectl/invitectl/internal/personnummer"
+)
+
+// invitationJSON is the JSON shape of an invitation (CONTRACT.md).
+type invitationJSON struct {
+	ID             int64   `json:"id"`
+	Customer       string  `json:"customer"`
+	FirstName      string  `json:"first_name"`
+	LastName       string  `json:"last_name"`
+	Email          string  `json:"email"`
+	Status         string  `json:"status"`
+	SwedishCitizen *bool   `json:"swedish_citizen"`
+	EUCitizen      *bool   `json:"eu_eea_citizen"`
+	PersonalNumber *string `json:"personal_number"`
+	LMANumber      *string `json:"lma_number"`
+	Phone          *string `json:"phone"`
+	Gender         *string `json:"gender"`
+	Language       string  `json:"language"`
+	SentOn         string  `json:"sent_on"`
+	SentBy         *string `json:"sent_by"`
+	ExpiresAt      string  `json:"expires_at"`
+	Link           string  `json:"link,omitempty"`
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// toJSON converts an invitation; the personal number is masked unless reveal.
+func toJSON(inv invite.Invitation, now time.Time, reveal bool) invitationJSON {
+	pn := personnummer.Mask(inv.PersonalNumber)
+	if reveal {
+		pn = inv.PersonalNumber
+	}
+	return invitationJSON{
+		ID: inv.ID, Customer: inv.Customer, FirstName: inv.FirstName, LastName: inv.LastName,
+		Email: inv.Email, Status: string(inv.Status(now)),
+		SwedishCitizen: inv.SwedishCitizen.Bool(), EUCitizen: inv.EUCitizen.Bool(),
+		PersonalNumber: optional(pn), LMANumber: optional(inv.LMANumber), Phone: optional(inv.Phone),
+		Gender: optional(string(inv.Gender)), Language: inv.Language,
+		SentOn: rfc3339(inv.LastSentAt), SentBy: optional(inv.CreatedBy), ExpiresAt: rfc3339(inv.ExpiresAt),
+	}
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// invitationColumns are the table columns, in the contract's order.
+var invitationColumns = table.Row{"ID", "Customer account", "First name", "Last name", "Email", "Status",
+	"Swedish citizenship", "EU/EEA citizenship", "Personal number", "LMA number", "Phone number",
+	"Gender", "Sent on", "Sent by"}
+
+// csvColumns are the CSV header: the JSON keys.
+var csvColumns = []string{"id", "customer", "first_name", "last_name", "email", "status", "swedish_citizen",
+	"eu_eea_citizen", "personal_number", "lma_number", "phone", "gender", "language", "sent_on", "sent_by", "expires_at"}
+
+func dash(s string) string {
+	if s == "" {
+		return invite.Dash
+	}
+	return s
+}
+
+// style decides how tables look: boxed and coloured on a terminal, plain
+// columns when piped.
+type style struct {
+	tty   bool
+	color bool
+}
+
+func (st style) newTable(w io.Writer) table.Writer {
+	t := table.NewWriter()
+	t.SetOutputMirror(w)
+	if st.tty {
+		t.SetStyle(table.StyleRounded)
+		t.Style().Format.Header = text.FormatDefault
+		if st.color {
+			t.Style().Color.Header = text.Colors{text.Bold}
+		}
+	} else {
+		t.SetStyle(table.StyleDefault)
+		t.Style().Options = table.Options{}
+		t.Style().Box.PaddingLeft = ""
+		t.Style().Box.PaddingRight = "  "
+		t.Style().Format.Header = text.FormatDefault
+	}
+	return t
+}
+
+func (st style) time(t time.Time) string {
+	if t.IsZero() {
+		return invite.Dash
+	}
+	if st.tty {
+		return t.Local().Format("2006-01-02 15:04")
+	}
+	return rfc3339(t)
+}
+
+func (st style) status(s invite.Status) string {
+	label := map[invite.Status]string{invite.StatusPending: "PENDING", invite.StatusExpired: "EXPIRED",
+		invite.StatusAccepted: "ACCEPTED", invite.StatusRevoked: "REVOKED"}[s]
+	if !st.color {
+		return label
+	}
+	c := map[invite.Status]text.Color{invite.StatusPending: text.FgGreen, invite.StatusExpired: text.FgYellow,
+		invite.StatusAccepted: text.FgCyan, invite.StatusRevoked: text.FgRed}[s]
+	return c.Sprint(label)
+}
+
+func (st style) invitationRow(inv invite.Invitation, now time.Time) table.Row {
+	return table.Row{inv.ID, inv.Customer, inv.FirstName, inv.LastName, inv.Email, st.status(inv.Status(now)),
+		inv.SwedishCitizen.Label(), inv.EUCitizen.Label(), dash(personnummer.Mask(inv.PersonalNumber)),
+		dash(inv.LMANumber), dash(inv.Phone), dash(string(inv.Gender)), st.time(inv.LastSentAt), dash(inv.CreatedBy)}
+}
+
+func csvRow(j invitationJSON) []string {
+	b := func(p *bool) string {
+		if p == nil {
+			return ""
+		}
+		return strconv.FormatBool(*p)
+	}
+	s := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	return []string{strconv.FormatInt(j.ID, 10), j.Customer, j.FirstName, j.LastName, j.Email, j.Status,
+		b(j.SwedishCitizen), b(j.EUCitizen), s(j.PersonalNumber), s(j.LMANumber), s(j.Phone), s(j.Gender),
+		j.Language, j.SentOn, s(j.SentBy), j.ExpiresAt}
+}
+
+// writeCSV writes a header and rows, guarding against formula injection in
+// spreadsheet programs.
+func writeCSV(w io.Writer, header []string, rows [][]string) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(header); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		for i, v := range r {
+			r[i] = csvSafe(v)
+		}
+		if err := cw.Write(r); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func csvSafe(v string) string {
+	if v != "" && (v[0] == '=' || v[0] == '@' || v[0] == '\t' || v[0] == '\r' || (v[0] == '-' && len(v) > 1 && v[1] != '-' && !isDigit(v[1])) || (v[0] == '+' && len(v) > 1 && !isDigit(v[1]))) {
+		return "'" + v
+	}
+	return v
+}
+
+func isDigit(b byte) bool { return b >= '0' && b <= '9' }
+
+// showingLine is the footer of a page: Showing X–Y of Z results.
+func showingLine(page, perPage, n, total int) string {
+	from := (page-1)*perPage + 1
+	return fmt.Sprintf("Showing %d–%d of %d results", from, from+n-1, total)
+}

@@ -1,0 +1,125 @@
+// Package cli is invitectl's command line: one constructor per command, one
+// config instance passed down, output in table, JSON or CSV.
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+)
+
+// Main runs invitectl with args and returns the exit code.
+func Main(ctx context.Context, env Env) int {
+	f := newFactory(env)
+	defer f.close()
+	root := NewRootCmd(f)
+	root.SetArgs(env.Args)
+	root.SetIn(env.IO.In)
+	root.SetOut(env.IO.Out)
+	root.SetErr(env.IO.ErrOut)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		err = f.close()
+	}
+	if err != nil {
+		printError(env.IO.ErrOut, err)
+	}
+	return ExitCode(err)
+}
+
+// NewRootCmd builds the command tree.
+func NewRootCmd(f *Factory) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "invitectl",
+		Short: "Manage invitations to register accounts connected to customer organizations",
+		Long: `invitectl manages invitations for people who should register an account
+connected to a customer organization. An invitation captures the invitee's
+details; the invitee gets an email with a link, opens it, chooses a password
+and a language, accepts the privacy policy, and gets a verified, signed-in
+account. Links are valid for one year.`,
+		Example: `  invitectl seed && invitectl list
+  invitectl customers add "Acme AB"
+  invitectl invite --customer "Acme AB" --email asa@example.com --first-name Åsa --last-name Lind
+  invitectl list --sort last-name:desc --page 2 -o json`,
+		SilenceUsage:      true,
+		SilenceErrors:     true,
+		Version:           f.env.Version,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return f.init(cmd) },
+	}
+	root.SetVersionTemplate("invitectl {{.Version}}\n")
+	addGlobalFlags(root.PersistentFlags())
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return usageError(fmt.Sprintf("see `%s --help`", cmd.CommandPath()), "%v", err)
+	})
+	root.AddCommand(
+		newCustomersCmd(f),
+		newInviteCmd(f),
+		newListCmd(f),
+		newShowCmd(f),
+		newEditCmd(f),
+		newResendCmd(f),
+		newRevokeCmd(f),
+
+		newUsersCmd(f),
+		newAuditCmd(f),
+		newSeedCmd(f),
+		newMigrateCmd(f),
+		newCopyCmd(f),
+		newConfigCmd(f),
+		newVersionCmd(f),
+	)
+	root.CompletionOptions.HiddenDefaultCmd = false
+	// Unknown commands are usage errors (exit 2), with cobra's suggestion.
+	root.Args = func(cmd *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			hint := "see `invitectl --help` for the commands"
+			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+				hint = "did you mean `invitectl " + strings.Join(s, "` or `invitectl ") + "`?"
+			}
+			return usageError(hint, "unknown command %q", args[0])
+		}
+		return nil
+	}
+	root.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+	return root
+}
+
+// exactArgs is cobra.ExactArgs with the contract's error format.
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usageError(fmt.Sprintf("usage: %s", cmd.UseLine()), "%s needs %s", cmd.CommandPath(), what)
+		}
+		return nil
+	}
+}
+
+// minArgs requires at least n arguments.
+func minArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < n {
+			return usageError(fmt.Sprintf("usage: %s", cmd.UseLine()), "%s needs %s", cmd.CommandPath(), what)
+		}
+		return nil
+	}
+}
+
+// worst keeps the highest exit code of a batch, as CONTRACT.md asks.
+type worst struct{ code int }
+
+func (w *worst) add(err error) {
+	if c := ExitCode(err); c > w.code {
+		w.code = c
+	}
+}
+
+func (w *worst) err() error {
+	if w.code == 0 {
+		return nil
+	}
+	return silentExit(w.code)
+}
+
