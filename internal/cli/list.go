@@ -103,7 +103,7 @@ func printInvitationPage(cmd *cobra.Command, f *Factory, q invite.ListQuery, res
 	if len(res.Invitations) == 0 {
 		fmt.Fprintln(f.IO.Out, "No invitations match.")
 		hint := "create one with `invitectl invite --customer NAME --email EMAIL --first-name F --last-name L`, or try sample data with `invitectl seed`"
-		if q.Status != invite.FilterAll || q.CustomerID != 0 || q.Search != "" {
+		if q.Status != invite.FilterOpen || q.CustomerID != 0 || q.Search != "" {
 			hint = "widen the filters (e.g. --status all), " + hint
 		}
 		fmt.Fprintf(f.IO.ErrOut, "invitectl: hint: %s\n", hint)

@@ -70,6 +70,9 @@ func (s *Service) AddCustomer(ctx context.Context, actor, name string) (Customer
 	c := Customer{Name: name, CreatedAt: s.now()}
 	ev := AuditEvent{At: c.CreatedAt, Actor: actor, Action: ActionCustomerAdd, Detail: "customer " + strconv.Quote(name)}
 	if err := s.Store.CreateCustomer(ctx, &c, ev); err != nil {
+		if ErrorCode(err) == ECONFLICT {
+			return Customer{}, Errorf(ECONFLICT, "a customer named %q already exists", name).WithHint("see `invitectl customers list`")
+		}
 		return Customer{}, err
 	}
 	return c, nil

@@ -1,0 +1,197 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/invitectl/invitectl/internal/cli"
+)
+
+// run runs invitectl in-process with the given environment and terminal state.
+type run struct {
+	t      *testing.T
+	env    map[string]string
+	tty    bool
+	stdin  string
+	stdout bytes.Buffer
+	stderr bytes.Buffer
+}
+
+func newRun(t *testing.T) *run {
+	dir := t.TempDir()
+	return &run{t: t, env: map[string]string{
+		"HOME": dir, "XDG_DATA_HOME": filepath.Join(dir, "data"), "XDG_CONFIG_HOME": filepath.Join(dir, "config"),
+	}}
+}
+
+func (r *run) do(args ...string) int {
+	r.t.Helper()
+	r.stdout.Reset()
+	r.stderr.Reset()
+	return cli.Main(context.Background(), cli.Env{
+		Args:     args,
+		Getenv:   func(k string) string { return r.env[k] },
+		Username: "tester",
+		IO: cli.IOStreams{In: strings.NewReader(r.stdin), Out: &r.stdout, ErrOut: &r.stderr,
+			InTTY: r.tty, OutTTY: r.tty, ErrTTY: r.tty, Width: 200},
+	})
+}
+
+func (r *run) must(args ...string) string {
+	r.t.Helper()
+	if code := r.do(args...); code != 0 {
+		r.t.Fatalf("%v: exit %d\n%s", args, code, r.stderr.String())
+	}
+	return r.stdout.String()
+}
+
+func (r *run) status(id string) string {
+	r.t.Helper()
+	var v struct{ Status string }
+	if err := json.Unmarshal([]byte(r.must("show", id, "-o", "json")), &v); err != nil {
+		r.t.Fatal(err)
+	}
+	return v.Status
+}
+
+func setup(t *testing.T) *run {
+	r := newRun(t)
+	r.must("customers", "add", "Acme AB")
+	r.must("invite", "--customer", "Acme AB", "--email", "a@example.com", "--first-name", "Anna", "--last-name", "Ek", "--no-send")
+	r.must("invite", "--customer", "Acme AB", "--email", "b@example.com", "--first-name", "Bo", "--last-name", "Ek", "--no-send")
+	return r
+}
+
+func TestRevokeAsksOnTerminal(t *testing.T) {
+	r := setup(t)
+	r.tty = true
+	for _, answer := range []string{"\n", "n\n", "no\n", "maybe\n", ""} {
+		r.stdin = answer
+		if code := r.do("revoke", "1"); code != cli.ExitCancelled {
+			t.Fatalf("answer %q: exit %d, want %d", answer, code, cli.ExitCancelled)
+		}
+		out := r.stdout.String()
+		if !strings.Contains(out, "The invitation for a@example.com will be revoked and the user will be unable to register an account.\n") ||
+			!strings.Contains(out, "Are you sure you want to revoke this invitation? [y/N] ") {
+			t.Fatalf("prompt text wrong:\n%s", out)
+		}
+		r.tty = false
+		if s := r.status("1"); s != "pending" {
+			t.Fatalf("answer %q revoked the invitation (status %s)", answer, s)
+		}
+		r.tty = true
+	}
+	for i, answer := range []string{"y\n", "YES\n"} {
+		id := []string{"1", "2"}[i]
+		r.stdin = answer
+		if code := r.do("revoke", id); code != 0 {
+			t.Fatalf("answer %q: exit %d: %s", answer, code, r.stderr.String())
+		}
+		r.tty = false
+		if s := r.status(id); s != "revoked" {
+			t.Fatalf("answer %q: status %s", answer, s)
+		}
+		r.tty = true
+	}
+}
+
+func TestConfigPrecedence(t *testing.T) {
+	r := newRun(t)
+	cfg := filepath.Join(r.env["XDG_CONFIG_HOME"], "invitectl", "config.yaml")
+	os.MkdirAll(filepath.Dir(cfg), 0o700)
+	os.WriteFile(cfg, []byte("base_url: https://from-file.example\nlisten: 127.0.0.1:9000\nsmtp:\n  host: smtp.file.example\n  password: hunter2-secret\nactor: file-actor\n"), 0o600)
+	r.env["INVITECTL_LISTEN"] = "127.0.0.1:9100"
+	r.env["INVITECTL_ACTOR"] = "env-actor"
+	out := r.must("config", "show", "-o", "json", "--as", "flag-actor")
+	var v struct {
+		ConfigFile string `json:"config_file"`
+		Settings   []struct{ Key, Value, Source string }
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][2]string{}
+	for _, s := range v.Settings {
+		got[s.Key] = [2]string{s.Value, s.Source}
+	}
+	want := map[string][2]string{
+		"base_url":       {"https://from-file.example", "config " + cfg},
+		"listen":         {"127.0.0.1:9100", "env INVITECTL_LISTEN"},
+		"actor":          {"flag-actor", "flag --as"},
+		"smtp.password":  {"<redacted>", "config " + cfg},
+		"mail.transport": {"smtp", "default"}, // smtp because a host is set
+		"db":             {filepath.Join(r.env["XDG_DATA_HOME"], "invitectl", "invitectl.db"), "default"},
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s = %v, want %v", k, got[k], w)
+		}
+	}
+	if strings.Contains(out, "hunter2") {
+		t.Error("config show leaks the SMTP password")
+	}
+	// An explicit config file that does not exist is an error.
+	r.env["INVITECTL_CONFIG"] = filepath.Join(t.TempDir(), "nope.yaml")
+	if code := r.do("config", "show"); code != cli.ExitInvalid {
+		t.Errorf("missing explicit config: exit %d", code)
+	}
+}
+
+func TestColourOnlyOnTerminal(t *testing.T) {
+	r := setup(t)
+	if out := r.must("list"); strings.Contains(out, "\x1b[") {
+		t.Error("colour when not a terminal")
+	}
+	r.tty = true
+	if out := r.must("list"); !strings.Contains(out, "\x1b[") {
+		t.Error("no colour on a terminal")
+	}
+	if out := r.must("list", "--no-color"); strings.Contains(out, "\x1b[") {
+		t.Error("colour despite --no-color")
+	}
+	r.env["NO_COLOR"] = "1"
+	if out := r.must("list"); strings.Contains(out, "\x1b[") {
+		t.Error("colour despite NO_COLOR")
+	}
+}
+
+func TestEditInEditor(t *testing.T) {
+	r := setup(t)
+	r.tty = true
+	dir := t.TempDir()
+	// An editor that first saves an invalid phone, then, reopened with the
+	// errors as comments, fixes it.
+	script := filepath.Join(dir, "editor.sh")
+	os.WriteFile(script, []byte(`#!/bin/sh
+n=$(cat "`+dir+`/count" 2>/dev/null || echo 0); n=$((n+1)); echo $n > "`+dir+`/count"
+cp "$1" "`+dir+`/seen$n"
+if [ $n = 1 ]; then sed -i 's/^phone:.*/phone: "abc"/; s/^last_name:.*/last_name: Öberg/' "$1"; fi
+if [ $n = 2 ]; then sed -i 's/^phone:.*/phone: "070-1234567"/' "$1"; fi
+`), 0o700)
+	r.env["EDITOR"] = script
+	out := r.must("edit", "1")
+	if !strings.Contains(out, "changed last-name, phone") {
+		t.Fatalf("edit output: %s", out)
+	}
+	seen2, _ := os.ReadFile(filepath.Join(dir, "seen2"))
+	if !strings.Contains(string(seen2), "# The changes could not be saved:") || !strings.Contains(string(seen2), "phone:") {
+		t.Fatalf("reopened file lacks the errors:\n%s", seen2)
+	}
+	r.tty = false
+	show := r.must("show", "1", "-o", "json")
+	if !strings.Contains(show, `"phone": "+46701234567"`) || !strings.Contains(show, `"last_name": "Öberg"`) {
+		t.Fatalf("edit not applied: %s", show)
+	}
+	// An editor that changes nothing changes nothing.
+	r.tty = true
+	r.env["EDITOR"] = "true"
+	r.must("edit", "2")
+	if !strings.Contains(r.stderr.String(), "Edit cancelled") {
+		t.Fatalf("want cancellation, got %q", r.stderr.String())
+	}
+}

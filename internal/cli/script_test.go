@@ -1,0 +1,144 @@
+package cli_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/invitectl/invitectl/internal/cli"
+	"github.com/invitectl/invitectl/internal/mailtest"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"invitectl": func() {
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			code := cli.Main(ctx, cli.Env{
+				Args: os.Args[1:], Getenv: os.Getenv, Username: "tester",
+				IO:      cli.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr},
+				Version: "test", Commit: "none", Date: "unknown",
+			})
+			stop()
+			os.Exit(code)
+		},
+	})
+}
+
+// TestScripts runs the end-to-end scripts in testdata/script against the
+// real command, a real SQLite file and a real SMTP server on loopback.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, scriptParams(t, "../../testdata/script", nil))
+}
+
+func scriptParams(t *testing.T, dir string, extraEnv map[string]string) testscript.Params {
+	servers := map[string]*mailtest.Server{}
+	return testscript.Params{
+		Dir:                 dir,
+		RequireExplicitExec: true,
+		Setup: func(env *testscript.Env) error {
+			srv, err := mailtest.Listen("127.0.0.1:0")
+			if err != nil {
+				return err
+			}
+			env.Defer(func() { srv.Close() })
+			servers[env.WorkDir] = srv
+			env.Setenv("HOME", env.WorkDir)
+			env.Setenv("XDG_DATA_HOME", filepath.Join(env.WorkDir, ".local", "share"))
+			env.Setenv("XDG_CONFIG_HOME", filepath.Join(env.WorkDir, ".config"))
+			env.Setenv("SMTP_PORT", strconv.Itoa(srv.Port()))
+			env.Setenv("INVITECTL_ACTOR", "")
+			for k, v := range extraEnv {
+				env.Setenv(k, v)
+			}
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// exits N CMD ARGS...: runs CMD and checks its exit code is N.
+			"exits": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) < 2 {
+					ts.Fatalf("usage: exits CODE COMMAND [ARGS...]")
+				}
+				want, err := strconv.Atoi(args[0])
+				ts.Check(err)
+				got := 0
+				if err := ts.Exec(args[1], args[2:]...); err != nil {
+					var ee *exec.ExitError
+					if !errors.As(err, &ee) {
+						ts.Fatalf("running %s: %v", args[1], err)
+					}
+					got = ee.ExitCode()
+				}
+				if got != want {
+					ts.Fatalf("exit code %d, want %d\nstderr:\n%s", got, want, ts.ReadFile("stderr"))
+				}
+			},
+			// mailcount N: the SMTP server received exactly N messages.
+			"mailcount": func(ts *testscript.TestScript, neg bool, args []string) {
+				srv := servers[ts.Getenv("WORK")]
+				want, _ := strconv.Atoi(args[0])
+				got := len(srv.Messages())
+				if (got == want) == neg {
+					ts.Fatalf("mailcount: got %d messages, want %s%d", got, map[bool]string{true: "not ", false: ""}[neg], want)
+				}
+			},
+			// maildump FILE: writes every received message, decoded enough to grep.
+			"maildump": func(ts *testscript.TestScript, neg bool, args []string) {
+				srv := servers[ts.Getenv("WORK")]
+				var b strings.Builder
+				for i, m := range srv.Messages() {
+					fmt.Fprintf(&b, "=== message %d from %s to %s\n%s\n", i+1, m.From, strings.Join(m.To, ","), unfoldQP(string(m.Data)))
+				}
+				ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(b.String()), 0o600))
+			},
+			// samelink I J: messages I and J (1-based) carry the same link.
+			"samelink": func(ts *testscript.TestScript, neg bool, args []string) {
+				msgs := servers[ts.Getenv("WORK")].Messages()
+				i, _ := strconv.Atoi(args[0])
+				j, _ := strconv.Atoi(args[1])
+				if i < 1 || j < 1 || i > len(msgs) || j > len(msgs) {
+					ts.Fatalf("samelink: only %d messages", len(msgs))
+				}
+				a, b := linkRE.FindString(unfoldQP(string(msgs[i-1].Data))), linkRE.FindString(unfoldQP(string(msgs[j-1].Data)))
+				if a == "" || b == "" {
+					ts.Fatalf("samelink: no link in message %d or %d", i, j)
+				}
+				if (a == b) == neg {
+					ts.Fatalf("samelink: %q vs %q", a, b)
+				}
+			},
+			// smtpreject on|off: make the SMTP server refuse recipients.
+			"smtpreject": func(ts *testscript.TestScript, neg bool, args []string) {
+				srv := servers[ts.Getenv("WORK")]
+				if args[0] == "on" {
+					srv.RejectRecipients(errors.New("mailbox unavailable"))
+				} else {
+					srv.RejectRecipients(nil)
+				}
+			},
+			// smtpstop: stop the SMTP server, so delivery fails.
+			"smtpstop": func(ts *testscript.TestScript, neg bool, args []string) {
+				servers[ts.Getenv("WORK")].Close()
+			},
+		},
+	}
+}
+
+var linkRE = regexp.MustCompile(`/invite/[A-Za-z0-9_-]+`)
+
+// unfoldQP undoes quoted-printable soft line breaks so links can be grepped.
+func unfoldQP(s string) string {
+	s = strings.ReplaceAll(s, "=\r\n", "")
+	s = strings.ReplaceAll(s, "=\n", "")
+	return strings.ReplaceAll(s, "=3D", "=")
+}

@@ -1,0 +1,143 @@
+// Package mailtest runs a real SMTP server on loopback for tests and records
+// what arrives.
+package mailtest
+
+import (
+	"errors"
+	"io"
+	"net"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// Message is one received message.
+type Message struct {
+	From string
+	To   []string
+	Data []byte
+}
+
+// Server is an in-process SMTP server on 127.0.0.1.
+type Server struct {
+	srv  *smtp.Server
+	ln   net.Listener
+	mu   sync.Mutex
+	msgs []Message
+	conn int
+	// Reject, when set, makes RCPT fail with this error.
+	reject error
+}
+
+// Start starts a server on a free loopback port; it stops when the test ends.
+func Start(tb testing.TB) *Server {
+	tb.Helper()
+	s, err := Listen("127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
+
+// Listen starts a server on addr.
+func Listen(addr string) (*Server, error) {
+	s := &Server{}
+	s.srv = smtp.NewServer(s)
+	s.srv.Domain = "localhost"
+	s.srv.ReadTimeout = 10 * time.Second
+	s.srv.WriteTimeout = 10 * time.Second
+	s.srv.MaxMessageBytes = 1 << 20
+	s.srv.AllowInsecureAuth = true
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	s.ln = ln
+	go s.srv.Serve(ln)
+	return s, nil
+}
+
+// Addr is host:port.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Port is the port number.
+func (s *Server) Port() int {
+	_, p, _ := net.SplitHostPort(s.Addr())
+	n, _ := strconv.Atoi(p)
+	return n
+}
+
+// Close stops the server.
+func (s *Server) Close() error { return s.srv.Close() }
+
+// RejectRecipients makes every RCPT fail (nil restores).
+func (s *Server) RejectRecipients(err error) {
+	s.mu.Lock()
+	s.reject = err
+	s.mu.Unlock()
+}
+
+// Messages returns what arrived so far.
+func (s *Server) Messages() []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Message(nil), s.msgs...)
+}
+
+// Connections is the number of SMTP sessions opened so far.
+func (s *Server) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conn
+}
+
+// NewSession implements smtp.Backend.
+func (s *Server) NewSession(*smtp.Conn) (smtp.Session, error) {
+	s.mu.Lock()
+	s.conn++
+	s.mu.Unlock()
+	return &session{s: s}, nil
+}
+
+type session struct {
+	s   *Server
+	msg Message
+}
+
+func (x *session) Mail(from string, _ *smtp.MailOptions) error {
+	x.msg = Message{From: from}
+	return nil
+}
+
+func (x *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	x.s.mu.Lock()
+	err := x.s.reject
+	x.s.mu.Unlock()
+	if err != nil {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: err.Error()}
+	}
+	x.msg.To = append(x.msg.To, to)
+	return nil
+}
+
+func (x *session) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	if len(x.msg.To) == 0 {
+		return errors.New("no recipients")
+	}
+	x.msg.Data = b
+	x.s.mu.Lock()
+	x.s.msgs = append(x.s.msgs, x.msg)
+	x.s.mu.Unlock()
+	return nil
+}
+
+func (x *session) Reset()        { x.msg = Message{} }
+func (x *session) Logout() error { return nil }
