@@ -182,7 +182,13 @@ func NormalizePhone(s string) (string, error) {
 	if err != nil || !phonenumbers.IsPossibleNumber(num) {
 		return "", fmt.Errorf("%q is not a possible phone number (write it as +46701234567 or 070-123 45 67)", s)
 	}
-	return phonenumbers.Format(num, phonenumbers.E164), nil
+	e164 := phonenumbers.Format(num, phonenumbers.E164)
+	// A number whose E.164 form reads back differently (all zeros, say) is
+	// not a number anyone can dial.
+	if again, err := phonenumbers.Parse(e164, "SE"); err != nil || phonenumbers.Format(again, phonenumbers.E164) != e164 || !phonenumbers.IsPossibleNumber(again) {
+		return "", fmt.Errorf("%q is not a possible phone number (write it as +46701234567 or 070-123 45 67)", s)
+	}
+	return e164, nil
 }
 
 // ParseGender accepts female, male, other, and empty or unset for none.

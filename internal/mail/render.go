@@ -1,0 +1,122 @@
+package mail
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	htmltemplate "html/template"
+	"net/url"
+	"strings"
+	texttemplate "text/template"
+	"time"
+
+	"github.com/invitectl/invitectl/internal/invite"
+)
+
+//go:embed templates/*.tmpl
+var templateFS embed.FS
+
+// Each language has its own text template (defining "subject" and the body)
+// and its own HTML content, which shares one layout. Parsing per language
+// keeps the block names of one language from overriding the other's.
+var (
+	textTemplates = map[string]*texttemplate.Template{}
+	htmlTemplates = map[string]*htmltemplate.Template{}
+)
+
+func init() {
+	for _, lang := range []string{invite.Swedish, invite.English} {
+		textTemplates[lang] = texttemplate.Must(texttemplate.New("").
+			ParseFS(templateFS, "templates/invitation."+lang+".txt.tmpl"))
+		htmlTemplates[lang] = htmltemplate.Must(htmltemplate.New("").
+			ParseFS(templateFS, "templates/layout.html.tmpl", "templates/invitation."+lang+".html.tmpl"))
+	}
+}
+
+// view is what the templates see.
+type view struct {
+	Lang      string
+	Subject   string
+	FirstName string
+	LastName  string
+	Customer  string
+	SentBy    string
+	Link      string
+	Expiry    string // the expiry date as people write it in Lang
+}
+
+// Render writes the subject and the text and HTML bodies of an invitation
+// email in m.Language. It fails for an unsupported language or a link that
+// is not an absolute http(s) URL, because such a mail would be useless.
+func Render(m invite.InvitationEmail) (subject, text, html string, err error) {
+	tt, ok := textTemplates[m.Language]
+	if !ok {
+		return "", "", "", invite.Errorf(invite.EINVALID, "no email template for language %q", m.Language).
+			WithHint("use sv or en")
+	}
+	if err := checkLink(m.Link); err != nil {
+		return "", "", "", err
+	}
+	v := view{
+		Lang:      m.Language,
+		FirstName: oneLine(m.FirstName),
+		LastName:  oneLine(m.LastName),
+		Customer:  oneLine(m.Customer),
+		SentBy:    oneLine(m.SentBy),
+		Link:      m.Link,
+		Expiry:    FormatDate(m.ExpiresAt, m.Language),
+	}
+	var buf bytes.Buffer
+	if err := tt.ExecuteTemplate(&buf, "subject", v); err != nil {
+		return "", "", "", fmt.Errorf("rendering the %s subject: %w", m.Language, err)
+	}
+	v.Subject = oneLine(buf.String())
+	buf.Reset()
+	if err := tt.ExecuteTemplate(&buf, "body", v); err != nil {
+		return "", "", "", fmt.Errorf("rendering the %s text body: %w", m.Language, err)
+	}
+	text = buf.String()
+	buf.Reset()
+	if err := htmlTemplates[m.Language].ExecuteTemplate(&buf, "layout", v); err != nil {
+		return "", "", "", fmt.Errorf("rendering the %s HTML body: %w", m.Language, err)
+	}
+	return v.Subject, text, buf.String(), nil
+}
+
+func checkLink(link string) error {
+	u, err := url.Parse(link)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		strings.ContainsAny(link, " \t\r\n") {
+		return invite.Errorf(invite.EINVALID, "invalid invitation link %q", link).
+			WithHint("set base_url to the public http(s) address of serve-accept")
+	}
+	return nil
+}
+
+var (
+	monthsSV = [12]string{"januari", "februari", "mars", "april", "maj", "juni",
+		"juli", "augusti", "september", "oktober", "november", "december"}
+	monthsEN = [12]string{"January", "February", "March", "April", "May", "June",
+		"July", "August", "September", "October", "November", "December"}
+)
+
+// FormatDate writes the date of t (in t's location) as people write it in
+// lang: "25 november 2027" in Swedish, "25 November 2027" in English.
+func FormatDate(t time.Time, lang string) string {
+	months := monthsEN
+	if lang == invite.Swedish {
+		months = monthsSV
+	}
+	return fmt.Sprintf("%d %s %d", t.Day(), months[t.Month()-1], t.Year())
+}
+
+// oneLine turns control characters, line breaks included, into spaces and
+// trims, so that no value can break a header or the layout of a line.
+func oneLine(s string) string {
+	return strings.TrimSpace(strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' {
+			return ' '
+		}
+		return r
+	}, s))
+}
