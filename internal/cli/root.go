@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-
 )
 
 // Main runs invitectl with args and returns the exit code.
@@ -62,7 +61,7 @@ account. Links are valid for one year.`,
 		newEditCmd(f),
 		newResendCmd(f),
 		newRevokeCmd(f),
-
+		newServeCmd(f),
 		newUsersCmd(f),
 		newAuditCmd(f),
 		newSeedCmd(f),
@@ -122,4 +121,3 @@ func (w *worst) err() error {
 	}
 	return silentExit(w.code)
 }
-

@@ -4,6 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -11,8 +16,10 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -58,6 +65,11 @@ func scriptParams(t *testing.T, dir string, extraEnv map[string]string) testscri
 			env.Setenv("XDG_CONFIG_HOME", filepath.Join(env.WorkDir, ".config"))
 			env.Setenv("SMTP_PORT", strconv.Itoa(srv.Port()))
 			env.Setenv("INVITECTL_ACTOR", "")
+			port, err := freePort()
+			if err != nil {
+				return err
+			}
+			env.Setenv("SERVE_PORT", strconv.Itoa(port))
 			for k, v := range extraEnv {
 				env.Setenv(k, v)
 			}
@@ -117,6 +129,52 @@ func scriptParams(t *testing.T, dir string, extraEnv map[string]string) testscri
 					ts.Fatalf("samelink: %q vs %q", a, b)
 				}
 			},
+			// linkpath: takes the /invite/TOKEN path from the last stdout into $LINK.
+			"linkpath": func(ts *testscript.TestScript, neg bool, args []string) {
+				p := linkRE.FindString(ts.ReadFile("stdout"))
+				if p == "" {
+					ts.Fatalf("linkpath: no link in stdout")
+				}
+				ts.Setenv("LINK", p)
+			},
+			// httpwait PATH: waits until serve-accept answers on $SERVE_PORT.
+			"httpwait": func(ts *testscript.TestScript, neg bool, args []string) {
+				url := "http://127.0.0.1:" + ts.Getenv("SERVE_PORT") + args[0]
+				for i := 0; i < 200; i++ {
+					if resp, err := http.Get(url); err == nil {
+						resp.Body.Close()
+						return
+					}
+					time.Sleep(25 * time.Millisecond)
+				}
+				ts.Fatalf("httpwait: %s does not answer", url)
+			},
+			// http METHOD PATH [key=value...]: a plain HTTP client against
+			// serve-accept; prints the status line, then the body. The cookie
+			// jar lasts for the script.
+			"http": func(ts *testscript.TestScript, neg bool, args []string) {
+				base := "http://127.0.0.1:" + ts.Getenv("SERVE_PORT")
+				form := url.Values{}
+				for _, kv := range args[2:] {
+					k, v, _ := strings.Cut(kv, "=")
+					form.Add(k, v)
+				}
+				var body io.Reader
+				if args[0] == "POST" {
+					body = strings.NewReader(form.Encode())
+				}
+				req, err := http.NewRequest(args[0], base+args[1], body)
+				ts.Check(err)
+				if args[0] == "POST" {
+					req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+					req.Header.Set("Origin", base)
+				}
+				resp, err := clientFor(ts).Do(req)
+				ts.Check(err)
+				defer resp.Body.Close()
+				b, _ := io.ReadAll(resp.Body)
+				fmt.Fprintf(ts.Stdout(), "%s\n%s", resp.Status, b)
+			},
 			// smtpreject on|off: make the SMTP server refuse recipients.
 			"smtpreject": func(ts *testscript.TestScript, neg bool, args []string) {
 				srv := servers[ts.Getenv("WORK")]
@@ -132,6 +190,32 @@ func scriptParams(t *testing.T, dir string, extraEnv map[string]string) testscri
 			},
 		},
 	}
+}
+
+var (
+	jarsMu sync.Mutex
+	jars   = map[string]*http.Client{}
+)
+
+func clientFor(ts *testscript.TestScript) *http.Client {
+	jarsMu.Lock()
+	defer jarsMu.Unlock()
+	c := jars[ts.Getenv("WORK")]
+	if c == nil {
+		jar, _ := cookiejar.New(nil)
+		c = &http.Client{Jar: jar, Timeout: 10 * time.Second}
+		jars[ts.Getenv("WORK")] = c
+	}
+	return c
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 var linkRE = regexp.MustCompile(`/invite/[A-Za-z0-9_-]+`)

@@ -1,0 +1,78 @@
+package cli
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+
+	"golang.org/x/time/rate"
+
+	"github.com/spf13/cobra"
+
+	"github.com/invitectl/invitectl/internal/password"
+	"github.com/invitectl/invitectl/internal/web"
+)
+
+func newServeCmd(f *Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve-accept [--listen ADDR] [--base-url URL]",
+		Short: "Serve the invitees' registration page",
+		Long: `Serves the page invitees open from their email: they choose a password and
+a language, accept the privacy policy, and get a verified, signed-in account.
+
+Routes: GET/POST /invite/{token}, GET /account, POST /logout, GET /privacy,
+GET /healthz. It shuts down gracefully on SIGINT or SIGTERM, letting
+registrations in progress finish. Several instances may share one PostgreSQL
+database; a CLI and one server may share one SQLite file.`,
+		Example: `  invitectl serve-accept
+  invitectl serve-accept --listen 0.0.0.0:8080 --base-url https://invite.example.com`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			svc, err := f.Service(ctx)
+			if err != nil {
+				return err
+			}
+			svc.Passwords = password.New(password.DefaultParams)
+			limit, err := f.cfg.Float("rate_limit")
+			if err != nil {
+				return err
+			}
+			burst, err := f.cfg.Int("rate_burst")
+			if err != nil {
+				return err
+			}
+			base := f.cfg.String("base_url")
+			if !strings.HasPrefix(base, "http://") && !strings.HasPrefix(base, "https://") {
+				return usageError("set --base-url to the public address, e.g. https://invite.example.com", "invalid base_url %q", base)
+			}
+			logger := slog.New(slog.NewTextHandler(f.IO.ErrOut, nil))
+			h := web.NewHandler(web.Deps{
+				Service:           svc,
+				Logger:            logger,
+				BaseURL:           base,
+				PrivacyPolicyURL:  f.cfg.String("privacy_policy_url"),
+				DefaultLanguage:   svc.DefaultLanguage,
+				RateLimit:         rate.Limit(limit),
+				RateBurst:         burst,
+				TrustProxyHeaders: f.cfg.Bool("trust_proxy_headers"),
+				Now:               f.Now,
+			})
+			addr := f.cfg.String("listen")
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				return usageError("choose a free address with --listen (e.g. 127.0.0.1:8081)", "cannot listen on %s: %v", addr, err)
+			}
+			fmt.Fprintf(f.IO.ErrOut, "invitectl: serving registrations on http://%s (links point to %s); stop with Ctrl-C\n", ln.Addr(), base)
+			err = web.Serve(ctx, ln, web.NewServer(addr, h))
+			if err == nil {
+				fmt.Fprintln(f.IO.ErrOut, "invitectl: stopped")
+			}
+			return err
+		},
+	}
+	cmd.Flags().String("listen", "", "address to listen on (config listen; default 127.0.0.1:8080)")
+	cmd.Flags().String("base-url", "", "public address used in links (config base_url; default http://127.0.0.1:8080)")
+	return cmd
+}

@@ -1,0 +1,220 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/invitectl/invitectl/internal/invite"
+)
+
+// chromiumPath finds a Chromium to drive, or "".
+func chromiumPath() string {
+	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// newBrowser starts a headless Chromium for the test, with Swedish as the
+// browser's language, and returns a context for one tab. It skips the test
+// without Chromium, unless INVITECTL_REQUIRE_SERVICES=1 demands one.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	path := chromiumPath()
+	if path == "" {
+		if os.Getenv("INVITECTL_REQUIRE_SERVICES") == "1" {
+			t.Fatal("chromium not found, and INVITECTL_REQUIRE_SERVICES=1 requires it")
+		}
+		t.Skip("chromium not found; install Debian's chromium to run the browser tests")
+	}
+	profile := t.TempDir() // removed after the browser has exited (cleanups run last-in first-out)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("accept-lang", "sv-SE,sv"),
+		chromedp.UserDataDir(profile),
+		chromedp.WindowSize(1280, 900),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancelAlloc)
+	ctx, cancelTab := chromedp.NewContext(actx)
+	t.Cleanup(cancelTab)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(cancelTimeout)
+	return ctx
+}
+
+// saveScreenshot writes a PNG into the test's folder and, when
+// INVITECTL_SCREENSHOT_DIR is set, copies it there for people to look at.
+func saveScreenshot(t *testing.T, dir, name string, png []byte) {
+	t.Helper()
+	if len(png) < 8 || string(png[1:4]) != "PNG" {
+		t.Fatalf("%s: not a PNG (%d bytes)", name, len(png))
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out := os.Getenv("INVITECTL_SCREENSHOT_DIR"); out != "" {
+		if err := os.MkdirAll(out, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(out, name), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func run[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return v
+}
+
+func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// An invitee opens the link in a real browser, fills in the form, chooses
+// English and ends up signed in.
+func TestBrowserRegistration(t *testing.T) {
+	ctx := newBrowser(t)
+	f := newFixture(t, cheapParams)
+	srv := httptest.NewServer(f.handler)
+	t.Cleanup(srv.Close)
+	inv, token := f.invite(t, "asa.lind@example.com", "sv")
+	shots := t.TempDir()
+
+	do(t, ctx, "open the invitation", chromedp.Navigate(srv.URL+"/invite/"+token), chromedp.WaitVisible(chromedp.ID("password")))
+	if lang := run(t, ctx, "page language", chromedp.Evaluate[string](`document.documentElement.lang`)); lang != "sv" {
+		t.Errorf("page language %q, want sv from the browser's Accept-Language", lang)
+	}
+	// The stylesheet loaded despite the strict CSP: the layout is constrained.
+	if w := run(t, ctx, "main width", chromedp.Evaluate[string](`getComputedStyle(document.querySelector("main")).maxWidth`)); w != "576px" {
+		t.Errorf("main max-width %q: the stylesheet did not apply", w)
+	}
+	// The field that tells password managers the account name stays hidden.
+	if d := run(t, ctx, "username field", chromedp.Evaluate[string](`getComputedStyle(document.querySelector("input[name=username]")).display`)); d != "none" {
+		t.Errorf("the hidden username field is shown (display %q)", d)
+	}
+	main := run(t, ctx, "form text", chromedp.Text(chromedp.CSS("main")))
+	assertContains(t, main, "Skapa ditt konto", "Åsa Lind", "asa.lind@example.com", "Acme AB")
+	saveScreenshot(t, shots, "form-desktop.png", run(t, ctx, "screenshot", chromedp.FullScreenshot(100)))
+
+	do(t, ctx, "fill in the form",
+		chromedp.SendKeys(chromedp.ID("password"), goodPassword),
+		chromedp.SendKeys(chromedp.ID("password_confirm"), goodPassword),
+		chromedp.Click(chromedp.ID("language-en")),
+		chromedp.Click(chromedp.ID("accept_privacy")),
+	)
+	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`button[type="submit"]`)))
+	if err != nil {
+		t.Fatalf("submit: %v", err)
+	}
+	if resp.Status != http.StatusOK || !strings.HasSuffix(resp.URL, "/account") {
+		t.Fatalf("after submitting: %d %s", resp.Status, resp.URL)
+	}
+	do(t, ctx, "account page", chromedp.WaitVisible(chromedp.CSS("p.lead")))
+	account := run(t, ctx, "account text", chromedp.Text(chromedp.CSS("main")))
+	assertContains(t, account, "Signed in as Åsa Lind", "asa.lind@example.com", "Acme AB")
+	// The session cookie is out of reach of scripts.
+	if c := run(t, ctx, "document.cookie", chromedp.Evaluate[string](`document.cookie`)); c != "" {
+		t.Errorf("document.cookie = %q, want the session cookie hidden (HttpOnly)", c)
+	}
+	saveScreenshot(t, shots, "account-desktop.png", run(t, ctx, "screenshot", chromedp.FullScreenshot(100)))
+
+	got, err := f.store.Invitation(context.Background(), inv.ID)
+	if err != nil || got.State != invite.StateAccepted {
+		t.Fatalf("invitation %s, %v; want accepted", got.State, err)
+	}
+
+	// Signing out.
+	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`form[action="/logout"] button`))); err != nil {
+		t.Fatalf("sign out: %v", err)
+	}
+	assertContains(t, run(t, ctx, "signed out", chromedp.Text(chromedp.CSS("main"))), "You are not signed in")
+}
+
+// On a phone-sized screen the form fits without sideways scrolling, and a
+// mistake is shown beside its field.
+func TestBrowserPhone(t *testing.T) {
+	ctx := newBrowser(t)
+	f := newFixture(t, cheapParams)
+	srv := httptest.NewServer(f.handler)
+	t.Cleanup(srv.Close)
+	_, token := f.invite(t, "bo.ek@example.com", "sv")
+	shots := t.TempDir()
+
+	do(t, ctx, "open on a phone",
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait),
+		chromedp.Navigate(srv.URL+"/invite/"+token),
+		chromedp.WaitVisible(chromedp.ID("password")),
+	)
+	if w := run(t, ctx, "page width", chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); w > 390 {
+		t.Errorf("the page is %d CSS pixels wide on a 390-pixel screen", w)
+	}
+	if fs := run(t, ctx, "input font size", chromedp.Evaluate[string](`getComputedStyle(document.getElementById("password")).fontSize`)); fs != "18px" {
+		t.Errorf("password field font size %s: phones zoom into fields under 16px", fs)
+	}
+	saveScreenshot(t, shots, "form-phone.png", run(t, ctx, "screenshot", chromedp.FullScreenshot(100)))
+
+	// Passwords that differ pass the browser's own checks and come back
+	// from the server with the error beside the second field.
+	do(t, ctx, "fill in with a mismatch",
+		chromedp.SendKeys(chromedp.ID("password"), goodPassword),
+		chromedp.SendKeys(chromedp.ID("password_confirm"), goodPassword+" x"),
+		chromedp.Click(chromedp.ID("accept_privacy")),
+	)
+	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`button[type="submit"]`)))
+	if err != nil {
+		t.Fatalf("submit: %v", err)
+	}
+	if resp.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("status %d, want 422", resp.Status)
+	}
+	do(t, ctx, "error shown", chromedp.WaitVisible(chromedp.ID("password_confirm-error")))
+	assertContains(t, run(t, ctx, "error text", chromedp.Text(chromedp.ID("password_confirm-error"))), "Lösenorden är inte likadana")
+	assertContains(t, run(t, ctx, "summary", chromedp.Text(chromedp.CSS(".error-summary"))), "Skriv det igen i båda fälten")
+	if v := run(t, ctx, "password kept?", chromedp.Value(chromedp.ID("password"))); v != "" {
+		t.Errorf("the password field was filled in again with %q", v)
+	}
+	if on := run(t, ctx, "checkbox kept", chromedp.Evaluate[bool](`document.getElementById("accept_privacy").checked`)); !on {
+		t.Error("the privacy checkbox was not kept")
+	}
+	saveScreenshot(t, shots, "form-phone-error.png", run(t, ctx, "screenshot", chromedp.FullScreenshot(100)))
+
+	// A year later the same link explains itself.
+	f.clock.Add(invite.DefaultTTL)
+	resp, err = chromedp.RunResponse(ctx, chromedp.Navigate(srv.URL+"/invite/"+token))
+	if err != nil {
+		t.Fatalf("open the expired link: %v", err)
+	}
+	if resp.Status != http.StatusGone {
+		t.Fatalf("expired link: status %d, want 410", resp.Status)
+	}
+	assertContains(t, run(t, ctx, "expired text", chromedp.Text(chromedp.CSS("main"))), "Länken har gått ut", "ny länk")
+	saveScreenshot(t, shots, "expired-phone.png", run(t, ctx, "screenshot", chromedp.FullScreenshot(100)))
+}

@@ -1,0 +1,218 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/invitectl/invitectl/internal/invite"
+)
+
+// langHints are what a page knows about the visitor's language besides the
+// request itself, in the order they are weighed (see pickLanguage).
+type langHints struct {
+	form       string // the language chosen in a submitted form
+	saved      string // the signed-in user's chosen language
+	invitation string // the language the invitation email was written in
+}
+
+// pickLanguage decides a page's language. The visitor's own explicit choices
+// come first: the form's language field on a submission, then a ?lang= link,
+// then the language they chose when registering. Then what the browser asks
+// for (Accept-Language), then the invitation's language (which the
+// administrator chose for them), then the configured default, then Swedish.
+func (h *handler) pickLanguage(r *http.Request, hints langHints) string {
+	for _, l := range []string{hints.form, r.URL.Query().Get("lang"), hints.saved, acceptLanguage(r.Header.Get("Accept-Language")), hints.invitation, h.defaultLang} {
+		if invite.ValidLanguage(l) {
+			return l
+		}
+	}
+	return invite.Swedish
+}
+
+// acceptLanguage returns the language of an Accept-Language header we speak
+// with the highest quality, earlier entries winning ties, or "".
+func acceptLanguage(header string) string {
+	best, bestQ := "", 0.0
+	for part := range strings.SplitSeq(header, ",") {
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		primary, _, _ := strings.Cut(strings.TrimSpace(tag), "-")
+		lang := strings.ToLower(primary)
+		if !invite.ValidLanguage(lang) {
+			continue
+		}
+		q := 1.0
+		for p := range strings.SplitSeq(params, ";") {
+			k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
+			if ok && strings.EqualFold(strings.TrimSpace(k), "q") {
+				f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+				if err != nil || f < 0 || f > 1 {
+					f = 0 // a malformed weight does not get to win
+				}
+				q = f
+			}
+		}
+		if q > bestQ {
+			best, bestQ = lang, q
+		}
+	}
+	return best
+}
+
+// catalog holds every text the pages show, per language. Keys are shared by
+// both languages; a test checks that each one exists in both and that every
+// key the templates use is here.
+var catalog = map[string]map[string]string{
+	invite.Swedish: {
+		"site.name":   "Kontoregistrering",
+		"lang.switch": "Byt språk",
+
+		"form.title":             "Skapa ditt konto",
+		"form.intro":             "Du har blivit inbjuden att skapa ett konto. Kontrollera uppgifterna, välj ett lösenord och skicka formuläret.",
+		"form.details":           "Dina uppgifter",
+		"form.name":              "Namn",
+		"form.email":             "E-postadress",
+		"form.customer":          "Organisation",
+		"form.errors":            "Något behöver rättas",
+		"form.retype":            "Av säkerhetsskäl sparas inte lösenordet i formuläret. Skriv det igen i båda fälten.",
+		"form.password":          "Välj lösenord",
+		"form.password_hint":     "Minst 12 tecken. En fras med flera ord är lätt att komma ihåg och svår att gissa.",
+		"form.password_confirm":  "Upprepa lösenordet",
+		"form.language":          "Språk för ditt konto",
+		"form.privacy":           "Integritet",
+		"form.privacy_hint":      "Läs hur vi hanterar dina uppgifter:",
+		"form.privacy_link":      "integritetspolicyn (öppnas i en ny flik)",
+		"form.accept_privacy":    "Jag har läst och godkänner integritetspolicyn",
+		"form.submit":            "Skapa konto",
+		"error.password_confirm": "Lösenorden är inte likadana. Skriv samma lösenord i båda fälten.",
+		"error.language":         "Välj ett språk.",
+		"error.accept_privacy":   "Du behöver godkänna integritetspolicyn för att kunna skapa ett konto.",
+
+		"account.title":        "Ditt konto",
+		"account.signed_in_as": "Inloggad som",
+		"account.ready":        "Ditt konto är klart och din e-postadress är bekräftad.",
+		"account.sign_out":     "Logga ut",
+
+		"signed_out.title": "Du är inte inloggad",
+		"signed_out.body":  "Du är inte inloggad. Om du precis har loggat ut kan du stänga den här sidan.",
+
+		"privacy.title": "Integritetspolicy",
+
+		"link.unknown.title":   "Länken fungerar inte",
+		"link.unknown.body":    "Den här inbjudningslänken är inte giltig. Kontrollera att du öppnade hela länken från e-postmeddelandet.",
+		"link.unknown.next":    "Om det ändå inte fungerar, kontakta administratören som bjöd in dig.",
+		"link.expired.title":   "Länken har gått ut",
+		"link.expired.body":    "Den här inbjudningslänken har gått ut och kan inte användas längre.",
+		"link.expired.next":    "Kontakta administratören som skickade inbjudan. Hen kan skicka en ny länk till dig.",
+		"link.revoked.title":   "Inbjudan är återkallad",
+		"link.revoked.body":    "Den här inbjudan har återkallats och kan inte användas för att skapa ett konto.",
+		"link.revoked.next":    "Om du tror att det är fel, kontakta administratören som bjöd in dig.",
+		"link.used.title":      "Du har redan registrerat dig",
+		"link.used.body":       "Den här inbjudningslänken har redan använts för att skapa ditt konto. Den kan bara användas en gång.",
+		"link.used.next":       "Du behöver inte göra något mer. Om det inte var du som registrerade dig, kontakta administratören.",
+		"account_exists.title": "Kontot finns redan",
+		"account_exists.body":  "Det finns redan ett konto med den här e-postadressen. Inget nytt konto skapades.",
+		"account_exists.next":  "Om du behöver hjälp med ditt konto, kontakta administratören som bjöd in dig.",
+
+		"not_found.title":    "Sidan finns inte",
+		"not_found.body":     "Sidan du söker finns inte.",
+		"not_found.next":     "Om du följde en inbjudningslänk, kontrollera att du öppnade hela länken från e-postmeddelandet.",
+		"not_allowed.title":  "Det går inte att göra så här",
+		"not_allowed.body":   "Sidan kan inte användas på det sättet.",
+		"cross_origin.title": "Formuläret avvisades",
+		"cross_origin.body":  "Formuläret skickades från en annan webbplats och avvisades av säkerhetsskäl. Inget har sparats.",
+		"cross_origin.next":  "Öppna länken från ditt e-postmeddelande och försök igen.",
+		"too_large.title":    "För mycket data",
+		"too_large.body":     "Det som skickades var för stort. Inget har sparats.",
+		"bad_request.title":  "Felaktig förfrågan",
+		"bad_request.body":   "Förfrågan kunde inte läsas. Inget har sparats.",
+		"too_many.title":     "För många försök",
+		"too_many.body":      "Det har kommit för många förfrågningar från din anslutning på kort tid.",
+		"too_many.next":      "Vänta en stund och försök igen.",
+		"internal.title":     "Något gick fel",
+		"internal.body":      "Något gick fel hos oss. Försök igen om en stund.",
+		"internal.next":      "Om felet finns kvar, kontakta administratören som bjöd in dig.",
+	},
+	invite.English: {
+		"site.name":   "Account registration",
+		"lang.switch": "Change language",
+
+		"form.title":             "Create your account",
+		"form.intro":             "You have been invited to create an account. Check your details, choose a password and send the form.",
+		"form.details":           "Your details",
+		"form.name":              "Name",
+		"form.email":             "Email address",
+		"form.customer":          "Organization",
+		"form.errors":            "There is a problem",
+		"form.retype":            "For your security the password is not kept in the form. Type it again in both fields.",
+		"form.password":          "Choose a password",
+		"form.password_hint":     "At least 12 characters. A phrase of several words is easy to remember and hard to guess.",
+		"form.password_confirm":  "Repeat the password",
+		"form.language":          "Language for your account",
+		"form.privacy":           "Privacy",
+		"form.privacy_hint":      "Read how your details are handled:",
+		"form.privacy_link":      "the privacy policy (opens in a new tab)",
+		"form.accept_privacy":    "I have read and accept the privacy policy",
+		"form.submit":            "Create account",
+		"error.password_confirm": "The passwords are not the same. Type the same password in both fields.",
+		"error.language":         "Choose a language.",
+		"error.accept_privacy":   "You need to accept the privacy policy to create an account.",
+
+		"account.title":        "Your account",
+		"account.signed_in_as": "Signed in as",
+		"account.ready":        "Your account is ready and your email address is confirmed.",
+		"account.sign_out":     "Sign out",
+
+		"signed_out.title": "You are not signed in",
+		"signed_out.body":  "You are not signed in. If you have just signed out, you can close this page.",
+
+		"privacy.title": "Privacy policy",
+
+		"link.unknown.title":   "This link does not work",
+		"link.unknown.body":    "This invitation link is not valid. Check that you opened the whole link from the email.",
+		"link.unknown.next":    "If it still does not work, contact the administrator who invited you.",
+		"link.expired.title":   "This link has expired",
+		"link.expired.body":    "This invitation link has expired and can no longer be used.",
+		"link.expired.next":    "Contact the administrator who sent you the invitation. They can send you a new link.",
+		"link.revoked.title":   "This invitation was withdrawn",
+		"link.revoked.body":    "This invitation has been revoked and cannot be used to create an account.",
+		"link.revoked.next":    "If you think this is a mistake, contact the administrator who invited you.",
+		"link.used.title":      "You have already registered",
+		"link.used.body":       "This invitation link has already been used to create your account. It can only be used once.",
+		"link.used.next":       "There is nothing more you need to do. If you did not register yourself, contact the administrator.",
+		"account_exists.title": "The account already exists",
+		"account_exists.body":  "An account with this email address already exists. No new account was created.",
+		"account_exists.next":  "If you need help with your account, contact the administrator who invited you.",
+
+		"not_found.title":    "Page not found",
+		"not_found.body":     "The page you are looking for does not exist.",
+		"not_found.next":     "If you followed an invitation link, check that you opened the whole link from the email.",
+		"not_allowed.title":  "This cannot be done here",
+		"not_allowed.body":   "This page cannot be used that way.",
+		"cross_origin.title": "The form was refused",
+		"cross_origin.body":  "The form was sent from another website and was refused for your security. Nothing was saved.",
+		"cross_origin.next":  "Open the link from your email and try again.",
+		"too_large.title":    "Too much data",
+		"too_large.body":     "What was sent is too large. Nothing was saved.",
+		"bad_request.title":  "Bad request",
+		"bad_request.body":   "The request could not be read. Nothing was saved.",
+		"too_many.title":     "Too many attempts",
+		"too_many.body":      "Too many requests came from your connection in a short time.",
+		"too_many.next":      "Wait a moment and try again.",
+		"internal.title":     "Something went wrong",
+		"internal.body":      "Something went wrong on our side. Try again in a while.",
+		"internal.next":      "If it keeps happening, contact the administrator who invited you.",
+	},
+}
+
+// text looks up a catalog entry, falling back to Swedish and then to the key
+// itself (which the catalog test makes impossible for keys in templates).
+func text(lang, key string) string {
+	if s, ok := catalog[lang][key]; ok {
+		return s
+	}
+	if s, ok := catalog[invite.Swedish][key]; ok {
+		return s
+	}
+	return key
+}

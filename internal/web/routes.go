@@ -1,0 +1,29 @@
+package web
+
+import "net/http"
+
+// routes registers every route. A GET pattern also answers HEAD. Each path
+// also has a pattern without a method, so that a wrong method gets a 405
+// page in the visitor's language instead of the mux's plain-text one.
+func (h *handler) routes(mux *http.ServeMux) {
+	mux.Handle("GET /invite/{token}", h.rateLimited(http.HandlerFunc(h.showInvite)))
+	mux.Handle("POST /invite/{token}", h.rateLimited(http.HandlerFunc(h.register)))
+	mux.Handle("/invite/{token}", h.rateLimited(h.methodNotAllowed("GET, HEAD, POST")))
+
+	mux.HandleFunc("GET /account", h.account)
+	mux.Handle("/account", h.methodNotAllowed("GET, HEAD"))
+
+	mux.HandleFunc("POST /logout", h.logout)
+	mux.Handle("/logout", h.methodNotAllowed("POST"))
+
+	mux.HandleFunc("GET /privacy", h.privacy)
+	mux.Handle("/privacy", h.methodNotAllowed("GET, HEAD"))
+
+	mux.HandleFunc("GET /healthz", h.healthz)
+	mux.Handle("/healthz", h.methodNotAllowed("GET, HEAD"))
+
+	mux.HandleFunc("GET /static/style.css", serveCSS)
+	mux.Handle("/static/style.css", h.methodNotAllowed("GET, HEAD"))
+
+	mux.HandleFunc("/", h.notFound)
+}
