@@ -92,5 +92,6 @@ a token or an unmasked personal number.`,
 		},
 	}
 	cmd.Flags().StringVar(&customer, "customer", "", "the customer, when REF is an email with invitations in several customers")
+	_ = cmd.RegisterFlagCompletionFunc("customer", completeCustomers(f))
 	return cmd
 }

@@ -35,7 +35,12 @@ var keys = []configKey{
 		}
 		return "file"
 	}, help: "smtp or file"},
-	{name: "mail.from", def: func(*Config) string { return "invitectl@localhost" }, help: "sender address"},
+	{name: "mail.from", def: func(c *Config) string {
+		if c.v.GetString("mail.transport") == "file" {
+			return "invitectl@localhost"
+		}
+		return "" // SMTP needs a real sender: the mailer says so
+	}, help: "sender address (required for smtp)"},
 	{name: "mail.dir", def: func(c *Config) string { return filepath.Join(c.dataHome(), "invitectl", "outbox") }, help: "folder for the file transport"},
 	{name: "smtp.host", help: "SMTP server host"},
 	{name: "smtp.port", help: "SMTP server port (default by encryption: 465 for tls, 25 for none, else 587)"},
@@ -177,8 +182,16 @@ func (c *Config) Float(key string) (float64, error) {
 	return f, nil
 }
 
-// Bool returns a boolean value.
-func (c *Config) Bool(key string) bool { return c.v.GetBool(key) }
+// Bool returns a boolean value, with a clear error naming the key.
+func (c *Config) Bool(key string) (bool, error) {
+	switch strings.ToLower(c.String(key)) {
+	case "true", "yes", "on", "1":
+		return true, nil
+	case "false", "no", "off", "0", "":
+		return false, nil
+	}
+	return false, usageError(fmt.Sprintf("set %s (or %s) to true or false", key, EnvName(key)), "invalid %s %q", key, c.String(key))
+}
 
 // configEntry is one row of `config show`.
 type configEntry struct {
@@ -195,6 +208,9 @@ func (c *Config) entries() []configEntry {
 		val := c.String(k.name)
 		if k.secret && val != "" {
 			val = "<redacted>"
+		}
+		if k.name == "db" {
+			val = redactDSN(val)
 		}
 		src := c.source[k.name]
 		if src == "" {

@@ -63,7 +63,11 @@ changed the invitation since you looked at it.`,
 				if !f.IO.CanPrompt() {
 					return usageError("pass the details to change as flags, e.g. --phone or --last-name (see `invitectl edit --help`)", "no changes given")
 				}
-				inv, changed, err = editInEditor(cmd, f, svc, inv)
+				var cancelled bool
+				inv, changed, cancelled, err = editInEditor(cmd, f, svc, inv)
+				if cancelled {
+					return err
+				}
 			} else {
 				inv, changed, err = svc.Edit(ctx, f.Actor(), inv.ID, p, lang, ifVersion)
 			}
@@ -146,7 +150,7 @@ const editHeader = `# Edit invitation %d (%s, %s) and save to apply; an unchange
 # The customer and the email cannot be changed here: revoke and invite again.
 `
 
-func editInEditor(cmd *cobra.Command, f *Factory, svc *invite.Service, inv invite.Invitation) (invite.Invitation, []string, error) {
+func editInEditor(cmd *cobra.Command, f *Factory, svc *invite.Service, inv invite.Invitation) (out invite.Invitation, changed []string, cancelled bool, err error) {
 	editor := f.env.Getenv("VISUAL")
 	if editor == "" {
 		editor = f.env.Getenv("EDITOR")
@@ -156,7 +160,7 @@ func editInEditor(cmd *cobra.Command, f *Factory, svc *invite.Service, inv invit
 	}
 	dir, err := os.MkdirTemp("", "invitectl-edit-")
 	if err != nil {
-		return inv, nil, err
+		return inv, nil, false, err
 	}
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, fmt.Sprintf("invitation-%d.yaml", inv.ID))
@@ -165,20 +169,20 @@ func editInEditor(cmd *cobra.Command, f *Factory, svc *invite.Service, inv invit
 	content := []byte(fmt.Sprintf(editHeader, inv.ID, inv.Email, inv.Customer) + string(body))
 	for {
 		if err := os.WriteFile(path, content, 0o600); err != nil {
-			return inv, nil, err
+			return inv, nil, false, err
 		}
 		c := exec.CommandContext(cmd.Context(), "sh", "-c", editor+` "$1"`, "editor", path)
 		c.Stdin, c.Stdout, c.Stderr = f.IO.In, f.IO.Out, f.IO.ErrOut
 		if err := c.Run(); err != nil {
-			return inv, nil, fmt.Errorf("running editor %q: %w", editor, err)
+			return inv, nil, false, fmt.Errorf("running editor %q: %w", editor, err)
 		}
 		edited, err := os.ReadFile(path)
 		if err != nil {
-			return inv, nil, err
+			return inv, nil, false, err
 		}
 		if bytes.Equal(stripComments(edited), stripComments(content)) {
 			fmt.Fprintln(f.IO.ErrOut, "Edit cancelled: the file was not changed.")
-			return inv, nil, nil
+			return inv, nil, true, nil
 		}
 		var doc editDoc
 		var problems []string
@@ -188,7 +192,7 @@ func editInEditor(cmd *cobra.Command, f *Factory, svc *invite.Service, inv invit
 			p, lang := patchOf(orig, doc)
 			out, changed, err := svc.Edit(cmd.Context(), f.Actor(), inv.ID, p, lang, inv.Version)
 			if invite.ErrorCode(err) != invite.EINVALID {
-				return out, changed, err
+				return out, changed, false, err
 			}
 			for _, fe := range invite.ErrorFields(err) {
 				problems = append(problems, fe.Field+": "+fe.Message)

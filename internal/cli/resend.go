@@ -43,9 +43,6 @@ over one mail connection, with a progress bar on a terminal and a summary.
 			if expired == (len(args) > 0) {
 				return usageError("pass invitation REFs, or --expired (not both)", "resend needs REFs or --expired")
 			}
-			if customer != "" && !expired {
-				return usageError("--customer narrows --expired; with REFs, use IDs", "--customer is only valid with --expired")
-			}
 			ctx := cmd.Context()
 			var svc *invite.Service
 			var err error
@@ -65,7 +62,7 @@ over one mail connection, with a progress bar on a terminal and a summary.
 				}
 			} else {
 				for _, ref := range args {
-					inv, err := svc.Resolve(ctx, ref, "")
+					inv, err := svc.Resolve(ctx, ref, customer)
 					if err != nil {
 						w.add(err)
 						printError(f.IO.ErrOut, err)
@@ -113,9 +110,7 @@ over one mail connection, with a progress bar on a terminal and a summary.
 					} else {
 						failed++
 					}
-					if f.Output() == "table" {
-						printError(f.IO.ErrOut, err)
-					}
+					printError(f.IO.ErrOut, err)
 				}
 				results = append(results, r)
 				if tracker != nil {
@@ -169,7 +164,7 @@ over one mail connection, with a progress bar on a terminal and a summary.
 		},
 	}
 	cmd.Flags().BoolVar(&expired, "expired", false, "resend every expired invitation")
-	cmd.Flags().StringVar(&customer, "customer", "", "with --expired: only this customer's invitations")
+	cmd.Flags().StringVar(&customer, "customer", "", "with --expired: only this customer's invitations; with REFs: the customer of an email REF")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print what would happen and change nothing")
 	_ = cmd.RegisterFlagCompletionFunc("customer", completeCustomers(f))
 	return cmd

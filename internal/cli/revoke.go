@@ -11,7 +11,10 @@ import (
 )
 
 func newRevokeCmd(f *Factory) *cobra.Command {
-	var yes bool
+	var (
+		yes      bool
+		customer string
+	)
 	cmd := &cobra.Command{
 		Use:   "revoke REF... [--yes]",
 		Short: "Revoke invitations so their links stop working",
@@ -34,7 +37,7 @@ invitation is refused as already resolved (exit 4).`,
 			var revoked []invitationJSON
 			for _, ref := range args {
 				err := func() error {
-					inv, err := svc.Resolve(ctx, ref, "")
+					inv, err := svc.Resolve(ctx, ref, customer)
 					if err != nil {
 						return err
 					}
@@ -91,5 +94,7 @@ invitation is refused as already resolved (exit 4).`,
 		},
 	}
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "revoke without asking for confirmation")
+	cmd.Flags().StringVar(&customer, "customer", "", "the customer, when an email REF has invitations in several customers")
+	_ = cmd.RegisterFlagCompletionFunc("customer", completeCustomers(f))
 	return cmd
 }

@@ -48,6 +48,7 @@ account. Links are valid for one year.`,
 		Version:           f.env.Version,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return f.init(cmd) },
 	}
+	root.SuggestionsMinimumDistance = 2
 	root.SetVersionTemplate("invitectl {{.Version}}\n")
 	addGlobalFlags(root.PersistentFlags())
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {

@@ -47,6 +47,10 @@ database; a CLI and one server may share one SQLite file.`,
 			if !strings.HasPrefix(base, "http://") && !strings.HasPrefix(base, "https://") {
 				return usageError("set --base-url to the public address, e.g. https://invite.example.com", "invalid base_url %q", base)
 			}
+			trustProxy, err := f.cfg.Bool("trust_proxy_headers")
+			if err != nil {
+				return err
+			}
 			logger := slog.New(slog.NewTextHandler(f.IO.ErrOut, nil))
 			h := web.NewHandler(web.Deps{
 				Service:           svc,
@@ -56,7 +60,7 @@ database; a CLI and one server may share one SQLite file.`,
 				DefaultLanguage:   svc.DefaultLanguage,
 				RateLimit:         rate.Limit(limit),
 				RateBurst:         burst,
-				TrustProxyHeaders: f.cfg.Bool("trust_proxy_headers"),
+				TrustProxyHeaders: trustProxy,
 				Now:               f.Now,
 			})
 			addr := f.cfg.String("listen")

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -230,8 +231,9 @@ func (s *Service) Resolve(ctx context.Context, ref, customer string) (Invitation
 		for _, n := range customers {
 			names = append(names, strconv.Quote(n))
 		}
+		sort.Strings(names)
 		return Invitation{}, Errorf(EINVALID, "%s has invitations in several customers (%s)", ref, strings.Join(names, ", ")).
-			WithHint("add --customer NAME, or use the invitation's ID")
+			WithHint("use the invitation's ID (see `invitectl list --search %s --status all`), or add --customer NAME", ref)
 	}
 	if len(open) == 1 {
 		return open[0], nil

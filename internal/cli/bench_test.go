@@ -1,0 +1,143 @@
+package cli_test
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The whole-command benchmarks run the real binary on a store made by
+// `invitectl seed`, beside the sqlite3 shell running the equivalent SQL on
+// the same file. Rows: INVITECTL_BENCH_ROWS (default 100000). Set
+// INVITECTL_BENCH_DB to keep the seeded file between runs.
+//
+//	INVITECTL_BENCH_ROWS=1000000 go test -run '^$' -bench 'Command|Shell' -benchtime 10x ./internal/cli/
+
+var (
+	benchOnce sync.Once
+	benchBin  string
+	benchDB   string
+	benchErr  error
+	benchRows int
+)
+
+func benchSetup(b *testing.B) (bin, db string) {
+	b.Helper()
+	benchOnce.Do(func() {
+		benchRows = 100000
+		if s := os.Getenv("INVITECTL_BENCH_ROWS"); s != "" {
+			benchRows, _ = strconv.Atoi(s)
+		}
+		dir, err := os.MkdirTemp("", "invitectl-bench-")
+		if err != nil {
+			benchErr = err
+			return
+		}
+		benchBin = filepath.Join(dir, "invitectl")
+		if out, err := exec.Command("go", "build", "-o", benchBin, "../../cmd/invitectl").CombinedOutput(); err != nil {
+			benchErr = fmt.Errorf("build: %v\n%s", err, out)
+			return
+		}
+		benchDB = os.Getenv("INVITECTL_BENCH_DB")
+		if benchDB == "" {
+			benchDB = filepath.Join(dir, fmt.Sprintf("bench-%d.db", benchRows))
+		}
+		if _, err := os.Stat(benchDB); err == nil {
+			return
+		}
+		start := time.Now()
+		out, err := exec.Command(benchBin, "--db", benchDB, "seed", "--customers", "50", "--invitations", strconv.Itoa(benchRows)).CombinedOutput()
+		if err != nil {
+			benchErr = fmt.Errorf("seed: %v\n%s", err, out)
+			return
+		}
+		fmt.Fprintf(os.Stderr, "seeded %d rows in %s: %s", benchRows, time.Since(start).Round(time.Millisecond), out)
+	})
+	if benchErr != nil {
+		b.Fatal(benchErr)
+	}
+	return benchBin, benchDB
+}
+
+var benchSorts = []struct{ field, column string }{
+	{"customer", "customer_key"}, {"first-name", "first_name_key"}, {"last-name", "last_name_key"},
+	{"email", "email_key"}, {"sent-on", "last_sent_at"},
+}
+
+// deepPage is page 25,000 of 20 rows when there are enough rows, else the
+// last full page.
+func deepPage() int {
+	open := benchRows * 9 / 10 // seed revokes about one in forty
+	if p := open / 20; p < 25000 {
+		return p
+	}
+	return 25000
+}
+
+func runCmd(b *testing.B, name string, args ...string) *os.ProcessState {
+	cmd := exec.Command(name, args...)
+	cmd.Stdout, cmd.Stderr = nil, nil
+	if err := cmd.Run(); err != nil {
+		b.Fatalf("%s %v: %v", name, args, err)
+	}
+	return cmd.ProcessState
+}
+
+// BenchmarkListCommand times `invitectl list` as a user runs it.
+func BenchmarkListCommand(b *testing.B) {
+	bin, db := benchSetup(b)
+	for _, s := range benchSorts {
+		for _, dir := range []string{"asc", "desc"} {
+			for _, page := range []int{1, deepPage()} {
+				b.Run(fmt.Sprintf("%s:%s/page=%d", s.field, dir, page), func(b *testing.B) {
+					for b.Loop() {
+						runCmd(b, bin, "--db", db, "list", "--sort", s.field+":"+dir, "--page", strconv.Itoa(page), "-o", "json")
+					}
+				})
+			}
+		}
+	}
+}
+
+// BenchmarkSQLiteShell runs the equivalent SQL (the count and the page,
+// joined with the customer) in the sqlite3 shell on the same file.
+func BenchmarkSQLiteShell(b *testing.B) {
+	if _, err := exec.LookPath("sqlite3"); err != nil {
+		b.Skip("sqlite3 shell not installed")
+	}
+	_, db := benchSetup(b)
+	for _, s := range benchSorts {
+		for _, dir := range []string{"asc", "desc"} {
+			for _, page := range []int{1, deepPage()} {
+				sql := fmt.Sprintf(`SELECT count(*) FROM invitations WHERE state = 'pending';
+SELECT i.*, c.name FROM invitations i JOIN customers c ON c.id = i.customer_id
+WHERE i.state = 'pending' ORDER BY i.%[1]s %[2]s, i.id %[2]s LIMIT 20 OFFSET %[3]d;`, s.column, dir, (page-1)*20)
+				b.Run(fmt.Sprintf("%s:%s/page=%d", s.field, dir, page), func(b *testing.B) {
+					for b.Loop() {
+						runCmd(b, "sqlite3", "-json", db, sql)
+					}
+				})
+			}
+		}
+	}
+}
+
+// BenchmarkListMemory reports the peak resident memory of
+// `list -o json --per-page 1000` (maxrss-MB).
+func BenchmarkListMemory(b *testing.B) {
+	bin, db := benchSetup(b)
+	var peak int64
+	for b.Loop() {
+		st := runCmd(b, bin, "--db", db, "list", "-o", "json", "--per-page", "1000", "--page", "2")
+		if ru, ok := st.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > peak {
+			peak = ru.Maxrss
+		}
+	}
+	b.ReportMetric(float64(peak)/1024, "maxrss-MB")
+}
