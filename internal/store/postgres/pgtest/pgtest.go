@@ -1,0 +1,109 @@
+// Package pgtest gives tests their own PostgreSQL schema in the test
+// database named by INVITECTL_TEST_POSTGRES_DSN, so that test packages can
+// run in parallel against one server and leave nothing behind.
+//
+// Without that variable the tests skip, unless INVITECTL_REQUIRE_SERVICES=1
+// is set (as CI sets it): then they fail, so a run can never pass by
+// skipping.
+package pgtest
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Environment variables the tests read.
+const (
+	DSNEnv     = "INVITECTL_TEST_POSTGRES_DSN"
+	RequireEnv = "INVITECTL_REQUIRE_SERVICES"
+)
+
+// DSN returns the test database's URL, or skips tb (fails it when services
+// are required) when none is configured. getenv is os.Getenv in tests.
+func DSN(tb testing.TB, getenv func(string) string) string {
+	tb.Helper()
+	dsn := strings.TrimSpace(getenv(DSNEnv))
+	if dsn == "" {
+		if getenv(RequireEnv) == "1" {
+			tb.Fatalf("%s is not set, and %s=1 requires PostgreSQL", DSNEnv, RequireEnv)
+		}
+		tb.Skipf("%s is not set; set it to a PostgreSQL URL to run this test", DSNEnv)
+	}
+	return dsn
+}
+
+// Schema creates an empty schema test_<random> in the test database and
+// returns a URL whose connections use it (search_path), dropping it with
+// everything in it when tb ends. Close stores opened on it before then: a
+// test's cleanups run last-registered first, so a store opened after
+// Schema is closed before the drop.
+func Schema(tb testing.TB, getenv func(string) string) string {
+	tb.Helper()
+	base := DSN(tb, getenv)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	name, url, err := CreateSchema(ctx, base, "test")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := DropSchema(ctx, base, name); err != nil {
+			tb.Error(err)
+		}
+	})
+	return url
+}
+
+// CreateSchema creates an empty schema prefix_<random> in the database at
+// dsn, and returns its name and a URL whose connections use it. For
+// schemas that outlive one test (a benchmark's data); drop them with
+// DropSchema.
+func CreateSchema(ctx context.Context, dsn, prefix string) (name, url string, err error) {
+	name = prefix + "_" + strings.ToLower(rand.Text()[:16])
+	if url, err = WithSearchPath(dsn, name); err != nil {
+		return "", "", err
+	}
+	return name, url, exec(ctx, dsn, "CREATE SCHEMA "+name)
+}
+
+// DropSchema drops a schema and everything in it.
+func DropSchema(ctx context.Context, dsn, name string) error {
+	return exec(ctx, dsn, "DROP SCHEMA IF EXISTS "+pgx.Identifier{name}.Sanitize()+" CASCADE")
+}
+
+// WithSearchPath returns dsn (a postgres:// URL) with connections set to
+// search schema only.
+func WithSearchPath(dsn, schema string) (string, error) {
+	u, err := url.Parse(dsn)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return "", fmt.Errorf("%s must be a postgres:// URL", DSNEnv)
+	}
+	q := u.Query()
+	opts := strings.TrimSpace(q.Get("options") + " -c search_path=" + schema)
+	q.Set("options", opts)
+	// Spaces as %20: the driver does not read + as a space.
+	u.RawQuery = strings.ReplaceAll(q.Encode(), "+", "%20")
+	return u.String(), nil
+}
+
+// exec runs one statement on its own connection.
+func exec(ctx context.Context, dsn, sql string) error {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return fmt.Errorf("connecting to the test database (%s): %w", DSNEnv, err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, sql); err != nil {
+		return fmt.Errorf("%s: %w", sql, err)
+	}
+	return nil
+}

@@ -1,0 +1,203 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/invitectl/invitectl/internal/invite"
+)
+
+// The list benchmarks share one store of benchRows() invitations, built once
+// per process in a temporary folder that TestMain removes.
+var bench struct {
+	once  sync.Once
+	dir   string
+	store *Store
+	err   error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if bench.store != nil {
+		bench.store.Close()
+	}
+	if bench.dir != "" {
+		os.RemoveAll(bench.dir)
+	}
+	os.Exit(code)
+}
+
+// benchRows is INVITECTL_BENCH_ROWS, 100000 when unset.
+func benchRows(tb testing.TB) int {
+	v := os.Getenv("INVITECTL_BENCH_ROWS")
+	if v == "" {
+		return 100_000
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		tb.Fatalf("INVITECTL_BENCH_ROWS=%q is not a positive number", v)
+	}
+	return n
+}
+
+// benchNow is the "now" of the benchmark data: some invitations have expired.
+var benchNow = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+
+const insertBatch = 10_000
+
+func listStore(b *testing.B) *Store {
+	bench.once.Do(func() {
+		rows := benchRows(b)
+		if bench.dir, bench.err = os.MkdirTemp("", "invitectl-bench-"); bench.err != nil {
+			return
+		}
+		ctx := context.Background()
+		if bench.store, bench.err = Open(ctx, filepath.Join(bench.dir, "bench.db")); bench.err != nil {
+			return
+		}
+		start := time.Now()
+		var customers []invite.Customer
+		if customers, bench.err = benchCustomers(ctx, bench.store, 50); bench.err != nil {
+			return
+		}
+		rng := rand.New(rand.NewPCG(1, 2))
+		for done := 0; done < rows && bench.err == nil; done += insertBatch {
+			bench.err = bench.store.InsertInvitations(ctx, benchInvitations(rng, customers, done, min(insertBatch, rows-done)))
+		}
+		elapsed := time.Since(start)
+		b.Logf("built a store of %d invitations in %v (%.0f rows/s)", rows, elapsed.Round(time.Millisecond), float64(rows)/elapsed.Seconds())
+	})
+	if bench.err != nil {
+		b.Fatal(bench.err)
+	}
+	return bench.store
+}
+
+func benchCustomers(ctx context.Context, s *Store, n int) ([]invite.Customer, error) {
+	prefixes := []string{"Acme", "Åkeri", "Ödla", "Ärlig", "Bygg", "zeta", "Nord", "Söder", "Väst", "Öst"}
+	var out []invite.Customer
+	for i := range n {
+		c := invite.Customer{Name: fmt.Sprintf("%s %d AB", prefixes[i%len(prefixes)], i), CreatedAt: benchNow}
+		if err := s.CreateCustomer(ctx, &c, invite.AuditEvent{At: benchNow, Action: invite.ActionCustomerAdd}); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+var (
+	benchFirst = []string{"Anna", "adam", "Bo", "Björn", "Cecilia", "David", "Eva", "Erik", "Fredrik", "Greta",
+		"Hanna", "Ida", "Johan", "Karin", "Lars", "Maja", "Nils", "Olof", "Per", "Sara", "Tove", "Ulf",
+		"Viktor", "Zorro", "Åsa", "Åke", "Ärla", "Ängel", "Örjan", "Östen"}
+	benchLast = []string{"Andersson", "Berg", "Carlsson", "Dahl", "Ek", "Forsberg", "Gustafsson", "Holm",
+		"Isaksson", "Johansson", "Karlsson", "Lind", "Lundqvist", "Nilsson", "Olsson", "Persson", "Sjöberg",
+		"Svensson", "Wallin", "Zetterberg", "Åberg", "Åström", "Ärling", "Öberg", "Öst", "Östlund"}
+)
+
+// benchInvitations makes n invitations numbered from first: most pending
+// (a tenth of them expired), the rest accepted or revoked.
+func benchInvitations(rng *rand.Rand, customers []invite.Customer, first, n int) []invite.Invitation {
+	out := make([]invite.Invitation, n)
+	for i := range out {
+		num := first + i
+		fn, ln := benchFirst[rng.IntN(len(benchFirst))], benchLast[rng.IntN(len(benchLast))]
+		c := customers[rng.IntN(len(customers))]
+		created := benchNow.Add(-time.Duration(rng.Int64N(int64(400 * 24 * time.Hour)))).Truncate(time.Microsecond)
+		inv := invite.Invitation{
+			CustomerID: c.ID,
+			Email:      fmt.Sprintf("%s.%s.%d@Example.com", asciiLower(fn), asciiLower(ln), num),
+			Details:    invite.Details{FirstName: fn, LastName: ln, SwedishCitizen: invite.Tristate(rng.IntN(3))},
+			Language:   invite.Swedish,
+			State:      invite.StatePending,
+			ExpiresAt:  created.Add(invite.DefaultTTL),
+			CreatedAt:  created,
+			CreatedBy:  "seed",
+			LastSentAt: created,
+			SendCount:  1,
+			Version:    1,
+		}
+		switch r := rng.IntN(10); {
+		case r == 0:
+			inv.State, inv.AcceptedAt = invite.StateAccepted, created.Add(time.Hour)
+		case r == 1:
+			inv.State, inv.RevokedAt = invite.StateRevoked, created.Add(time.Hour)
+		}
+		out[i] = inv
+	}
+	return out
+}
+
+func asciiLower(s string) string {
+	return strings.NewReplacer("å", "a", "ä", "a", "ö", "o").Replace(strings.ToLower(s))
+}
+
+// BenchmarkList measures the default list (open invitations, 20 a page) on
+// the first and the middle page for every sort field and direction.
+func BenchmarkList(b *testing.B) {
+	s := listStore(b)
+	ctx := context.Background()
+	for _, field := range invite.SortFields {
+		for _, desc := range []bool{false, true} {
+			sort := invite.Sort{Field: field, Desc: desc}
+			q := invite.ListQuery{Status: invite.FilterOpen, Sort: sort, Page: 1, PerPage: invite.DefaultPerPage, Now: benchNow}
+			first, err := s.ListInvitations(ctx, q)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, page := range []struct {
+				name string
+				n    int
+			}{{"page=1", 1}, {"page=middle", invite.LastPage(first.Total, q.PerPage) / 2}} {
+				b.Run(sort.String()+"/"+page.name, func(b *testing.B) {
+					q.Page = page.n
+					for b.Loop() {
+						p, err := s.ListInvitations(ctx, q)
+						if err != nil {
+							b.Fatal(err)
+						}
+						if len(p.Invitations) != q.PerPage {
+							b.Fatalf("page %d has %d rows", q.Page, len(p.Invitations))
+						}
+					}
+					b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/op")
+				})
+			}
+		}
+	}
+}
+
+// BenchmarkInsertInvitations measures bulk inserts in batches of 10,000, as
+// seed and copy make them.
+func BenchmarkInsertInvitations(b *testing.B) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(b.TempDir(), "insert.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	customers, err := benchCustomers(ctx, s, 50)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	rows := 0
+	for b.Loop() {
+		b.StopTimer()
+		batch := benchInvitations(rng, customers, rows, insertBatch)
+		b.StartTimer()
+		if err := s.InsertInvitations(ctx, batch); err != nil {
+			b.Fatal(err)
+		}
+		rows += insertBatch
+	}
+	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+}

@@ -1,0 +1,119 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/invitectl/invitectl/internal/invite"
+)
+
+// sortColumns maps each sort field to the indexed column it orders by.
+var sortColumns = map[invite.SortField]string{
+	invite.SortCustomer:  "customer_key",
+	invite.SortFirstName: "first_name_key",
+	invite.SortLastName:  "last_name_key",
+	invite.SortEmail:     "email_key",
+	invite.SortSentOn:    "last_sent_at",
+}
+
+// ListInvitations returns one page and the number of all matches, both from
+// one snapshot.
+func (s *Store) ListInvitations(ctx context.Context, q invite.ListQuery) (invite.InvitationPage, error) {
+	lq, err := buildList(q)
+	if err != nil {
+		return invite.InvitationPage{}, err
+	}
+	var page invite.InvitationPage
+	err = s.read(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, lq.count, lq.args...).Scan(&page.Total); err != nil {
+			return fmt.Errorf("sqlite: count invitations: %w", err)
+		}
+		if q.Offset() >= page.Total {
+			return nil
+		}
+		rows, err := tx.QueryContext(ctx, lq.page, append(lq.args, q.PerPage, q.Offset())...)
+		if err != nil {
+			return fmt.Errorf("sqlite: list invitations: %w", err)
+		}
+		if page.Invitations, err = scanInvitations(rows); err != nil {
+			return fmt.Errorf("sqlite: list invitations: %w", err)
+		}
+		return nil
+	})
+	return page, err
+}
+
+// listQuery is the SQL of one list: count takes args, page takes args then
+// LIMIT and OFFSET.
+type listQuery struct {
+	count, page string
+	args        []any
+}
+
+// buildList turns a query into SQL. The page is chosen by walking the sort
+// field's index (led by state) for ids alone; only the rows of the page are
+// then read and joined with their customer, so a deep page costs an index
+// walk, not a million row reads.
+func buildList(q invite.ListQuery) (listQuery, error) {
+	if err := q.Validate(); err != nil {
+		return listQuery{}, err
+	}
+	sortField := q.Sort.Field
+	if sortField == "" {
+		sortField = invite.DefaultSort.Field
+	}
+	col, ok := sortColumns[sortField]
+	if !ok {
+		return listQuery{}, invite.Errorf(invite.EINVALID, "invalid sort field %q", sortField)
+	}
+	var where []string
+	var args []any
+	now := micros(q.Now)
+	switch q.Status {
+	case invite.FilterOpen, "":
+		where = append(where, "state = 'pending'")
+	case invite.FilterPending:
+		where = append(where, "state = 'pending'", "expires_at > ?")
+		args = append(args, now)
+	case invite.FilterExpired:
+		where = append(where, "state = 'pending'", "expires_at <= ?")
+		args = append(args, now)
+	case invite.FilterAccepted:
+		where = append(where, "state = 'accepted'")
+	case invite.FilterRevoked:
+		where = append(where, "state = 'revoked'")
+	case invite.FilterAll:
+	default:
+		return listQuery{}, invite.Errorf(invite.EINVALID, "invalid status %q", q.Status)
+	}
+	if q.CustomerID != 0 {
+		// The customer's sort key is unique and leads into the customer index.
+		where = append(where, "customer_key = (SELECT sort_key FROM customers WHERE id = ?)")
+		args = append(args, q.CustomerID)
+	}
+	if search := strings.ToLower(strings.TrimSpace(q.Search)); search != "" {
+		// instr, not LIKE: % and _ in a search are plain characters.
+		where = append(where, "instr(search_text, ?) > 0")
+		args = append(args, search)
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	dir := "ASC"
+	if q.Sort.Desc {
+		dir = "DESC"
+	}
+	order := func(table string) string { return fmt.Sprintf("%[1]s%[2]s %[3]s, %[1]sid %[3]s", table, col, dir) }
+	return listQuery{
+		count: "SELECT count(*) FROM invitations" + cond,
+		page: `SELECT ` + invitationColumns + `
+			FROM (SELECT id FROM invitations` + cond + ` ORDER BY ` + order("") + ` LIMIT ? OFFSET ?) AS p
+			JOIN invitations i ON i.id = p.id
+			JOIN customers c ON c.id = i.customer_id
+			ORDER BY ` + order("i."),
+		args: args,
+	}, nil
+}

@@ -1,0 +1,68 @@
+// Package storetest is the conformance suite every invite.Store must pass,
+// so that the SQLite and PostgreSQL stores behave the same and cannot drift
+// apart. It speaks only in invite types: no SQL.
+//
+// An implementation's test calls Run with a function returning a fresh,
+// empty, migrated store:
+//
+//	func TestStore(t *testing.T) {
+//		storetest.Run(t, func(t *testing.T) invite.Store { return mustOpen(t) })
+//	}
+package storetest
+
+import (
+	"testing"
+
+	"github.com/invitectl/invitectl/internal/invite"
+)
+
+// Run runs every conformance test. open is called once per test and must
+// return a fresh, empty, migrated store, closed when t ends.
+func Run(t *testing.T, open func(t *testing.T) invite.Store) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s invite.Store)
+	}{
+		{"Ping", testPing},
+		{"CreateCustomer", testCreateCustomer},
+		{"CustomerByName", testCustomerByName},
+		{"ListCustomers", testListCustomers},
+		{"CreateInvitation", testCreateInvitation},
+		{"CreateInvitationUnknownCustomer", testCreateInvitationUnknownCustomer},
+		{"CreateInvitationEmailTaken", testCreateInvitationEmailTaken},
+		{"InvitationNotFound", testInvitationNotFound},
+		{"InvitationsByEmail", testInvitationsByEmail},
+		{"UpdateInvitation", testUpdateInvitation},
+		{"UpdateInvitationStale", testUpdateInvitationStale},
+		{"UpdateInvitationNotFound", testUpdateInvitationNotFound},
+		{"UpdateInvitationRenames", testUpdateInvitationRenames},
+		{"InsertInvitations", testInsertInvitations},
+		{"InsertInvitationsAllOrNothing", testInsertInvitationsAllOrNothing},
+		{"ListEmpty", testListEmpty},
+		{"ListSwedishOrder", testListSwedishOrder},
+		{"ListEveryFilterAndSort", testListEveryFilterAndSort},
+		{"ListCustomerFilter", testListCustomerFilter},
+		{"ListSearch", testListSearch},
+		{"ListExpiryBoundary", testListExpiryBoundary},
+		{"Accept", testAccept},
+		{"AcceptStale", testAcceptStale},
+		{"AcceptAccountExists", testAcceptAccountExists},
+		{"ListUsers", testListUsers},
+		{"Sessions", testSessions},
+		{"Audit", testAudit},
+		{"TimesRoundTripInUTC", testTimesRoundTrip},
+		{"ConcurrentUpdatesSameVersion", testConcurrentUpdatesSameVersion},
+		{"ConcurrentUpdatesNoLostUpdate", testConcurrentUpdatesNoLostUpdate},
+		{"ConcurrentAccept", testConcurrentAccept},
+		{"ConcurrentCreateSameEmail", testConcurrentCreateSameEmail},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
+	}
+}
+
+func testPing(t *testing.T, s invite.Store) {
+	if err := s.Ping(t.Context()); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+}
