@@ -25,6 +25,8 @@ import (
 
 	"github.com/invitectl/invitectl/internal/cli"
 	"github.com/invitectl/invitectl/internal/mailtest"
+	"github.com/invitectl/invitectl/internal/store/postgres"
+	"github.com/invitectl/invitectl/internal/store/postgres/pgtest"
 )
 
 func TestMain(m *testing.M) {
@@ -48,7 +50,28 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, scriptParams(t, "../../testdata/script", nil))
 }
 
-func scriptParams(t *testing.T, dir string, extraEnv map[string]string) testscript.Params {
+// TestScriptsPostgres runs the same scripts with every command on a fresh,
+// migrated PostgreSQL schema per script: a difference between the stores
+// that shows in output fails here.
+func TestScriptsPostgres(t *testing.T) {
+	dsn := pgtest.DSN(t, os.Getenv)
+	testscript.Run(t, scriptParams(t, "../../testdata/script", func(env *testscript.Env) error {
+		ctx := context.Background()
+		name, url, err := pgtest.CreateSchema(ctx, dsn, "script")
+		if err != nil {
+			return err
+		}
+		env.Defer(func() { pgtest.DropSchema(context.Background(), dsn, name) })
+		if _, err := postgres.Migrate(ctx, url); err != nil {
+			return err
+		}
+		env.Setenv("INVITECTL_DB", url)
+		env.Setenv("INVITECTL_LINK_SECRET", testSecret)
+		return nil
+	}))
+}
+
+func scriptParams(t *testing.T, dir string, extraSetup func(*testscript.Env) error) testscript.Params {
 	servers := map[string]*mailtest.Server{}
 	return testscript.Params{
 		Dir:                 dir,
@@ -70,8 +93,8 @@ func scriptParams(t *testing.T, dir string, extraEnv map[string]string) testscri
 				return err
 			}
 			env.Setenv("SERVE_PORT", strconv.Itoa(port))
-			for k, v := range extraEnv {
-				env.Setenv(k, v)
+			if extraSetup != nil {
+				return extraSetup(env)
 			}
 			return nil
 		},
