@@ -195,3 +195,23 @@ if [ $n = 2 ]; then sed -i 's/^phone:.*/phone: "070-1234567"/' "$1"; fi
 		t.Fatalf("want cancellation, got %q", r.stderr.String())
 	}
 }
+
+func TestDynamicCompletion(t *testing.T) {
+	r := setup(t)
+	r.must("customers", "add", "Östra Vård AB")
+	out := r.must("__complete", "invite", "--customer", "")
+	if !strings.Contains(out, "Acme AB\nÖstra Vård AB\n") {
+		t.Errorf("customer completion:\n%s", out)
+	}
+	out = r.must("__complete", "list", "--sort", "la")
+	for _, want := range []string{"last-name", "last-name:desc"} {
+		if !strings.Contains(out, want+"\n") {
+			t.Errorf("sort completion lacks %s:\n%s", want, out)
+		}
+	}
+	for _, sh := range []string{"bash", "zsh", "fish", "powershell"} {
+		if out := r.must("completion", sh); len(out) < 100 {
+			t.Errorf("completion %s printed %d bytes", sh, len(out))
+		}
+	}
+}

@@ -8,7 +8,7 @@ import (
 )
 
 func newConfigCmd(f *Factory) *cobra.Command {
-	cmd := &cobra.Command{Use: "config", Short: "Inspect the configuration"}
+	cmd := &cobra.Command{Use: "config", Short: "Inspect the configuration", Example: "  invitectl config show"}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "show",
 		Short: "Print the effective configuration and where each value came from",
@@ -56,7 +56,9 @@ func newVersionCmd(f *Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the version",
-		Args:  exactArgs(0, "no arguments"),
+		Example: `  invitectl version
+  invitectl version -o json`,
+		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			v := map[string]string{"version": f.env.Version, "commit": f.env.Commit, "date": f.env.Date}
 			if f.Output() == "json" {

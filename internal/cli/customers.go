@@ -12,6 +12,8 @@ func newCustomersCmd(f *Factory) *cobra.Command {
 		Use:     "customers",
 		Aliases: []string{"customer"},
 		Short:   "Add and list customer organizations",
+		Example: `  invitectl customers add "Acme AB"
+  invitectl customers list -o json`,
 	}
 	cmd.AddCommand(newCustomersAddCmd(f), newCustomersListCmd(f))
 	return cmd

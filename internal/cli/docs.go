@@ -15,7 +15,5 @@ func DocsRoot() *cobra.Command {
 		}
 	}
 	walk(root)
-	root.InitDefaultCompletionCmd()
-	walk(root)
 	return root
 }

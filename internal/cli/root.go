@@ -16,9 +16,6 @@ func Main(ctx context.Context, env Env) int {
 	defer f.close()
 	root := NewRootCmd(f)
 	root.SetArgs(env.Args)
-	root.SetIn(env.IO.In)
-	root.SetOut(env.IO.Out)
-	root.SetErr(env.IO.ErrOut)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		err = f.close()
@@ -71,7 +68,19 @@ account. Links are valid for one year.`,
 		newConfigCmd(f),
 		newVersionCmd(f),
 	)
-	root.CompletionOptions.HiddenDefaultCmd = false
+	// Streams first: the completion commands capture the output writer when made.
+	root.SetIn(f.IO.In)
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.ErrOut)
+	root.InitDefaultCompletionCmd()
+	if c, _, err := root.Find([]string{"completion"}); err == nil && c != root {
+		c.Example = `  source <(invitectl completion bash)
+  invitectl completion zsh > "${fpath[1]}/_invitectl"
+  invitectl completion fish > ~/.config/fish/completions/invitectl.fish`
+		for _, sh := range c.Commands() {
+			sh.Example = "  invitectl completion " + sh.Name() + " --help"
+		}
+	}
 	// Unknown commands are usage errors (exit 2), with cobra's suggestion.
 	root.Args = func(cmd *cobra.Command, args []string) error {
 		if len(args) > 0 {

@@ -15,6 +15,8 @@ func newUsersCmd(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "users",
 		Short: "Accounts created from invitations",
+		Example: `  invitectl users list
+  invitectl users list --per-page 100 -o csv`,
 	}
 	cmd.AddCommand(newUsersListCmd(f))
 	return cmd
