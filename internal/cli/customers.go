@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"strconv"
 
 	"github.com/jedib0t/go-pretty/v6/table"
@@ -85,9 +86,9 @@ func newCustomersListCmd(f *Factory) *cobra.Command {
 				return writeCSV(f.IO.Out, []string{"id", "name", "open_invitations", "users", "created_at"}, rows)
 			}
 			if len(cs) == 0 {
-				f.IO.Out.Write([]byte("No customers yet.\n"))
-				f.IO.ErrOut.Write([]byte("invitectl: hint: add one with `invitectl customers add NAME`, or try sample data with `invitectl seed`\n"))
-				return nil
+				fmt.Fprintln(f.IO.ErrOut, "invitectl: hint: add one with `invitectl customers add NAME`, or try sample data with `invitectl seed`")
+				_, err := fmt.Fprintln(f.IO.Out, "No customers yet.")
+				return err
 			}
 			st2 := style{tty: f.IO.OutTTY, color: f.Color(cmd)}
 			t := st2.newTable(f.IO.Out)

@@ -91,8 +91,7 @@ over one mail connection, with a progress bar on a terminal and a summary.
 				}
 				out, plan, err := svc.Resend(ctx, f.Actor(), inv)
 				r.Plan = string(plan)
-				switch {
-				case err == nil:
+				if err == nil {
 					r.Outcome = "sent"
 					sent++
 					if !expired && f.Output() == "table" {
@@ -102,7 +101,7 @@ over one mail connection, with a progress bar on a terminal and a summary.
 							fmt.Fprintf(f.IO.Out, "Resent invitation %d to %s with the same link, valid until %s.\n", out.ID, out.Email, out.ExpiresAt.Format("2006-01-02"))
 						}
 					}
-				default:
+				} else {
 					w.add(err)
 					r.Outcome, r.Error = "failed", err.Error()
 					if plan == invite.PlanRefused {

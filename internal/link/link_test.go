@@ -38,7 +38,7 @@ func TestRoundTrip(t *testing.T) {
 
 func TestDeterministic(t *testing.T) {
 	s := mustSigner(t, "a")
-	if s.Token(5, 0) != s.Token(5, 0) {
+	if a, b := s.Token(5, 0), s.Token(5, 0); a != b {
 		t.Fatal("token for the same id and generation differs")
 	}
 	if s.Token(5, 0) == s.Token(5, 1) {

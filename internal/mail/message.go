@@ -127,7 +127,7 @@ func messageIDDomain(address string) string {
 		return "invitectl.invalid"
 	}
 	for _, r := range d {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '-') {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '.' && r != '-' {
 			return "invitectl.invalid"
 		}
 	}

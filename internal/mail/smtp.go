@@ -112,7 +112,7 @@ func (m *smtpMailer) connect(ctx context.Context) error {
 
 	tlsDone := false
 	tlsConfig := m.tlsConfig(&tlsDone)
-	var conn net.Conn = raw
+	conn := net.Conn(raw)
 	switch m.s.encryption {
 	case EncryptionTLS:
 		conn = tls.Client(raw, tlsConfig)

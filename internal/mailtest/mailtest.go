@@ -57,7 +57,7 @@ func Listen(addr string) (*Server, error) {
 		return nil, err
 	}
 	s.ln = ln
-	go s.srv.Serve(ln)
+	go func() { _ = s.srv.Serve(ln) }() // returns when Close is called
 	return s, nil
 }
 

@@ -124,7 +124,7 @@ func NewHandler(deps Deps) http.Handler {
 	// timeout's too), the security headers (on every answer), the request
 	// timeout, panic recovery (inside the timeout, so that its 500 page is
 	// the one sent), the body limit, CSRF protection, the routes.
-	var next http.Handler = csrf.Handler(mux)
+	next := csrf.Handler(mux)
 	next = limitBody(next)
 	next = h.recoverPanic(next)
 	next = http.TimeoutHandler(next, timeout, timeoutPage)

@@ -151,10 +151,10 @@ func benchInvitations(rng *rand.Rand, customers []invite.Customer, first, n int)
 			SendCount:  1,
 			Version:    1,
 		}
-		switch r := rng.IntN(10); {
-		case r == 0:
+		switch rng.IntN(10) {
+		case 0:
 			inv.State, inv.AcceptedAt = invite.StateAccepted, created.Add(time.Hour)
-		case r == 1:
+		case 1:
 			inv.State, inv.RevokedAt = invite.StateRevoked, created.Add(time.Hour)
 		}
 		out[i] = inv

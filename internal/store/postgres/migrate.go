@@ -97,7 +97,7 @@ func migrate(ctx context.Context, conn *pgx.Conn, ms []migration) error {
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }() // a no-op after Commit
 	// The lock is per schema, so that separate schemas in one database (one
 	// per test, say) migrate independently. It is released at commit.
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('invitectl migrate ' || current_schema()))`); err != nil {

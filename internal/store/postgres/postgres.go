@@ -123,7 +123,7 @@ func (s *Store) write(ctx context.Context, fn func(tx pgx.Tx) error) error {
 		return fmt.Errorf("postgres: begin: %w", err)
 	}
 	if err := fn(tx); err != nil {
-		tx.Rollback(context.WithoutCancel(ctx))
+		_ = tx.Rollback(context.WithoutCancel(ctx)) // the error that matters is fn's
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -139,7 +139,7 @@ func (s *Store) read(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("postgres: begin read: %w", err)
 	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }() // read-only: nothing to keep
 	return fn(tx)
 }
 
