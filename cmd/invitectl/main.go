@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"os/user"
+	"runtime/debug"
 	"syscall"
 
 	"golang.org/x/term"
@@ -29,6 +30,25 @@ func main() {
 	os.Exit(code)
 }
 
+// buildInfo fills what the linker did not stamp from the module's VCS data,
+// so that a plain `go build` also tells which commit it is.
+func buildInfo() (v, c, d string) {
+	v, c, d = version, commit, date
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return
+	}
+	for _, s := range bi.Settings {
+		switch {
+		case s.Key == "vcs.revision" && c == "none":
+			c = s.Value
+		case s.Key == "vcs.time" && d == "unknown":
+			d = s.Value
+		}
+	}
+	return
+}
+
 func processEnv() cli.Env {
 	username := os.Getenv("USER")
 	if u, err := user.Current(); err == nil && u.Username != "" {
@@ -38,7 +58,7 @@ func processEnv() cli.Env {
 	if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil {
 		width = w
 	}
-	return cli.Env{
+	env := cli.Env{
 		Args:   os.Args[1:],
 		Getenv: os.Getenv,
 		IO: cli.IOStreams{
@@ -49,6 +69,7 @@ func processEnv() cli.Env {
 			Width:  width,
 		},
 		Username: username,
-		Version:  version, Commit: commit, Date: date,
 	}
+	env.Version, env.Commit, env.Date = buildInfo()
+	return env
 }

@@ -25,7 +25,7 @@ If the email cannot be delivered, the invitation stays recorded, the command
 exits 5, and ` + "`invitectl resend`" + ` delivers it later.`,
 		Example: `  invitectl invite --customer "Acme AB" --email asa@example.com --first-name Åsa --last-name Lind
   invitectl invite --customer "Acme AB" --email bo@example.com --first-name Bo --last-name Ek \
-      --swedish-citizen yes --personal-number 19811218-9876 --phone 070-123 45 67 --language en
+      --swedish-citizen yes --personal-number 20080212-2390 --phone 070-123 45 67 --language en
   invitectl invite --customer "Acme AB" --email cy@example.com --first-name Cy --last-name Öst --no-send -o json`,
 		Args: exactArgs(0, "no arguments (details are flags)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {

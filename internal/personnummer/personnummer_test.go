@@ -82,7 +82,7 @@ func TestCoordination(t *testing.T) {
 }
 
 func TestMask(t *testing.T) {
-	if got := Mask("19811218-9876"); got != "19811218-****" {
+	if got := Mask("20080212-2390"); got != "20080212-****" {
 		t.Errorf("Mask = %q", got)
 	}
 	if got := Mask(""); got != "" {

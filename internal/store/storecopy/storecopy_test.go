@@ -116,7 +116,7 @@ func fill(t *testing.T, s invite.Store) fixture {
 		return inv
 	}
 	var f fixture
-	f.pending = invite1("Asa.Lind@Example.com", "Åsa", "Lind", invite.Patch{PersonalNumber: str("19811218-9876"), Phone: str("0701234567"), SwedishCitizen: str("yes")})
+	f.pending = invite1("Asa.Lind@Example.com", "Åsa", "Lind", invite.Patch{PersonalNumber: str("20080212-2390"), Phone: str("0701234567"), SwedishCitizen: str("yes")})
 	f.accepted = invite1("bo@example.com", "Bo", "Ek", invite.Patch{EUCitizen: str("no"), Gender: str("male"), LMANumber: str("12-345678")})
 	f.revoked = invite1("cy@example.com", "Cy", "Öst", invite.Patch{})
 	f.renewed = invite1("dag@example.com", "Dag", "Berg", invite.Patch{})
