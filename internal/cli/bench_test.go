@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,6 +11,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/invitectl/invitectl/internal/mailtest"
 )
 
 // The whole-command benchmarks run the real binary on a store made by
@@ -140,4 +145,59 @@ func BenchmarkListMemory(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(peak)/1024, "maxrss-MB")
+}
+
+// BenchmarkResendExpired resends every expired invitation of a seeded store
+// (INVITECTL_BENCH_RESEND, default 10000) to an SMTP server on loopback,
+// beside a plain loop of go-smtp client sends of the very same messages over
+// one connection. msgs/s is the figure to compare.
+func BenchmarkResendExpired(b *testing.B) {
+	n := 10000
+	if s := os.Getenv("INVITECTL_BENCH_RESEND"); s != "" {
+		n, _ = strconv.Atoi(s)
+	}
+	srv := mailtest.Start(b)
+	r := newRun(b)
+	r.env["INVITECTL_SMTP_HOST"] = "127.0.0.1"
+	r.env["INVITECTL_SMTP_PORT"] = strconv.Itoa(srv.Port())
+	r.env["INVITECTL_SMTP_ENCRYPTION"] = "none"
+	r.env["INVITECTL_MAIL_FROM"] = "invites@example.com"
+	r.must("seed", "--customers", "20", "--invitations", strconv.Itoa(n))
+	// Two years on, every pending invitation has expired; each round moves
+	// the clock two more years, so every round resends all of them again.
+	start := time.Now().UTC()
+	round := 0
+	resend := func() int {
+		round++
+		r.env["INVITECTL_FAKE_NOW"] = start.AddDate(2*round, 0, 0).Format(time.RFC3339)
+		before := len(srv.Messages())
+		r.must("resend", "--expired")
+		return len(srv.Messages()) - before
+	}
+	sentFirst := resend() // warms up and captures the messages for the plain loop
+	msgs := srv.Messages()
+	b.Run("invitectl", func(b *testing.B) {
+		total := 0
+		for b.Loop() {
+			total += resend()
+		}
+		b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "msgs/s")
+	})
+	b.Run("plain-go-smtp", func(b *testing.B) {
+		total := 0
+		for b.Loop() {
+			c, err := smtp.Dial(srv.Addr())
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, m := range msgs[:sentFirst] {
+				if err := c.SendMail(m.From, m.To, bytes.NewReader(m.Data)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			c.Quit()
+			total += sentFirst
+		}
+		b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "msgs/s")
+	})
 }

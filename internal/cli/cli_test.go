@@ -14,7 +14,7 @@ import (
 
 // run runs invitectl in-process with the given environment and terminal state.
 type run struct {
-	t      *testing.T
+	t      testing.TB
 	env    map[string]string
 	tty    bool
 	stdin  string
@@ -22,7 +22,7 @@ type run struct {
 	stderr bytes.Buffer
 }
 
-func newRun(t *testing.T) *run {
+func newRun(t testing.TB) *run {
 	dir := t.TempDir()
 	return &run{t: t, env: map[string]string{
 		"HOME": dir, "XDG_DATA_HOME": filepath.Join(dir, "data"), "XDG_CONFIG_HOME": filepath.Join(dir, "config"),

@@ -69,7 +69,7 @@ phones, several senders, about a quarter expired and a few revoked. The same
 				tracker = tr
 			}
 			start := time.Now()
-			const batch = 10000
+			const batch = 50000
 			buf := make([]invite.Invitation, 0, batch)
 			for done := 0; done < invitations; {
 				buf = buf[:0]

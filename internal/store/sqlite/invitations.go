@@ -230,28 +230,12 @@ func (s *Store) InsertInvitations(ctx context.Context, invs []invite.Invitation)
 			}
 			custKeys[id] = key
 		}
-		multi, err := tx.PrepareContext(ctx, multiInsertSQL(rowsPerInsert))
-		if err != nil {
-			return fmt.Errorf("sqlite: insert invitations: %w", err)
-		}
-		defer multi.Close()
-		i := 0
-		args := make([]any, 0, 27*rowsPerInsert)
-		for ; i+rowsPerInsert <= len(invs); i += rowsPerInsert {
-			args = args[:0]
-			for j := i; j < i+rowsPerInsert; j++ {
-				args = append(args, insertArgs(&invs[j], keyed.get(j), custKeys[invs[j].CustomerID])...)
-			}
-			if _, err := multi.ExecContext(ctx, args...); err != nil {
-				return fmt.Errorf("sqlite: insert invitations: %w", err)
-			}
-		}
 		stmt, err := tx.PrepareContext(ctx, insertInvitationSQL)
 		if err != nil {
 			return fmt.Errorf("sqlite: insert invitations: %w", err)
 		}
 		defer stmt.Close()
-		for ; i < len(invs); i++ {
+		for i := range invs {
 			inv := &invs[i]
 			_, err := stmt.ExecContext(ctx, insertArgs(inv, keyed.get(i), custKeys[inv.CustomerID])...)
 			if isUnique(err) {
@@ -264,14 +248,6 @@ func (s *Store) InsertInvitations(ctx context.Context, invs []invite.Invitation)
 		}
 		return nil
 	})
-}
-
-const rowsPerInsert = 32
-
-func multiInsertSQL(n int) string {
-	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", 27), ", ") + ")"
-	head, _, _ := strings.Cut(insertInvitationSQL, "VALUES")
-	return head + "VALUES " + strings.TrimSuffix(strings.Repeat(one+", ", n), ", ")
 }
 
 // keyChunk is how many rows' keys are handed over at a time.
@@ -307,7 +283,11 @@ func computeKeys(invs []invite.Invitation) *pendingKeys {
 // get waits for the keys of row i.
 func (p *pendingKeys) get(i int) keys {
 	for i >= p.upTo {
-		p.upTo = <-p.ready
+		n, ok := <-p.ready
+		if !ok {
+			panic("sqlite: keys of a batch requested after their computation stopped")
+		}
+		p.upTo = n
 	}
 	return p.keys[i]
 }

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/invitectl/invitectl/internal/invite"
 )
 
 // Migrations are files named NNNN_what.sql, applied in order of NNNN. A file
@@ -75,7 +77,7 @@ func migrate(ctx context.Context, db *sql.DB, fsys fs.FS) error {
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
+	defer func() { _ = tx.Rollback() }() // a no-op after Commit
 	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER PRIMARY KEY,
 		name       TEXT    NOT NULL,
@@ -88,7 +90,9 @@ func migrate(ctx context.Context, db *sql.DB, fsys fs.FS) error {
 		return err
 	}
 	if current > len(ms) {
-		return fmt.Errorf("the database has schema version %d, newer than this invitectl knows (%d): upgrade invitectl", current, len(ms))
+		return &invite.Error{Code: invite.EINTERNAL,
+			Message: fmt.Sprintf("the database has schema version %d, newer than this invitectl knows (%d)", current, len(ms)),
+			Hint:    "a newer invitectl wrote this database; upgrade invitectl to use it"}
 	}
 	now := time.Now().UTC().UnixMicro()
 	for _, m := range ms[current:] {

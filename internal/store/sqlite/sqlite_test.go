@@ -125,6 +125,9 @@ func appliedVersions(t *testing.T, path string) []int {
 		}
 		out = append(out, v)
 	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
 	return out
 }
 
@@ -276,6 +279,25 @@ func TestListUsesIndexes(t *testing.T) {
 	}
 }
 
+// The customer filter reads one range of the customer index, whatever the
+// sort and the page.
+func TestListByCustomerUsesCustomerIndex(t *testing.T) {
+	s := mustOpen(t, filepath.Join(t.TempDir(), "plan.db"))
+	for _, f := range []invite.StatusFilter{invite.FilterOpen, invite.FilterExpired, invite.FilterAll} {
+		for _, field := range invite.SortFields {
+			lq, err := buildList(invite.ListQuery{Status: f, CustomerID: 1, Sort: invite.Sort{Field: field}, Page: 1, PerPage: 20})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, plan := range []string{queryPlan(t, s, lq.page, append(lq.args, 20, 0)...), queryPlan(t, s, lq.count, lq.args...)} {
+				if !strings.Contains(plan, "INDEX invitations_by_customer (state=? AND customer_key=?)") {
+					t.Errorf("%s by %s: the customer filter does not seek the customer index:\n%s", f, field, plan)
+				}
+			}
+		}
+	}
+}
+
 func queryPlan(t *testing.T, s *Store, query string, args ...any) string {
 	t.Helper()
 	rows, err := s.r.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+query, args...)
@@ -291,6 +313,9 @@ func queryPlan(t *testing.T, s *Store, query string, args ...any) string {
 			t.Fatal(err)
 		}
 		lines = append(lines, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 	return strings.Join(lines, "\n")
 }

@@ -32,12 +32,24 @@ func testCreateCustomer(t *testing.T, s invite.Store) {
 	if n := len(mustAudit(t, s, 0)); n != 2 {
 		t.Errorf("rejected customers wrote audit events: %d events, want 2", n)
 	}
+
+	// Names that look the same are the same name: é written as e and a
+	// combining accent, full-width letters.
+	MustCreateCustomer(t, s, "Café AB")
+	for _, dup := range []string{"Cafe\u0301 AB", "ＣＡＦÉ ＡＢ"} {
+		d := invite.Customer{Name: dup, CreatedAt: T0}
+		wantCode(t, s.CreateCustomer(ctx, &d, event(invite.ActionCustomerAdd, 0, "dup")), invite.ECONFLICT)
+	}
+	// Names that differ in accents or punctuation are different.
+	MustCreateCustomer(t, s, "Cafe AB")
+	MustCreateCustomer(t, s, "Café-AB")
+
 	cs, err := s.ListCustomers(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cs) != 2 {
-		t.Errorf("ListCustomers after duplicates = %+v, want 2 customers", cs)
+	if len(cs) != 5 {
+		t.Errorf("ListCustomers after duplicates = %+v, want 5 customers", cs)
 	}
 }
 

@@ -17,7 +17,7 @@ func fullInvitation(c invite.Customer, email string) invite.Invitation {
 		LastName:       "Öberg-Lind",
 		SwedishCitizen: invite.Yes,
 		EUCitizen:      invite.No,
-		PersonalNumber: "19811218-9876",
+		PersonalNumber: "20080212-2390",
 		LMANumber:      "LMA-123/45",
 		Phone:          "+46701234567",
 		Gender:         invite.Female,

@@ -36,7 +36,7 @@ func testAccept(t *testing.T, s invite.Store) {
 		t.Fatalf("SessionUser after Accept: %v", err)
 	}
 	assertUser(t, got, u)
-	if got.Customer != c.Name || got.InvitationID != inv.ID || got.PersonalNumber != "19811218-9876" {
+	if got.Customer != c.Name || got.InvitationID != inv.ID || got.PersonalNumber != "20080212-2390" {
 		t.Errorf("user = %+v, want the invitation's customer, ID and details", got)
 	}
 
