@@ -23,6 +23,9 @@ import (
 // INVITECTL_BENCH_DB to keep the seeded file between runs.
 //
 //	INVITECTL_BENCH_ROWS=1000000 go test -run '^$' -bench 'Command|Shell' -benchtime 10x ./internal/cli/
+//
+// For PostgreSQL, seed a database with `invitectl migrate` and `invitectl
+// seed`, then set INVITECTL_BENCH_PG to its URL (and INVITECTL_LINK_SECRET).
 
 var (
 	benchOnce sync.Once
@@ -94,9 +97,14 @@ func runCmd(b *testing.B, name string, args ...string) *os.ProcessState {
 	return cmd.ProcessState
 }
 
-// BenchmarkListCommand times `invitectl list` as a user runs it.
+// BenchmarkListCommand times `invitectl list` as a user runs it, on the
+// seeded SQLite file, or on PostgreSQL when INVITECTL_BENCH_PG names a
+// seeded database (its link_secret in INVITECTL_LINK_SECRET).
 func BenchmarkListCommand(b *testing.B) {
 	bin, db := benchSetup(b)
+	if pg := os.Getenv("INVITECTL_BENCH_PG"); pg != "" {
+		db = pg
+	}
 	for _, s := range benchSorts {
 		for _, dir := range []string{"asc", "desc"} {
 			for _, page := range []int{1, deepPage()} {
@@ -110,22 +118,39 @@ func BenchmarkListCommand(b *testing.B) {
 	}
 }
 
-// BenchmarkSQLiteShell runs the equivalent SQL (the count and the page,
-// joined with the customer) in the sqlite3 shell on the same file.
+// equivalentSQL is what list runs: the count, then the page of ids walked
+// off the sort index, joined with the rows and their customer.
+func equivalentSQL(column, dir string, page int) string {
+	return fmt.Sprintf(`SELECT count(*) FROM invitations WHERE state = 'pending';
+SELECT i.*, c.name FROM (SELECT id FROM invitations WHERE state = 'pending'
+  ORDER BY %[1]s %[2]s, id %[2]s LIMIT 20 OFFSET %[3]d) AS p
+JOIN invitations i ON i.id = p.id JOIN customers c ON c.id = i.customer_id
+ORDER BY i.%[1]s %[2]s, i.id %[2]s;`, column, dir, (page-1)*20)
+}
+
+// BenchmarkSQLiteShell runs the equivalent SQL in the sqlite3 shell on the
+// same file, or in psql on the same database when INVITECTL_BENCH_PG is set.
 func BenchmarkSQLiteShell(b *testing.B) {
-	if _, err := exec.LookPath("sqlite3"); err != nil {
-		b.Skip("sqlite3 shell not installed")
+	pg := os.Getenv("INVITECTL_BENCH_PG")
+	shell := "sqlite3"
+	if pg != "" {
+		shell = "psql"
+	}
+	if _, err := exec.LookPath(shell); err != nil {
+		b.Skip(shell + " not installed")
 	}
 	_, db := benchSetup(b)
 	for _, s := range benchSorts {
 		for _, dir := range []string{"asc", "desc"} {
 			for _, page := range []int{1, deepPage()} {
-				sql := fmt.Sprintf(`SELECT count(*) FROM invitations WHERE state = 'pending';
-SELECT i.*, c.name FROM invitations i JOIN customers c ON c.id = i.customer_id
-WHERE i.state = 'pending' ORDER BY i.%[1]s %[2]s, i.id %[2]s LIMIT 20 OFFSET %[3]d;`, s.column, dir, (page-1)*20)
+				sql := equivalentSQL(s.column, dir, page)
 				b.Run(fmt.Sprintf("%s:%s/page=%d", s.field, dir, page), func(b *testing.B) {
 					for b.Loop() {
-						runCmd(b, "sqlite3", "-json", db, sql)
+						if pg != "" {
+							runCmd(b, "psql", "-X", "-q", "-A", "-t", "-d", pg, "-c", sql)
+						} else {
+							runCmd(b, "sqlite3", "-json", db, sql)
+						}
 					}
 				})
 			}

@@ -18,31 +18,41 @@ var sortColumns = map[invite.SortField]string{
 	invite.SortSentOn:    "last_sent_at",
 }
 
-// ListInvitations returns one page and the number of all matches, both from
-// one snapshot.
+// ListInvitations returns one page and the number of all matches. The count
+// and the page are read at the same time on two reader connections: on two
+// cores a deep page then costs one index walk of time instead of two. Each
+// read sees its own snapshot, so a write committed between them can make
+// the total differ from the page by that write; the page itself is always
+// consistent and in order.
 func (s *Store) ListInvitations(ctx context.Context, q invite.ListQuery) (invite.InvitationPage, error) {
 	lq, err := buildList(q)
 	if err != nil {
 		return invite.InvitationPage{}, err
 	}
 	var page invite.InvitationPage
+	countErr := make(chan error, 1)
+	go func() {
+		countErr <- s.r.QueryRowContext(ctx, lq.count, lq.args...).Scan(&page.Total)
+	}()
+	var invs []invite.Invitation
 	err = s.read(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, lq.count, lq.args...).Scan(&page.Total); err != nil {
-			return fmt.Errorf("sqlite: count invitations: %w", err)
-		}
-		if q.Offset() >= page.Total {
-			return nil
-		}
 		rows, err := tx.QueryContext(ctx, lq.page, append(lq.args, q.PerPage, q.Offset())...)
 		if err != nil {
-			return fmt.Errorf("sqlite: list invitations: %w", err)
+			return err
 		}
-		if page.Invitations, err = scanInvitations(rows); err != nil {
-			return fmt.Errorf("sqlite: list invitations: %w", err)
-		}
-		return nil
+		invs, err = scanInvitations(rows)
+		return err
 	})
-	return page, err
+	if cerr := <-countErr; cerr != nil {
+		return invite.InvitationPage{}, fmt.Errorf("sqlite: count invitations: %w", cerr)
+	}
+	if err != nil {
+		return invite.InvitationPage{}, fmt.Errorf("sqlite: list invitations: %w", err)
+	}
+	if q.Offset() < page.Total {
+		page.Invitations = invs
+	}
+	return page, nil
 }
 
 // listQuery is the SQL of one list: count takes args, page takes args then
