@@ -39,16 +39,9 @@ phones, several senders, about a quarter expired and a few revoked. The same
 			if err != nil {
 				return err
 			}
-			var cs []invite.Customer
-			for _, name := range seed.Customers(customers, seedValue) {
-				c, err := svc.Store.CustomerByName(ctx, name)
-				if invite.ErrorCode(err) == invite.ENOTFOUND {
-					c, err = svc.AddCustomer(ctx, f.Actor(), name)
-				}
-				if err != nil {
-					return err
-				}
-				cs = append(cs, c)
+			cs, err := seed.EnsureCustomers(ctx, svc.Store, seed.Customers(customers, seedValue), f.Actor(), f.Now())
+			if err != nil {
+				return err
 			}
 			existing, err := svc.Store.ListInvitations(ctx, invite.ListQuery{Status: invite.FilterAll, Sort: invite.DefaultSort, Page: 1, PerPage: 1, Now: f.Now()})
 			if err != nil {
@@ -70,12 +63,8 @@ phones, several senders, about a quarter expired and a few revoked. The same
 			}
 			start := time.Now()
 			const batch = 50000
-			buf := make([]invite.Invitation, 0, batch)
 			for done := 0; done < invitations; {
-				buf = buf[:0]
-				for len(buf) < batch && done+len(buf) < invitations {
-					buf = append(buf, gen.Next())
-				}
+				buf := gen.Batch(min(batch, invitations-done))
 				if err := svc.Store.InsertInvitations(ctx, buf); err != nil {
 					return fmt.Errorf("seeding after %d invitations: %w", done, err)
 				}

@@ -3,8 +3,10 @@
 package seed
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"time"
 
@@ -138,4 +140,31 @@ func (g *Generator) Next() invite.Invitation {
 // asciiFold turns a name into an email-friendly lower-case form.
 func asciiFold(s string) string {
 	return strings.NewReplacer("å", "a", "ä", "a", "ö", "o", "é", "e", "Å", "a", "Ä", "a", "Ö", "o").Replace(strings.ToLower(s))
+}
+
+// Batch returns the next n invitations.
+func (g *Generator) Batch(n int) []invite.Invitation {
+	out := make([]invite.Invitation, n)
+	for i := range out {
+		out[i] = g.Next()
+	}
+	return out
+}
+
+// EnsureCustomers returns the customers with the given names, creating those
+// that do not exist yet (each with its audit event).
+func EnsureCustomers(ctx context.Context, s invite.Store, names []string, actor string, now time.Time) ([]invite.Customer, error) {
+	out := make([]invite.Customer, 0, len(names))
+	for _, name := range names {
+		c, err := s.CustomerByName(ctx, name)
+		if invite.ErrorCode(err) == invite.ENOTFOUND {
+			c = invite.Customer{Name: name, CreatedAt: now}
+			err = s.CreateCustomer(ctx, &c, invite.AuditEvent{At: now, Actor: actor, Action: invite.ActionCustomerAdd, Detail: "customer " + strconv.Quote(name)})
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }

@@ -3,16 +3,15 @@ package sqlite
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/invitectl/invitectl/internal/invite"
+	"github.com/invitectl/invitectl/internal/seed"
 )
 
 // The list benchmarks share one store of benchRows() invitations, built once
@@ -67,12 +66,12 @@ func listStore(b *testing.B) *Store {
 		}
 		start := time.Now()
 		var customers []invite.Customer
-		if customers, bench.err = benchCustomers(ctx, bench.store, 50); bench.err != nil {
+		if customers, bench.err = seed.EnsureCustomers(ctx, bench.store, seed.Customers(50, 1), "bench", benchNow); bench.err != nil {
 			return
 		}
-		rng := rand.New(rand.NewPCG(1, 2))
+		gen := seed.NewGenerator(1, customers, benchNow, invite.DefaultTTL, 0)
 		for done := 0; done < rows && bench.err == nil; done += buildBatch {
-			bench.err = bench.store.InsertInvitations(ctx, benchInvitations(rng, customers, done, min(buildBatch, rows-done)))
+			bench.err = bench.store.InsertInvitations(ctx, gen.Batch(min(buildBatch, rows-done)))
 		}
 		elapsed := time.Since(start)
 		b.Logf("built a store of %d invitations in %v (%.0f rows/s)", rows, elapsed.Round(time.Millisecond), float64(rows)/elapsed.Seconds())
@@ -82,65 +81,6 @@ func listStore(b *testing.B) *Store {
 	}
 	return bench.store
 }
-
-func benchCustomers(ctx context.Context, s *Store, n int) ([]invite.Customer, error) {
-	prefixes := []string{"Acme", "Åkeri", "Ödla", "Ärlig", "Bygg", "zeta", "Nord", "Söder", "Väst", "Öst"}
-	var out []invite.Customer
-	for i := range n {
-		c := invite.Customer{Name: fmt.Sprintf("%s %d AB", prefixes[i%len(prefixes)], i), CreatedAt: benchNow}
-		if err := s.CreateCustomer(ctx, &c, invite.AuditEvent{At: benchNow, Action: invite.ActionCustomerAdd}); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, nil
-}
-
-var (
-	benchFirst = []string{"Anna", "adam", "Bo", "Björn", "Cecilia", "David", "Eva", "Erik", "Fredrik", "Greta",
-		"Hanna", "Ida", "Johan", "Karin", "Lars", "Maja", "Nils", "Olof", "Per", "Sara", "Tove", "Ulf",
-		"Viktor", "Zorro", "Åsa", "Åke", "Ärla", "Ängel", "Örjan", "Östen"}
-	benchLast = []string{"Andersson", "Berg", "Carlsson", "Dahl", "Ek", "Forsberg", "Gustafsson", "Holm",
-		"Isaksson", "Johansson", "Karlsson", "Lind", "Lundqvist", "Nilsson", "Olsson", "Persson", "Sjöberg",
-		"Svensson", "Wallin", "Zetterberg", "Åberg", "Åström", "Ärling", "Öberg", "Öst", "Östlund"}
-)
-
-// benchInvitations makes n invitations numbered from first: most pending
-// (a tenth of them expired), the rest accepted or revoked.
-func benchInvitations(rng *rand.Rand, customers []invite.Customer, first, n int) []invite.Invitation {
-	out := make([]invite.Invitation, n)
-	for i := range out {
-		num := first + i
-		fn, ln := benchFirst[rng.IntN(len(benchFirst))], benchLast[rng.IntN(len(benchLast))]
-		c := customers[rng.IntN(len(customers))]
-		created := benchNow.Add(-time.Duration(rng.Int64N(int64(400 * 24 * time.Hour)))).Truncate(time.Microsecond)
-		inv := invite.Invitation{
-			CustomerID: c.ID,
-			Email:      fmt.Sprintf("%s.%s.%d@Example.com", asciiLower(fn), asciiLower(ln), num),
-			Details:    invite.Details{FirstName: fn, LastName: ln, SwedishCitizen: invite.Tristate(rng.IntN(3))},
-			Language:   invite.Swedish,
-			State:      invite.StatePending,
-			ExpiresAt:  created.Add(invite.DefaultTTL),
-			CreatedAt:  created,
-			CreatedBy:  "seed",
-			LastSentAt: created,
-			SendCount:  1,
-			Version:    1,
-		}
-		switch rng.IntN(10) {
-		case 0:
-			inv.State, inv.AcceptedAt = invite.StateAccepted, created.Add(time.Hour)
-		case 1:
-			inv.State, inv.RevokedAt = invite.StateRevoked, created.Add(time.Hour)
-		}
-		out[i] = inv
-	}
-	return out
-}
-
-var asciiFold = strings.NewReplacer("å", "a", "ä", "a", "ö", "o")
-
-func asciiLower(s string) string { return asciiFold.Replace(strings.ToLower(s)) }
 
 // BenchmarkList measures the default list (open invitations, 20 a page) on
 // the first and the middle page for every sort field and direction.
@@ -188,15 +128,15 @@ func BenchmarkInsertInvitations(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer s.Close()
-			customers, err := benchCustomers(ctx, s, 50)
+			customers, err := seed.EnsureCustomers(ctx, s, seed.Customers(50, 1), "bench", benchNow)
 			if err != nil {
 				b.Fatal(err)
 			}
-			rng := rand.New(rand.NewPCG(3, 4))
+			gen := seed.NewGenerator(3, customers, benchNow, invite.DefaultTTL, 0)
 			rows := 0
 			for b.Loop() {
 				b.StopTimer()
-				invs := benchInvitations(rng, customers, rows, batch)
+				invs := gen.Batch(batch)
 				b.StartTimer()
 				if err := s.InsertInvitations(ctx, invs); err != nil {
 					b.Fatal(err)
