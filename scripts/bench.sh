@@ -8,13 +8,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROWS=${ROWS:-1000000}
 WORK=${WORK:-$(mktemp -d)}
+# An existing file (INVITECTL_BENCH_DB) or database (PG_DSN) is reused, not seeded again.
 export INVITECTL_LINK_SECRET=${INVITECTL_LINK_SECRET:-0123456789abcdef0123456789abcdef}
-export INVITECTL_BENCH_ROWS=$ROWS INVITECTL_BENCH_DB=$WORK/bench.db
+export INVITECTL_BENCH_ROWS=$ROWS INVITECTL_BENCH_DB=${INVITECTL_BENCH_DB:-$WORK/bench.db}
 
 go build -o "$WORK/invitectl" ./cmd/invitectl
 
-echo "== seed $ROWS invitations into SQLite"
-/usr/bin/time -f 'wall %e s, max RSS %M KiB' "$WORK/invitectl" --db "$INVITECTL_BENCH_DB" seed --customers 50 --invitations "$ROWS"
+if [ ! -f "$INVITECTL_BENCH_DB" ]; then
+  echo "== seed $ROWS invitations into SQLite"
+  /usr/bin/time -f 'wall %e s, max RSS %M KiB' "$WORK/invitectl" --db "$INVITECTL_BENCH_DB" seed --customers 50 --invitations "$ROWS"
+fi
 
 echo "== list (whole command) beside the sqlite3 shell, SQLite"
 go test -run '^$' -bench 'ListCommand|SQLiteShell|ListMemory' -benchtime 10x ./internal/cli/
@@ -23,10 +26,12 @@ echo "== store List at $ROWS rows (in-process)"
 go test -run '^$' -bench 'BenchmarkList' -benchtime 10x ./internal/store/sqlite/
 
 if [ -n "${PG_DSN:-}" ]; then
-  echo "== seed $ROWS invitations into PostgreSQL"
   "$WORK/invitectl" --db "$PG_DSN" migrate
-  /usr/bin/time -f 'wall %e s, max RSS %M KiB' "$WORK/invitectl" --db "$PG_DSN" seed --customers 50 --invitations "$ROWS"
-  psql -X -q -d "$PG_DSN" -c 'VACUUM ANALYZE invitations' -c 'VACUUM ANALYZE customers'
+  if [ "$(psql -X -q -A -t -d "$PG_DSN" -c 'SELECT count(*) FROM invitations')" = 0 ]; then
+    echo "== seed $ROWS invitations into PostgreSQL"
+    /usr/bin/time -f 'wall %e s, max RSS %M KiB' "$WORK/invitectl" --db "$PG_DSN" seed --customers 50 --invitations "$ROWS"
+    psql -X -q -d "$PG_DSN" -c 'VACUUM ANALYZE invitations' -c 'VACUUM ANALYZE customers'
+  fi
   echo "== list (whole command) beside psql, PostgreSQL"
   INVITECTL_BENCH_PG=$PG_DSN go test -run '^$' -bench 'ListCommand|SQLiteShell' -benchtime 10x ./internal/cli/
   echo "== registrations through one and two handlers on PostgreSQL"
