@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/jedib0t/go-pretty/v6/progress"
@@ -79,45 +82,48 @@ over one mail connection, with a progress bar on a terminal and a summary.
 				go pw.Render()
 			}
 			sent, failed := 0, 0
-			for _, inv := range targets {
-				r := resendResult{ID: inv.ID, Email: inv.Email, Plan: string(invite.PlanResend(inv, f.Now()))}
-				if dryRun {
-					r.Outcome = "planned"
+			if dryRun {
+				for _, inv := range targets {
+					r := resendResult{ID: inv.ID, Email: inv.Email, Plan: string(invite.PlanResend(inv, f.Now())), Outcome: "planned"}
 					if r.Plan == string(invite.PlanRefused) {
 						r.Plan = "refused: " + string(inv.Status(f.Now()))
 					}
 					results = append(results, r)
-					continue
 				}
-				out, plan, err := svc.Resend(ctx, f.Actor(), inv)
-				r.Plan = string(plan)
-				if err == nil {
-					r.Outcome = "sent"
-					sent++
-					if !expired && f.Output() == "table" {
-						if plan == invite.PlanNewLink {
-							fmt.Fprintf(f.IO.Out, "Resent invitation %d to %s with a new link, valid until %s.\n", out.ID, out.Email, out.ExpiresAt.Format("2006-01-02"))
-						} else {
-							fmt.Fprintf(f.IO.Out, "Resent invitation %d to %s with the same link, valid until %s.\n", out.ID, out.Email, out.ExpiresAt.Format("2006-01-02"))
+			} else {
+				// Reported one at a time, in the order of targets, while the
+				// batch goes on: the emails of the invitations after this one
+				// may already be on their way.
+				report := func(res invite.ResendResult) {
+					out, plan, err := res.Invitation, res.Plan, res.Err
+					r := resendResult{ID: out.ID, Email: out.Email, Plan: string(plan)}
+					if err == nil {
+						r.Outcome = "sent"
+						sent++
+						if !expired && f.Output() == "table" {
+							if plan == invite.PlanNewLink {
+								fmt.Fprintf(f.IO.Out, "Resent invitation %d to %s with a new link, valid until %s.\n", out.ID, out.Email, out.ExpiresAt.Format("2006-01-02"))
+							} else {
+								fmt.Fprintf(f.IO.Out, "Resent invitation %d to %s with the same link, valid until %s.\n", out.ID, out.Email, out.ExpiresAt.Format("2006-01-02"))
+							}
 						}
-					}
-				} else {
-					w.add(err)
-					r.Outcome, r.Error = "failed", err.Error()
-					if plan == invite.PlanRefused {
-						r.Outcome = "refused"
 					} else {
-						failed++
+						w.add(err)
+						r.Outcome, r.Error = "failed", err.Error()
+						if plan == invite.PlanRefused {
+							r.Outcome = "refused"
+						} else {
+							failed++
+						}
+						printError(f.IO.ErrOut, err)
 					}
-					printError(f.IO.ErrOut, err)
+					results = append(results, r)
+					if tracker != nil {
+						tracker.Increment(1)
+					}
 				}
-				results = append(results, r)
-				if tracker != nil {
-					tracker.Increment(1)
-				}
-				if ctx.Err() != nil {
-					break
-				}
+				// Its only error is a cancelled ctx, returned after the summary.
+				err = svc.ResendBatch(ctx, f.Actor(), targets, report)
 			}
 			if tracker != nil {
 				tracker.MarkAsDone()
@@ -156,6 +162,9 @@ over one mail connection, with a progress bar on a terminal and a summary.
 					}
 				}
 			}
+			if err != nil {
+				return err
+			}
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
@@ -177,29 +186,54 @@ func nonNil[T any](s []T) []T {
 }
 
 // allExpired collects every expired invitation before any is changed, so that
-// resending does not shift the pages being read.
+// resending does not shift the pages being read. The pages after the first
+// are read a few at a time, in parallel.
 func allExpired(cmd *cobra.Command, f *Factory, svc *invite.Service, customer string) ([]invite.Invitation, error) {
+	ctx := cmd.Context()
 	q := invite.ListQuery{Status: invite.FilterExpired, Sort: invite.Sort{Field: invite.SortSentOn}, Page: 1, PerPage: invite.MaxPerPage, Now: f.Now()}
 	if customer != "" {
-		c, err := svc.Customer(cmd.Context(), customer)
+		c, err := svc.Customer(ctx, customer)
 		if err != nil {
 			return nil, err
 		}
 		q.CustomerID = c.ID
 	}
-	var all []invite.Invitation
-	for {
-		p, err := svc.Store.ListInvitations(cmd.Context(), q)
+	first, err := svc.Store.ListInvitations(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	pages := make([][]invite.Invitation, invite.LastPage(first.Total, q.PerPage))
+	pages[0] = first.Invitations
+	errs := make([]error, len(pages))
+	var wg sync.WaitGroup
+	readers := make(chan struct{}, pageReaders)
+	for i := 1; i < len(pages); i++ {
+		readers <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-readers }()
+			pq := q
+			pq.Page = i + 1
+			p, err := svc.Store.ListInvitations(ctx, pq)
+			pages[i], errs[i] = p.Invitations, err
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
 		if err != nil {
 			return nil, err
 		}
-		all = append(all, p.Invitations...)
-		if len(p.Invitations) < q.PerPage {
-			return all, nil
-		}
-		q.Page++
 	}
+	// In ID order, invitations next to each other in the batch are next to
+	// each other in the store too: its transactions then write fewer pages.
+	// An invitation that moved between two pages while they were read is
+	// taken once.
+	all := slices.Concat(pages...)
+	slices.SortFunc(all, func(a, b invite.Invitation) int { return cmp.Compare(a.ID, b.ID) })
+	return slices.CompactFunc(all, func(a, b invite.Invitation) bool { return a.ID == b.ID }), nil
 }
+
+// pageReaders is how many pages allExpired reads at a time.
+const pageReaders = 4
 
 // newProgress starts a progress bar on stderr.
 func newProgress(f *Factory, color bool, what string, total int) (progress.Writer, *progress.Tracker) {

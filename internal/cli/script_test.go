@@ -72,7 +72,11 @@ func TestScriptsPostgres(t *testing.T) {
 }
 
 func scriptParams(t *testing.T, dir string, extraSetup func(*testscript.Env) error) testscript.Params {
-	servers := map[string]*mailtest.Server{}
+	var servers sync.Map // work dir → *mailtest.Server; scripts run in parallel
+	server := func(ts *testscript.TestScript) *mailtest.Server {
+		v, _ := servers.Load(ts.Getenv("WORK"))
+		return v.(*mailtest.Server)
+	}
 	return testscript.Params{
 		Dir:                 dir,
 		RequireExplicitExec: true,
@@ -82,7 +86,7 @@ func scriptParams(t *testing.T, dir string, extraSetup func(*testscript.Env) err
 				return err
 			}
 			env.Defer(func() { srv.Close() })
-			servers[env.WorkDir] = srv
+			servers.Store(env.WorkDir, srv)
 			env.Setenv("HOME", env.WorkDir)
 			env.Setenv("XDG_DATA_HOME", filepath.Join(env.WorkDir, ".local", "share"))
 			env.Setenv("XDG_CONFIG_HOME", filepath.Join(env.WorkDir, ".config"))
@@ -120,7 +124,7 @@ func scriptParams(t *testing.T, dir string, extraSetup func(*testscript.Env) err
 			},
 			// mailcount N: the SMTP server received exactly N messages.
 			"mailcount": func(ts *testscript.TestScript, neg bool, args []string) {
-				srv := servers[ts.Getenv("WORK")]
+				srv := server(ts)
 				want, _ := strconv.Atoi(args[0])
 				got := len(srv.Messages())
 				if (got == want) == neg {
@@ -129,7 +133,7 @@ func scriptParams(t *testing.T, dir string, extraSetup func(*testscript.Env) err
 			},
 			// maildump FILE: writes every received message, decoded enough to grep.
 			"maildump": func(ts *testscript.TestScript, neg bool, args []string) {
-				srv := servers[ts.Getenv("WORK")]
+				srv := server(ts)
 				var b strings.Builder
 				for i, m := range srv.Messages() {
 					fmt.Fprintf(&b, "=== message %d from %s to %s\n%s\n", i+1, m.From, strings.Join(m.To, ","), unfoldQP(string(m.Data)))
@@ -138,7 +142,7 @@ func scriptParams(t *testing.T, dir string, extraSetup func(*testscript.Env) err
 			},
 			// samelink I J: messages I and J (1-based) carry the same link.
 			"samelink": func(ts *testscript.TestScript, neg bool, args []string) {
-				msgs := servers[ts.Getenv("WORK")].Messages()
+				msgs := server(ts).Messages()
 				i, _ := strconv.Atoi(args[0])
 				j, _ := strconv.Atoi(args[1])
 				if i < 1 || j < 1 || i > len(msgs) || j > len(msgs) {
@@ -200,7 +204,7 @@ func scriptParams(t *testing.T, dir string, extraSetup func(*testscript.Env) err
 			},
 			// smtpreject on|off: make the SMTP server refuse recipients.
 			"smtpreject": func(ts *testscript.TestScript, neg bool, args []string) {
-				srv := servers[ts.Getenv("WORK")]
+				srv := server(ts)
 				if args[0] == "on" {
 					srv.RejectRecipients(errors.New("mailbox unavailable"))
 				} else {
@@ -209,7 +213,7 @@ func scriptParams(t *testing.T, dir string, extraSetup func(*testscript.Env) err
 			},
 			// smtpstop: stop the SMTP server, so delivery fails.
 			"smtpstop": func(ts *testscript.TestScript, neg bool, args []string) {
-				servers[ts.Getenv("WORK")].Close()
+				server(ts).Close()
 			},
 		},
 	}

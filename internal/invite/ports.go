@@ -33,6 +33,13 @@ type Store interface {
 	// transaction. It returns the stored invitation. ENOTFOUND if the
 	// invitation is gone; ErrEditedMeanwhile if the version moved.
 	UpdateInvitation(ctx context.Context, inv Invitation, ev AuditEvent) (Invitation, error)
+	// UpdateInvitations applies many changes in one transaction, each as
+	// UpdateInvitation applies one: conditional on its version, with its
+	// audit event. Each change is written or not on its own: when errs[i] is
+	// nil, out[i] is the stored invitation; otherwise change i was not
+	// written (ENOTFOUND, ErrEditedMeanwhile, ErrEmailTaken) and the others
+	// were all the same. A non-nil err means that nothing was written.
+	UpdateInvitations(ctx context.Context, changes []InvitationChange) (out []Invitation, errs []error, err error)
 	// InsertInvitations inserts many invitations at once, without per-row
 	// checks beyond the schema's; for seed and copy. IDs are kept when set.
 	InsertInvitations(ctx context.Context, invs []Invitation) error
@@ -59,6 +66,14 @@ type Store interface {
 	Close() error
 }
 
+// InvitationChange is one update of Store.UpdateInvitations: Invitation is
+// written if the stored version still equals Invitation.Version, and Event
+// is recorded with it.
+type InvitationChange struct {
+	Invitation Invitation
+	Event      AuditEvent
+}
+
 // CustomerSummary is a customer with counts for `customers list`.
 type CustomerSummary struct {
 	Customer
@@ -70,6 +85,23 @@ type CustomerSummary struct {
 // not delivered.
 type Mailer interface {
 	SendInvitation(ctx context.Context, m InvitationEmail) error
+}
+
+// PreparingMailer is a Mailer that can write a message apart from sending
+// it, so that a batch writes the next messages while the current one is on
+// the wire.
+type PreparingMailer interface {
+	Mailer
+	// PrepareInvitation writes the email for m and sends nothing. It fails
+	// as SendInvitation does for a message that cannot be written.
+	PrepareInvitation(m InvitationEmail) (PreparedEmail, error)
+}
+
+// PreparedEmail is a written email, ready to be sent by the mailer that
+// wrote it.
+type PreparedEmail interface {
+	// Send delivers the email. A returned error means it was not delivered.
+	Send(ctx context.Context) error
 }
 
 // InvitationEmail is what the mailer needs to write an invitation email.

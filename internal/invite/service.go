@@ -168,21 +168,34 @@ func (s *Service) Invite(ctx context.Context, in NewInvitation) (Invitation, str
 // deliver sends inv's current link and records the send. A failed delivery
 // changes nothing and returns EDELIVERY.
 func (s *Service) deliver(ctx context.Context, actor, action string, inv Invitation, what string) (Invitation, error) {
-	msg := InvitationEmail{
+	if err := s.Mailer.SendInvitation(ctx, s.invitationEmail(inv)); err != nil {
+		return inv, deliveryError(inv, err)
+	}
+	upd, ev := sentChange(actor, action, inv, what, s.now())
+	return s.Store.UpdateInvitation(ctx, upd, ev)
+}
+
+// invitationEmail is the email that sends inv's current link.
+func (s *Service) invitationEmail(inv Invitation) InvitationEmail {
+	return InvitationEmail{
 		To: inv.Email, FirstName: inv.FirstName, LastName: inv.LastName,
 		Customer: inv.Customer, Language: inv.Language, Link: s.Link(inv),
 		ExpiresAt: inv.ExpiresAt, SentBy: inv.CreatedBy,
 	}
-	if err := s.Mailer.SendInvitation(ctx, msg); err != nil {
-		return inv, &Error{Code: EDELIVERY, Message: fmt.Sprintf("the email to %s could not be delivered: %v", inv.Email, err),
-			Hint: fmt.Sprintf("check the mail settings (`invitectl config show`), then run `invitectl resend %d`", inv.ID), Err: err}
-	}
-	now := s.now()
+}
+
+// sentChange records that inv's email was delivered at time at.
+func sentChange(actor, action string, inv Invitation, what string, at time.Time) (Invitation, AuditEvent) {
 	upd := inv
-	upd.LastSentAt = now
+	upd.LastSentAt = at
 	upd.SendCount++
-	ev := AuditEvent{At: now, Actor: actor, Action: action, InvitationID: inv.ID, Detail: what}
-	return s.Store.UpdateInvitation(ctx, upd, ev)
+	return upd, AuditEvent{At: at, Actor: actor, Action: action, InvitationID: inv.ID, Detail: what}
+}
+
+// deliveryError says that inv's email was not delivered, and how to try again.
+func deliveryError(inv Invitation, err error) error {
+	return &Error{Code: EDELIVERY, Message: fmt.Sprintf("the email to %s could not be delivered: %v", inv.Email, err),
+		Hint: fmt.Sprintf("check the mail settings (`invitectl config show`), then run `invitectl resend %d`", inv.ID), Err: err}
 }
 
 // Resolve finds the invitation a REF names: a numeric ID, or an email
@@ -330,59 +343,6 @@ func (s *Service) Edit(ctx context.Context, actor string, id int64, p Patch, lan
 func resolvedError(inv Invitation, verb string) error {
 	return (&Error{Code: ECONFLICT, Message: fmt.Sprintf("invitation %d (%s) is already %s and cannot be %s", inv.ID, inv.Email, inv.State, verb)}).
 		WithHint("nothing was changed; `invitectl show %d` shows it", inv.ID)
-}
-
-// ResendPlan says what a resend does.
-type ResendPlan string
-
-// Plans.
-const (
-	PlanReuseLink ResendPlan = "reuse link"
-	PlanNewLink   ResendPlan = "new link"
-	PlanRefused   ResendPlan = "refused"
-)
-
-// PlanResend says what resending inv would do at time now.
-func PlanResend(inv Invitation, now time.Time) ResendPlan {
-	switch inv.Status(now) {
-	case StatusPending:
-		return PlanReuseLink
-	case StatusExpired:
-		return PlanNewLink
-	}
-	return PlanRefused
-}
-
-// Resend sends the invitation again: the same link while pending; a fresh
-// link valid for one TTL once expired (the old one stays dead); nothing once
-// accepted or revoked (ErrAlreadyResolved). A fresh link is saved before
-// sending, so a failed delivery leaves it valid for the next resend.
-func (s *Service) Resend(ctx context.Context, actor string, inv Invitation) (Invitation, ResendPlan, error) {
-	now := s.now()
-	plan := PlanResend(inv, now)
-	switch plan {
-	case PlanRefused:
-		return inv, plan, resolvedError(inv, "resent")
-	case PlanNewLink:
-		upd := inv
-		upd.LinkGeneration++
-		upd.ExpiresAt = now.Add(s.ttl())
-		ev := AuditEvent{At: now, Actor: actor, Action: ActionResend, InvitationID: inv.ID,
-			Detail: fmt.Sprintf("new link generated, valid until %s", upd.ExpiresAt.Format(time.RFC3339))}
-		var err error
-		if inv, err = s.Store.UpdateInvitation(ctx, upd, ev); err != nil {
-			return inv, plan, err
-		}
-	}
-	if s.Mailer == nil {
-		return inv, plan, Errorf(EDELIVERY, "no mail transport is configured").WithHint("set mail.transport (see `invitectl config show`)")
-	}
-	what := "sent again with the same link"
-	if plan == PlanNewLink {
-		what = "sent with the new link"
-	}
-	out, err := s.deliver(ctx, actor, ActionResend, inv, what)
-	return out, plan, err
 }
 
 // Revoke revokes an open invitation; its link stops working at once.

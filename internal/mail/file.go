@@ -31,6 +31,33 @@ func (f *fileMailer) SendInvitation(ctx context.Context, e invite.InvitationEmai
 	if err != nil {
 		return err
 	}
+	return f.deliver(msg)
+}
+
+// PrepareInvitation writes the message in memory; Send puts it in the folder.
+func (f *fileMailer) PrepareInvitation(e invite.InvitationEmail) (invite.PreparedEmail, error) {
+	msg, err := compose(f.from, e, f.now())
+	if err != nil {
+		return nil, err
+	}
+	return preparedFile{f: f, msg: msg}, nil
+}
+
+// preparedFile is a written message that f delivers.
+type preparedFile struct {
+	f   *fileMailer
+	msg *message
+}
+
+// Send delivers the message as SendInvitation would.
+func (p preparedFile) Send(ctx context.Context) error {
+	if err := sendContextErr(ctx); err != nil {
+		return err
+	}
+	return p.f.deliver(p.msg)
+}
+
+func (f *fileMailer) deliver(msg *message) error {
 	if err := f.write(msg); err != nil {
 		return &invite.Error{Code: invite.EDELIVERY, Err: err,
 			Message: fmt.Sprintf("writing the message to %s into %s: %v", msg.to, f.dir, err),

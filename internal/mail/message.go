@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"mime"
 	"mime/multipart"
-	"mime/quotedprintable"
 	netmail "net/mail"
 	"net/textproto"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/invitectl/invitectl/internal/invite"
@@ -31,7 +31,14 @@ func compose(from *netmail.Address, m invite.InvitationEmail, now time.Time) (*m
 	if err != nil {
 		return nil, err
 	}
-	subject, text, html, err := Render(m)
+	bufs := composeBuffers.Get().(*composeBuffer)
+	defer func() {
+		bufs.text.Reset()
+		bufs.html.Reset()
+		composeBuffers.Put(bufs)
+	}()
+	text, html := &bufs.text, &bufs.html
+	subject, err := render(m, text, html)
 	if err != nil {
 		return nil, err
 	}
@@ -42,19 +49,12 @@ func compose(from *netmail.Address, m invite.InvitationEmail, now time.Time) (*m
 		date: now,
 	}
 
-	var body bytes.Buffer
-	mp := multipart.NewWriter(&body)
-	if err := writePart(mp, "text/plain; charset=utf-8", text); err != nil {
-		return nil, err
-	}
-	if err := writePart(mp, "text/html; charset=utf-8", html); err != nil {
-		return nil, err
-	}
-	if err := mp.Close(); err != nil {
-		return nil, err
-	}
-
+	// One buffer holds the whole message, sized for the headers and the
+	// bodies once encoded: quoted-printable makes each non-ASCII byte three,
+	// and the bodies are mostly ASCII.
 	var b bytes.Buffer
+	b.Grow(1024 + (text.Len()+html.Len())*5/4)
+	mp := multipart.NewWriter(&b) // writes nothing before the first part
 	header(&b, "Date", now.Format(time.RFC1123Z))
 	header(&b, "From", from.String())
 	header(&b, "To", to.String())
@@ -67,10 +67,29 @@ func compose(from *netmail.Address, m invite.InvitationEmail, now time.Time) (*m
 	// do not answer it.
 	header(&b, "Auto-Submitted", "auto-generated")
 	b.WriteString("\r\n")
-	b.Write(body.Bytes())
+	if bufs.encoded, err = writePart(mp, "text/plain; charset=utf-8", text.Bytes(), bufs.encoded); err != nil {
+		return nil, err
+	}
+	if bufs.encoded, err = writePart(mp, "text/html; charset=utf-8", html.Bytes(), bufs.encoded); err != nil {
+		return nil, err
+	}
+	if err := mp.Close(); err != nil {
+		return nil, err
+	}
 	msg.raw = b.Bytes()
 	return msg, nil
 }
+
+// composeBuffer is compose's scratch space: the rendered bodies and a body
+// once encoded.
+type composeBuffer struct {
+	text, html bytes.Buffer
+	encoded    []byte
+}
+
+// composeBuffers keeps compose's scratch space between messages: a batch
+// writes thousands, all about the same size.
+var composeBuffers = sync.Pool{New: func() any { return new(composeBuffer) }}
 
 // recipient checks m.To and pairs it with the invitee's name.
 func recipient(m invite.InvitationEmail) (*netmail.Address, error) {
@@ -82,21 +101,19 @@ func recipient(m invite.InvitationEmail) (*netmail.Address, error) {
 	return a, nil
 }
 
-func writePart(mp *multipart.Writer, contentType, content string) error {
+func writePart(mp *multipart.Writer, contentType string, content, scratch []byte) ([]byte, error) {
 	w, err := mp.CreatePart(textproto.MIMEHeader{
 		"Content-Type":              {contentType},
 		"Content-Transfer-Encoding": {"quoted-printable"},
 	})
 	if err != nil {
-		return err
+		return scratch, err
 	}
 	// quoted-printable keeps every line short and 7-bit, and its text mode
 	// turns the templates' \n into the CRLF that mail requires.
-	qp := quotedprintable.NewWriter(w)
-	if _, err := qp.Write([]byte(content)); err != nil {
-		return err
-	}
-	return qp.Close()
+	scratch = appendQuotedPrintable(scratch[:0], content)
+	_, err = w.Write(scratch)
+	return scratch, err
 }
 
 // header writes one header field, folded at spaces so that lines stay

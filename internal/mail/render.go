@@ -49,13 +49,23 @@ type view struct {
 // email in m.Language. It fails for an unsupported language or a link that
 // is not an absolute http(s) URL, because such a mail would be useless.
 func Render(m invite.InvitationEmail) (subject, text, html string, err error) {
+	var t, h bytes.Buffer
+	if subject, err = render(m, &t, &h); err != nil {
+		return "", "", "", err
+	}
+	return subject, t.String(), h.String(), nil
+}
+
+// render is Render writing the bodies into text and html, so that compose
+// can reuse its buffers from one message to the next.
+func render(m invite.InvitationEmail, text, html *bytes.Buffer) (subject string, err error) {
 	tt, ok := textTemplates[m.Language]
 	if !ok {
-		return "", "", "", invite.Errorf(invite.EINVALID, "no email template for language %q", m.Language).
+		return "", invite.Errorf(invite.EINVALID, "no email template for language %q", m.Language).
 			WithHint("use sv or en")
 	}
 	if err := checkLink(m.Link); err != nil {
-		return "", "", "", err
+		return "", err
 	}
 	v := view{
 		Lang:      m.Language,
@@ -66,21 +76,19 @@ func Render(m invite.InvitationEmail) (subject, text, html string, err error) {
 		Link:      m.Link,
 		Expiry:    FormatDate(m.ExpiresAt, m.Language),
 	}
-	var buf bytes.Buffer
-	if err := tt.ExecuteTemplate(&buf, "subject", v); err != nil {
-		return "", "", "", fmt.Errorf("rendering the %s subject: %w", m.Language, err)
+	// The subject goes through the text buffer, which the body then reuses.
+	if err := tt.ExecuteTemplate(text, "subject", v); err != nil {
+		return "", fmt.Errorf("rendering the %s subject: %w", m.Language, err)
 	}
-	v.Subject = oneLine(buf.String())
-	buf.Reset()
-	if err := tt.ExecuteTemplate(&buf, "body", v); err != nil {
-		return "", "", "", fmt.Errorf("rendering the %s text body: %w", m.Language, err)
+	v.Subject = oneLine(text.String())
+	text.Reset()
+	if err := tt.ExecuteTemplate(text, "body", v); err != nil {
+		return "", fmt.Errorf("rendering the %s text body: %w", m.Language, err)
 	}
-	text = buf.String()
-	buf.Reset()
-	if err := htmlTemplates[m.Language].ExecuteTemplate(&buf, "layout", v); err != nil {
-		return "", "", "", fmt.Errorf("rendering the %s HTML body: %w", m.Language, err)
+	if err := htmlTemplates[m.Language].ExecuteTemplate(html, "layout", v); err != nil {
+		return "", fmt.Errorf("rendering the %s HTML body: %w", m.Language, err)
 	}
-	return v.Subject, text, buf.String(), nil
+	return v.Subject, nil
 }
 
 func checkLink(link string) error {

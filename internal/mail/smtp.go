@@ -52,6 +52,35 @@ func (m *smtpMailer) SendInvitation(ctx context.Context, e invite.InvitationEmai
 	if err != nil {
 		return err
 	}
+	return m.send(ctx, msg)
+}
+
+// PrepareInvitation writes the message without sending it: a batch writes
+// the next messages while the connection is busy with the current one.
+func (m *smtpMailer) PrepareInvitation(e invite.InvitationEmail) (invite.PreparedEmail, error) {
+	msg, err := compose(m.s.from, e, m.s.now())
+	if err != nil {
+		return nil, err
+	}
+	return preparedSMTP{m: m, msg: msg}, nil
+}
+
+// preparedSMTP is a written message that m sends.
+type preparedSMTP struct {
+	m   *smtpMailer
+	msg *message
+}
+
+// Send delivers the message as SendInvitation would.
+func (p preparedSMTP) Send(ctx context.Context) error {
+	if err := sendContextErr(ctx); err != nil {
+		return err
+	}
+	return p.m.send(ctx, p.msg)
+}
+
+// send delivers a written message over the kept connection.
+func (m *smtpMailer) send(ctx context.Context, msg *message) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 
@@ -65,7 +94,7 @@ func (m *smtpMailer) SendInvitation(ctx context.Context, e invite.InvitationEmai
 		}
 		fresh = true
 	}
-	err = m.transmit(ctx, msg)
+	err := m.transmit(ctx, msg)
 	m.used = time.Now()
 	if err == nil || fresh || !brokenConnection(err) || ctx.Err() != nil {
 		return m.sendError(ctx, msg, err)

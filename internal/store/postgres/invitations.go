@@ -155,31 +155,6 @@ func (s *Store) InvitationsByEmail(ctx context.Context, email string, customerID
 	return out, nil
 }
 
-// UpdateInvitation writes inv if the stored version still equals
-// inv.Version, increments the version and records ev, in one transaction.
-// The customer, the email and the creation time are fixed when the
-// invitation is created; everything else is written. ENOTFOUND if the
-// invitation does not exist; ErrEditedMeanwhile if its version moved.
-func (s *Store) UpdateInvitation(ctx context.Context, inv invite.Invitation, ev invite.AuditEvent) (invite.Invitation, error) {
-	var out invite.Invitation
-	err := s.write(ctx, func(tx pgx.Tx) error {
-		ok, err := updateInvitation(ctx, tx, inv, "")
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return movedOrGone(ctx, tx, inv.ID, invite.ErrEditedMeanwhile,
-				invite.Errorf(invite.ENOTFOUND, "no invitation with ID %d", inv.ID))
-		}
-		if err := insertAudit(ctx, tx, ev); err != nil {
-			return err
-		}
-		out, err = invitationByID(ctx, tx, inv.ID)
-		return err
-	})
-	return out, err
-}
-
 // updateInvitation writes the changeable columns of inv on the condition
 // that the stored version is inv.Version (and, when state is set, that the
 // stored state is state). It reports whether the row was written. Under READ
@@ -187,29 +162,12 @@ func (s *Store) UpdateInvitation(ctx context.Context, inv invite.Invitation, ev 
 // and then re-checks the condition against the committed row, so of two
 // writers that read one version exactly one writes.
 func updateInvitation(ctx context.Context, tx pgx.Tx, inv invite.Invitation, state invite.State) (bool, error) {
-	cond := ""
-	args := []any{
-		inv.FirstName, invite.SortKey(inv.FirstName), inv.LastName, invite.SortKey(inv.LastName),
-		searchNames(inv.FirstName, inv.LastName),
-		inv.SwedishCitizen.Bool(), inv.EUCitizen.Bool(), nullString(inv.PersonalNumber),
-		nullString(inv.LMANumber), nullString(inv.Phone), nullString(string(inv.Gender)),
-		inv.Language, string(inv.State), int32(inv.LinkGeneration), ts(inv.ExpiresAt), nullString(inv.CreatedBy),
-		ts(inv.LastSentAt), int32(inv.SendCount), nullTime(inv.AcceptedAt), nullTime(inv.RevokedAt),
-		inv.ID, int32(inv.Version),
-	}
+	query, args := updateSQL, updateArgs(&inv)
 	if state != "" {
-		cond = ` AND state = $23`
+		query += ` AND state = $23`
 		args = append(args, string(state))
 	}
-	// The search text's first line is the stored email, lower-cased in Go
-	// when the invitation was created: split_part keeps it without reading it.
-	tag, err := tx.Exec(ctx, `UPDATE invitations SET
-			first_name = $1, first_name_key = $2, last_name = $3, last_name_key = $4,
-			search_text = split_part(search_text, E'\n', 1) || $5,
-			swedish_citizen = $6, eu_eea_citizen = $7, personal_number = $8, lma_number = $9, phone = $10, gender = $11,
-			language = $12, state = $13, link_generation = $14, expires_at = $15, created_by = $16,
-			last_sent_at = $17, send_count = $18, accepted_at = $19, revoked_at = $20, version = version + 1
-		WHERE id = $21 AND version = $22`+cond, args...)
+	tag, err := tx.Exec(ctx, query, args...)
 	if isUnique(err) {
 		// Only reopening an invitation can collide: with another open one for the email.
 		return false, invite.ErrEmailTaken
@@ -218,6 +176,31 @@ func updateInvitation(ctx context.Context, tx pgx.Tx, inv invite.Invitation, sta
 		return false, fmt.Errorf("postgres: update invitation %d: %w", inv.ID, err)
 	}
 	return tag.RowsAffected() == 1, nil
+}
+
+// updateSQL writes the changeable columns of an invitation, $1…$20 from
+// updateArgs, on the condition that its id is $21 and its version still
+// $22. The search text's first line is the stored email, lower-cased in Go
+// when the invitation was created: split_part keeps it without reading it.
+const updateSQL = `UPDATE invitations SET
+			first_name = $1, first_name_key = $2, last_name = $3, last_name_key = $4,
+			search_text = split_part(search_text, E'\n', 1) || $5,
+			swedish_citizen = $6, eu_eea_citizen = $7, personal_number = $8, lma_number = $9, phone = $10, gender = $11,
+			language = $12, state = $13, link_generation = $14, expires_at = $15, created_by = $16,
+			last_sent_at = $17, send_count = $18, accepted_at = $19, revoked_at = $20, version = version + 1
+		WHERE id = $21 AND version = $22`
+
+// updateArgs are the parameters of updateSQL for inv.
+func updateArgs(inv *invite.Invitation) []any {
+	return []any{
+		inv.FirstName, invite.SortKey(inv.FirstName), inv.LastName, invite.SortKey(inv.LastName),
+		searchNames(inv.FirstName, inv.LastName),
+		inv.SwedishCitizen.Bool(), inv.EUCitizen.Bool(), nullString(inv.PersonalNumber),
+		nullString(inv.LMANumber), nullString(inv.Phone), nullString(string(inv.Gender)),
+		inv.Language, string(inv.State), int32(inv.LinkGeneration), ts(inv.ExpiresAt), nullString(inv.CreatedBy),
+		ts(inv.LastSentAt), int32(inv.SendCount), nullTime(inv.AcceptedAt), nullTime(inv.RevokedAt),
+		inv.ID, int32(inv.Version),
+	}
 }
 
 // movedOrGone tells why a conditional update wrote nothing: the invitation

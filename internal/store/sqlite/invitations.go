@@ -136,38 +136,6 @@ func (s *Store) InvitationsByEmail(ctx context.Context, email string, customerID
 	return out, nil
 }
 
-// UpdateInvitation writes inv if the stored version still equals
-// inv.Version, increments the version and records ev, in one transaction.
-// The customer, the email and the creation time are fixed when the
-// invitation is created; everything else is written. ENOTFOUND if the
-// invitation does not exist; ErrEditedMeanwhile if its version moved.
-func (s *Store) UpdateInvitation(ctx context.Context, inv invite.Invitation, ev invite.AuditEvent) (invite.Invitation, error) {
-	var out invite.Invitation
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		var email string
-		var version int
-		err := tx.QueryRowContext(ctx, `SELECT email, version FROM invitations WHERE id = ?`, inv.ID).Scan(&email, &version)
-		if errors.Is(err, sql.ErrNoRows) {
-			return invite.Errorf(invite.ENOTFOUND, "no invitation with ID %d", inv.ID)
-		}
-		if err != nil {
-			return fmt.Errorf("sqlite: update invitation %d: %w", inv.ID, err)
-		}
-		if version != inv.Version {
-			return invite.ErrEditedMeanwhile
-		}
-		if err := updateInvitation(ctx, tx, inv, email, invite.ErrEditedMeanwhile); err != nil {
-			return err
-		}
-		if err := insertAudit(ctx, tx, ev); err != nil {
-			return err
-		}
-		out, err = invitationByID(ctx, tx, inv.ID)
-		return err
-	})
-	return out, err
-}
-
 // updateInvitation writes the changeable columns of inv, on the condition
 // that the stored version is inv.Version; moved is returned when it is not.
 // storedEmail is the email on file, which the search text is built from.

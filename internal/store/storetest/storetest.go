@@ -59,6 +59,7 @@ func Run(t *testing.T, open func(t *testing.T) invite.Store) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
 	}
+	t.Run("UpdateInvitations", func(t *testing.T) { RunUpdateInvitations(t, open) })
 }
 
 func testPing(t *testing.T, s invite.Store) {

@@ -1,0 +1,102 @@
+package cli_test
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/invitectl/invitectl/internal/cli"
+	"github.com/invitectl/invitectl/internal/mailtest"
+)
+
+// expiredSetup is a store with n invitations that have expired, and a mail
+// server to resend them to.
+func expiredSetup(t *testing.T, n int) (*run, *mailtest.Server) {
+	t.Helper()
+	srv := mailtest.Start(t)
+	r := newRun(t)
+	r.env["INVITECTL_SMTP_HOST"] = "127.0.0.1"
+	r.env["INVITECTL_SMTP_PORT"] = strconv.Itoa(srv.Port())
+	r.env["INVITECTL_SMTP_ENCRYPTION"] = "none"
+	r.env["INVITECTL_MAIL_FROM"] = "invites@example.com"
+	r.must("customers", "add", "Acme AB")
+	for i := range n {
+		r.must("invite", "--customer", "Acme AB", "--email", fmt.Sprintf("p%03d@example.com", i), "--first-name", "Anna", "--last-name", "Ek", "--no-send")
+	}
+	r.env["INVITECTL_FAKE_NOW"] = time.Now().UTC().AddDate(2, 0, 0).Format(time.RFC3339)
+	return r, srv
+}
+
+// Every failure gets its line on stderr, the summary counts them, and the
+// exit code is delivery's.
+func TestResendExpiredReportsEachFailure(t *testing.T) {
+	r, srv := expiredSetup(t, 5)
+	srv.RejectRecipients(errors.New("mailbox full"))
+	if code := r.do("resend", "--expired"); code != cli.ExitDelivery {
+		t.Fatalf("exit %d, want %d\n%s", code, cli.ExitDelivery, r.stderr.String())
+	}
+	if got := r.stdout.String(); got != "resent 0, failed 5\n" {
+		t.Errorf("stdout %q", got)
+	}
+	errs := strings.Count(r.stderr.String(), "invitectl: error: the email to p0")
+	if errs != 5 {
+		t.Errorf("%d error lines, want 5:\n%s", errs, r.stderr.String())
+	}
+	for i := 1; i <= 5; i++ {
+		if !strings.Contains(r.stderr.String(), fmt.Sprintf("invitectl resend %d`", i)) {
+			t.Errorf("no hint to resend invitation %d:\n%s", i, r.stderr.String())
+		}
+	}
+	// The fresh links were saved: the invitations are pending now.
+	srv.RejectRecipients(nil)
+	if out := r.must("resend", "--expired"); out != "No expired invitations to resend.\n" {
+		t.Errorf("after the failed batch: %q", out)
+	}
+	for i := 1; i <= 5; i++ {
+		if s := r.status(strconv.Itoa(i)); s != "pending" {
+			t.Errorf("invitation %d is %s, want pending with its fresh link", i, s)
+		}
+	}
+}
+
+// The JSON document keeps its shape: one result per invitation, in the
+// order of their IDs, and the counts.
+func TestResendExpiredJSON(t *testing.T) {
+	r, srv := expiredSetup(t, 30)
+	out := r.must("resend", "--expired", "-o", "json")
+	var v struct {
+		Results []map[string]any `json:"results"`
+		Resent  int              `json:"resent"`
+		Failed  int              `json:"failed"`
+		DryRun  bool             `json:"dry_run"`
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.Resent != 30 || v.Failed != 0 || v.DryRun || len(v.Results) != 30 {
+		t.Fatalf("resent %d, failed %d, dry run %v, %d results", v.Resent, v.Failed, v.DryRun, len(v.Results))
+	}
+	var ids []int
+	for _, res := range v.Results {
+		keys := make([]string, 0, len(res))
+		for k := range res {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		if fmt.Sprint(keys) != "[email id outcome plan]" || res["outcome"] != "sent" || res["plan"] != "new link" {
+			t.Fatalf("result %v", res)
+		}
+		ids = append(ids, int(res["id"].(float64)))
+	}
+	if !slices.IsSorted(ids) {
+		t.Errorf("results not in ID order: %v", ids)
+	}
+	if n := len(srv.Messages()); n != 30 {
+		t.Errorf("%d messages, want 30", n)
+	}
+}
