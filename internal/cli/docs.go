@@ -2,7 +2,7 @@ package cli
 
 import "github.com/spf13/cobra"
 
-//go:generate go run ./gendocs ../../docs/reference
+//go:generate go run ../../cmd/gendocs ../../docs/reference
 
 // DocsRoot returns the command tree for generating the reference docs.
 func DocsRoot() *cobra.Command {

@@ -26,7 +26,7 @@ const (
 )
 
 // DSN returns the test database's URL, or skips tb (fails it when services
-// are required) when none is configured. getenv is os.Getenv in tests.
+// are required) when none is configured. getenv is the process environment in tests.
 func DSN(tb testing.TB, getenv func(string) string) string {
 	tb.Helper()
 	dsn := strings.TrimSpace(getenv(DSNEnv))

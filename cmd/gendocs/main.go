@@ -1,5 +1,5 @@
 // Command gendocs writes the command reference (Markdown and man pages) from
-// the cobra command tree: go run ./internal/cli/gendocs docs/reference
+// the cobra command tree: go run ./cmd/gendocs docs/reference
 package main
 
 import (
