@@ -29,6 +29,11 @@ func openPostgres(ctx context.Context, url string, create bool) (invite.Store, e
 		s, err = postgres.Open(ctx, url)
 	}
 	if err != nil {
+		if invite.ErrorCode(err) == invite.EINTERNAL && invite.ErrorHint(err) == "" {
+			// Not a schema problem: most often the server, the address or the credentials.
+			return nil, &invite.Error{Code: invite.EINTERNAL, Message: "cannot open the PostgreSQL store", Err: err,
+				Hint: "check that PostgreSQL runs and that --db (INVITECTL_DB) has the right host, port, database, user and password"}
+		}
 		return nil, err
 	}
 	return s, nil
