@@ -20,7 +20,8 @@ var sortColumns = map[invite.SortField]string{
 
 // ListInvitations returns one page and the number of all matches. The count
 // and the page are read at the same time on two reader connections: on two
-// cores a deep page then costs one index walk of time instead of two. Each
+// cores a deep page then costs one index walk of time instead of two; on a
+// shallow page of the default list the count itself is split in two. Each
 // read sees its own snapshot, so a write committed between them can make
 // the total differ from the page by that write; the page itself is always
 // consistent and in order.
@@ -32,6 +33,12 @@ func (s *Store) ListInvitations(ctx context.Context, q invite.ListQuery) (invite
 	var page invite.InvitationPage
 	countErr := make(chan error, 1)
 	go func() {
+		if lq.state != "" && q.Offset() < splitCountBelow {
+			n, cerr := s.countSplit(ctx, lq.state)
+			page.Total = n
+			countErr <- cerr
+			return
+		}
 		countErr <- s.r.QueryRowContext(ctx, lq.count, lq.args...).Scan(&page.Total)
 	}()
 	var invs []invite.Invitation
@@ -55,11 +62,48 @@ func (s *Store) ListInvitations(ctx context.Context, q invite.ListQuery) (invite
 	return page, nil
 }
 
+// splitCountBelow is the offset under which the count is split: the page is
+// then cheap, so both cores can count. Deeper pages keep one core walking
+// to the page while the other counts.
+const splitCountBelow = 10000
+
+// countSplit counts the invitations in one state as two halves of the
+// sent-on index's range for that state, at the same time on two reader
+// connections: on the default list, where the count is nearly all the work,
+// that halves the time.
+func (s *Store) countSplit(ctx context.Context, state string) (int, error) {
+	const from = " FROM invitations INDEXED BY invitations_by_sent_on WHERE state = ?"
+	var lo, hi sql.NullInt64
+	// Two subqueries, so that each is a single seek to one end of the range.
+	if err := s.r.QueryRowContext(ctx, "SELECT (SELECT min(last_sent_at)"+from+"), (SELECT max(last_sent_at)"+from+")",
+		state, state).Scan(&lo, &hi); err != nil {
+		return 0, err
+	}
+	if !lo.Valid {
+		return 0, nil
+	}
+	mid := lo.Int64 + (hi.Int64-lo.Int64)/2
+	var upper int
+	upperErr := make(chan error, 1)
+	go func() {
+		upperErr <- s.r.QueryRowContext(ctx, "SELECT count(*)"+from+" AND last_sent_at > ?", state, mid).Scan(&upper)
+	}()
+	var lower int
+	err := s.r.QueryRowContext(ctx, "SELECT count(*)"+from+" AND last_sent_at <= ?", state, mid).Scan(&lower)
+	if uerr := <-upperErr; err == nil {
+		err = uerr
+	}
+	return lower + upper, err
+}
+
 // listQuery is the SQL of one list: count takes args, page takes args then
 // LIMIT and OFFSET.
 type listQuery struct {
 	count, page string
 	args        []any
+	// state is set when the filter is a state alone (the default list): the
+	// count can then be split in two ranges of the sent-on index.
+	state string
 }
 
 // buildList turns a query into SQL. The page is chosen by walking the sort
@@ -81,9 +125,11 @@ func buildList(q invite.ListQuery) (listQuery, error) {
 	var where []string
 	var args []any
 	now := micros(q.Now)
+	state := ""
 	switch q.Status {
 	case invite.FilterOpen, "":
 		where = append(where, "state = 'pending'")
+		state = "pending"
 	case invite.FilterPending:
 		where = append(where, "state = 'pending'", "expires_at > ?")
 		args = append(args, now)
@@ -92,13 +138,18 @@ func buildList(q invite.ListQuery) (listQuery, error) {
 		args = append(args, now)
 	case invite.FilterAccepted:
 		where = append(where, "state = 'accepted'")
+		state = "accepted"
 	case invite.FilterRevoked:
 		where = append(where, "state = 'revoked'")
+		state = "revoked"
 	case invite.FilterAll:
 	default:
 		return listQuery{}, invite.Errorf(invite.EINVALID, "invalid status %q", q.Status)
 	}
 	from := "invitations"
+	if q.CustomerID != 0 || strings.TrimSpace(q.Search) != "" {
+		state = ""
+	}
 	if q.CustomerID != 0 {
 		// The customer's sort key is unique, so the customer index holds
 		// exactly the customer's rows in one range. Sorting that range costs
@@ -133,6 +184,7 @@ func buildList(q invite.ListQuery) (listQuery, error) {
 			JOIN invitations i ON i.id = p.id
 			JOIN customers c ON c.id = i.customer_id
 			ORDER BY ` + order("i."),
-		args: args,
+		args:  args,
+		state: state,
 	}, nil
 }
