@@ -49,10 +49,9 @@ var commonPragmas = []string{"busy_timeout(5000)", "foreign_keys(1)", "synchrono
 // used.
 var writerPragmas = slices.Concat(commonPragmas, []string{"journal_mode(WAL)", "cache_size(-262144)"})
 
-// Readers cannot write by accident.
-// Readers keep a small page cache of their own (512 KiB): their queries walk
-// index ranges once, which the operating system's cache serves as well, and
-// a list runs up to three readers at once.
+// Readers cannot write by accident, and keep a small page cache of their own
+// (512 KiB): their queries walk index ranges once, which the operating
+// system's cache serves as well, and a list runs up to three readers at once.
 var readerPragmas = slices.Concat(commonPragmas, []string{"query_only(1)", "cache_size(-512)"})
 
 // readers bounds the read pool; more than the cores buys little.
