@@ -43,13 +43,22 @@ database; a CLI and one server may share one SQLite file.`,
 			if err != nil {
 				return err
 			}
+			trustProxy, err := f.cfg.Bool("trust_proxy_headers")
+			if err != nil {
+				return err
+			}
 			base := f.cfg.String("base_url")
 			if !strings.HasPrefix(base, "http://") && !strings.HasPrefix(base, "https://") {
 				return usageError("set --base-url to the public address, e.g. https://invite.example.com", "invalid base_url %q", base)
 			}
-			trustProxy, err := f.cfg.Bool("trust_proxy_headers")
+			addr := f.cfg.String("listen")
+			ln, err := net.Listen("tcp", addr)
 			if err != nil {
-				return err
+				return usageError("choose a free address with --listen (e.g. 127.0.0.1:8081)", "cannot listen on %s: %v", addr, err)
+			}
+			if f.cfg.source["base_url"] == "default" {
+				// Nothing configured: the server is its own public address.
+				base = "http://" + ln.Addr().String()
 			}
 			logger := slog.New(slog.NewTextHandler(f.IO.ErrOut, nil))
 			h := web.NewHandler(web.Deps{
@@ -63,12 +72,10 @@ database; a CLI and one server may share one SQLite file.`,
 				TrustProxyHeaders: trustProxy,
 				Now:               f.Now,
 			})
-			addr := f.cfg.String("listen")
-			ln, err := net.Listen("tcp", addr)
-			if err != nil {
-				return usageError("choose a free address with --listen (e.g. 127.0.0.1:8081)", "cannot listen on %s: %v", addr, err)
+			fmt.Fprintf(f.IO.ErrOut, "invitectl: serving registrations on http://%s (public address %s); stop with Ctrl-C\n", ln.Addr(), base)
+			if configured := f.cfg.String("base_url"); configured != base {
+				fmt.Fprintf(f.IO.ErrOut, "invitectl: hint: invitation links use base_url %s; set base_url (INVITECTL_BASE_URL) to %s so that they reach this server\n", configured, base)
 			}
-			fmt.Fprintf(f.IO.ErrOut, "invitectl: serving registrations on http://%s (links point to %s); stop with Ctrl-C\n", ln.Addr(), base)
 			err = web.Serve(ctx, ln, web.NewServer(addr, h))
 			if err == nil {
 				fmt.Fprintln(f.IO.ErrOut, "invitectl: stopped")
