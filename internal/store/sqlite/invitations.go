@@ -136,40 +136,6 @@ func (s *Store) InvitationsByEmail(ctx context.Context, email string, customerID
 	return out, nil
 }
 
-// updateInvitation writes the changeable columns of inv, on the condition
-// that the stored version is inv.Version; moved is returned when it is not.
-// storedEmail is the email on file, which the search text is built from.
-func updateInvitation(ctx context.Context, tx *sql.Tx, inv invite.Invitation, storedEmail string, moved error) error {
-	res, err := tx.ExecContext(ctx, `UPDATE invitations SET
-			first_name = ?, first_name_key = ?, last_name = ?, last_name_key = ?, search_text = ?,
-			swedish_citizen = ?, eu_eea_citizen = ?, personal_number = ?, lma_number = ?, phone = ?, gender = ?,
-			language = ?, state = ?, link_generation = ?, expires_at = ?, created_by = ?,
-			last_sent_at = ?, send_count = ?, accepted_at = ?, revoked_at = ?, version = version + 1
-		WHERE id = ? AND version = ?`,
-		inv.FirstName, invite.SortKey(inv.FirstName), inv.LastName, invite.SortKey(inv.LastName),
-		searchText(inv.FirstName, inv.LastName, storedEmail),
-		tristate(inv.SwedishCitizen), tristate(inv.EUCitizen), nullString(inv.PersonalNumber),
-		nullString(inv.LMANumber), nullString(inv.Phone), nullString(string(inv.Gender)),
-		inv.Language, string(inv.State), inv.LinkGeneration, micros(inv.ExpiresAt), nullString(inv.CreatedBy),
-		micros(inv.LastSentAt), inv.SendCount, nullMicros(inv.AcceptedAt), nullMicros(inv.RevokedAt),
-		inv.ID, inv.Version)
-	if isUnique(err) {
-		// Only reopening an invitation can collide: with another open one for the email.
-		return invite.ErrEmailTaken
-	}
-	if err != nil {
-		return fmt.Errorf("sqlite: update invitation %d: %w", inv.ID, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("sqlite: update invitation %d: %w", inv.ID, err)
-	}
-	if n == 0 {
-		return moved
-	}
-	return nil
-}
-
 // InsertInvitations inserts many invitations in one transaction with one
 // prepared statement; IDs are kept when set. It is for seed and copy: there
 // are no checks beyond the schema's, and audit events are not written.

@@ -30,19 +30,24 @@ func (s *Store) Accept(ctx context.Context, inv invite.Invitation, u *invite.Use
 		ev.InvitationID = inv.ID
 	}
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		var email, state string
-		var version int
-		err := tx.QueryRowContext(ctx, `SELECT email, state, version FROM invitations WHERE id = ?`, inv.ID).Scan(&email, &state, &version)
-		if errors.Is(err, sql.ErrNoRows) {
-			return invite.ErrLinkUnknown
-		}
+		u := &invitationUpdater{tx: tx, stmts: map[string]*sql.Stmt{}}
+		defer u.close()
+		stored, err := u.read(ctx, []invite.InvitationChange{{Invitation: inv}})
 		if err != nil {
 			return fmt.Errorf("sqlite: accept invitation %d: %w", inv.ID, err)
 		}
-		if state != string(invite.StatePending) || version != inv.Version {
+		cur, ok := stored[inv.ID]
+		switch {
+		case !ok:
+			return invite.ErrLinkUnknown
+		case cur.State != invite.StatePending || cur.Version != inv.Version:
 			return invite.ErrLinkUsed
 		}
-		if err := updateInvitation(ctx, tx, inv, email, invite.ErrLinkUsed); err != nil {
+		// The audit event goes in with the update, as for every change.
+		if err := u.update(ctx, &cur, &inv, ev); err != nil {
+			if changeError(err) {
+				return invite.ErrLinkUsed
+			}
 			return err
 		}
 		if user.ID, err = insertUser(ctx, tx, &user); err != nil {
@@ -53,7 +58,7 @@ func (s *Store) Accept(ctx context.Context, inv invite.Invitation, u *invite.Use
 		if err != nil {
 			return fmt.Errorf("sqlite: create session: %w", err)
 		}
-		return insertAudit(ctx, tx, ev)
+		return nil
 	})
 	if err == nil {
 		*u = user
