@@ -10,17 +10,11 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/invitectl/invitectl/internal/invite"
+	"github.com/invitectl/invitectl/internal/store/schema"
 )
 
-// sortColumns maps each sort field to the indexed column it orders by. The
-// keys are bytea (or timestamptz), so the order is bytewise, as in SQLite.
-var sortColumns = map[invite.SortField]string{
-	invite.SortCustomer:  "customer_key",
-	invite.SortFirstName: "first_name_key",
-	invite.SortLastName:  "last_name_key",
-	invite.SortEmail:     "email_key",
-	invite.SortSentOn:    "last_sent_at",
-}
+// sortColumns are the columns each sort field orders by.
+var sortColumns = schema.SortColumns
 
 // ListInvitations returns one page and the number of all matches.
 func (s *Store) ListInvitations(ctx context.Context, q invite.ListQuery) (invite.InvitationPage, error) {

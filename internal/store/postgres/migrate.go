@@ -5,9 +5,8 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
+
+	"github.com/invitectl/invitectl/internal/store/schema"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -18,11 +17,7 @@ import (
 //go:embed migrations/*.sql
 var embedded embed.FS
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
+type migration = schema.Migration
 
 // mustLoad returns the embedded migrations; they are checked by the tests,
 // so a failure here is a broken build.
@@ -39,32 +34,7 @@ func mustLoad() []migration {
 }
 
 // loadMigrations reads and orders the migrations in fsys.
-func loadMigrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var out []migration
-	for _, name := range names {
-		num, _, ok := strings.Cut(name, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %s: name must be NNNN_description.sql", name)
-		}
-		b, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, migration{version: v, name: name, sql: string(b)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	for i, m := range out {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %s: expected version %d: versions must run 1, 2, 3… without gaps", m.name, i+1)
-		}
-	}
-	return out, nil
-}
+func loadMigrations(fsys fs.FS) ([]migration, error) { return schema.Load(fsys) }
 
 // SchemaVersion is the schema version this build expects: the number of
 // its embedded migrations.
@@ -119,10 +89,10 @@ func migrate(ctx context.Context, conn *pgx.Conn, ms []migration) error {
 	}
 	for _, m := range ms[current:] {
 		// The simple protocol runs every statement of the file.
-		if _, err := tx.Exec(ctx, m.sql, pgx.QueryExecModeSimpleProtocol); err != nil {
-			return fmt.Errorf("%s: %w", m.name, err)
+		if _, err := tx.Exec(ctx, m.SQL, pgx.QueryExecModeSimpleProtocol); err != nil {
+			return fmt.Errorf("%s: %w", m.Name, err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name); err != nil {
 			return err
 		}
 	}

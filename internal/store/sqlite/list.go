@@ -7,16 +7,11 @@ import (
 	"strings"
 
 	"github.com/invitectl/invitectl/internal/invite"
+	"github.com/invitectl/invitectl/internal/store/schema"
 )
 
-// sortColumns maps each sort field to the indexed column it orders by.
-var sortColumns = map[invite.SortField]string{
-	invite.SortCustomer:  "customer_key",
-	invite.SortFirstName: "first_name_key",
-	invite.SortLastName:  "last_name_key",
-	invite.SortEmail:     "email_key",
-	invite.SortSentOn:    "last_sent_at",
-}
+// sortColumns are the columns each sort field orders by.
+var sortColumns = schema.SortColumns
 
 // ListInvitations returns one page and the number of all matches. The count
 // and the page are read at the same time on two reader connections: on two

@@ -6,11 +6,9 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	"path"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/invitectl/invitectl/internal/store/schema"
 
 	"github.com/invitectl/invitectl/internal/invite"
 )
@@ -31,39 +29,10 @@ func mustSub(fsys fs.FS, dir string) fs.FS {
 	return sub
 }
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
+type migration = schema.Migration
 
 // loadMigrations reads and orders the migrations in fsys.
-func loadMigrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var out []migration
-	for _, name := range names {
-		num, _, ok := strings.Cut(name, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %s: name must be NNNN_description.sql", name)
-		}
-		b, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, migration{version: v, name: path.Base(name), sql: string(b)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	for i, m := range out {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %s: expected version %d: versions must run 1, 2, 3… without gaps", m.name, i+1)
-		}
-	}
-	return out, nil
-}
+func loadMigrations(fsys fs.FS) ([]migration, error) { return schema.Load(fsys) }
 
 // migrate applies the migrations of fsys that db has not seen yet, all in
 // one immediate transaction: two processes opening a new file at once
@@ -96,10 +65,10 @@ func migrate(ctx context.Context, db *sql.DB, fsys fs.FS) error {
 	}
 	now := time.Now().UTC().UnixMicro()
 	for _, m := range ms[current:] {
-		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-			return fmt.Errorf("%s: %w", m.name, err)
+		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+			return fmt.Errorf("%s: %w", m.Name, err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`, m.version, m.name, now); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`, m.Version, m.Name, now); err != nil {
 			return err
 		}
 	}
