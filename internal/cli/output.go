@@ -17,23 +17,18 @@ import (
 
 // invitationJSON is the JSON shape of an invitation (CONTRACT.md).
 type invitationJSON struct {
-	ID             int64   `json:"id"`
-	Customer       string  `json:"customer"`
-	FirstName      string  `json:"first_name"`
-	LastName       string  `json:"last_name"`
-	Email          string  `json:"email"`
-	Status         string  `json:"status"`
-	SwedishCitizen *bool   `json:"swedish_citizen"`
-	EUCitizen      *bool   `json:"eu_eea_citizen"`
-	PersonalNumber *string `json:"personal_number"`
-	LMANumber      *string `json:"lma_number"`
-	Phone          *string `json:"phone"`
-	Gender         *string `json:"gender"`
-	Language       string  `json:"language"`
-	SentOn         string  `json:"sent_on"`
-	SentBy         *string `json:"sent_by"`
-	ExpiresAt      string  `json:"expires_at"`
-	Link           string  `json:"link,omitempty"`
+	ID        int64  `json:"id"`
+	Customer  string `json:"customer"`
+	FirstName string `json:"first_name"`
+	LastName  string `json:"last_name"`
+	Email     string `json:"email"`
+	Status    string `json:"status"`
+	detailsJSON
+	Language  string  `json:"language"`
+	SentOn    string  `json:"sent_on"`
+	SentBy    *string `json:"sent_by"`
+	ExpiresAt string  `json:"expires_at"`
+	Link      string  `json:"link,omitempty"`
 }
 
 func optional(s string) *string {
@@ -45,19 +40,37 @@ func optional(s string) *string {
 
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
+// detailsJSON are the optional invitee details, shared by invitations and
+// users; absent values are null.
+type detailsJSON struct {
+	SwedishCitizen *bool   `json:"swedish_citizen"`
+	EUCitizen      *bool   `json:"eu_eea_citizen"`
+	PersonalNumber *string `json:"personal_number"`
+	LMANumber      *string `json:"lma_number"`
+	Phone          *string `json:"phone"`
+	Gender         *string `json:"gender"`
+}
+
+// detailsOf converts details, masking the personal number unless reveal.
+func detailsOf(d invite.Details, reveal bool) detailsJSON {
+	pn := personnummer.Mask(d.PersonalNumber)
+	if reveal {
+		pn = d.PersonalNumber
+	}
+	return detailsJSON{
+		SwedishCitizen: d.SwedishCitizen.Bool(), EUCitizen: d.EUCitizen.Bool(),
+		PersonalNumber: optional(pn), LMANumber: optional(d.LMANumber), Phone: optional(d.Phone),
+		Gender: optional(string(d.Gender)),
+	}
+}
+
 // toJSON converts an invitation; the personal number is masked unless reveal.
 func toJSON(inv invite.Invitation, now time.Time, reveal bool) invitationJSON {
-	pn := personnummer.Mask(inv.PersonalNumber)
-	if reveal {
-		pn = inv.PersonalNumber
-	}
 	return invitationJSON{
 		ID: inv.ID, Customer: inv.Customer, FirstName: inv.FirstName, LastName: inv.LastName,
-		Email: inv.Email, Status: string(inv.Status(now)),
-		SwedishCitizen: inv.SwedishCitizen.Bool(), EUCitizen: inv.EUCitizen.Bool(),
-		PersonalNumber: optional(pn), LMANumber: optional(inv.LMANumber), Phone: optional(inv.Phone),
-		Gender: optional(string(inv.Gender)), Language: inv.Language,
-		SentOn: rfc3339(inv.LastSentAt), SentBy: optional(inv.CreatedBy), ExpiresAt: rfc3339(inv.ExpiresAt),
+		Email: inv.Email, Status: string(inv.Status(now)), detailsJSON: detailsOf(inv.Details, reveal),
+		Language: inv.Language,
+		SentOn:   rfc3339(inv.LastSentAt), SentBy: optional(inv.CreatedBy), ExpiresAt: rfc3339(inv.ExpiresAt),
 	}
 }
 

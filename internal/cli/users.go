@@ -23,21 +23,16 @@ func newUsersCmd(f *Factory) *cobra.Command {
 }
 
 type userJSON struct {
-	ID              int64   `json:"id"`
-	Customer        string  `json:"customer"`
-	FirstName       string  `json:"first_name"`
-	LastName        string  `json:"last_name"`
-	Email           string  `json:"email"`
-	SwedishCitizen  *bool   `json:"swedish_citizen"`
-	EUCitizen       *bool   `json:"eu_eea_citizen"`
-	PersonalNumber  *string `json:"personal_number"`
-	LMANumber       *string `json:"lma_number"`
-	Phone           *string `json:"phone"`
-	Gender          *string `json:"gender"`
-	Language        string  `json:"language"`
-	EmailVerifiedAt string  `json:"email_verified_at"`
-	InvitationID    int64   `json:"invitation_id"`
-	CreatedAt       string  `json:"created_at"`
+	ID        int64  `json:"id"`
+	Customer  string `json:"customer"`
+	FirstName string `json:"first_name"`
+	LastName  string `json:"last_name"`
+	Email     string `json:"email"`
+	detailsJSON
+	Language        string `json:"language"`
+	EmailVerifiedAt string `json:"email_verified_at"`
+	InvitationID    int64  `json:"invitation_id"`
+	CreatedAt       string `json:"created_at"`
 }
 
 func newUsersListCmd(f *Factory) *cobra.Command {
@@ -68,9 +63,7 @@ func newUsersListCmd(f *Factory) *cobra.Command {
 			items := make([]userJSON, len(res.Users))
 			for i, u := range res.Users {
 				items[i] = userJSON{ID: u.ID, Customer: u.Customer, FirstName: u.FirstName, LastName: u.LastName, Email: u.Email,
-					SwedishCitizen: u.SwedishCitizen.Bool(), EUCitizen: u.EUCitizen.Bool(),
-					PersonalNumber: optional(personnummer.Mask(u.PersonalNumber)), LMANumber: optional(u.LMANumber),
-					Phone: optional(u.Phone), Gender: optional(string(u.Gender)), Language: u.Language,
+					detailsJSON: detailsOf(u.Details, false), Language: u.Language,
 					EmailVerifiedAt: rfc3339(u.EmailVerifiedAt), InvitationID: u.InvitationID, CreatedAt: rfc3339(u.CreatedAt)}
 			}
 			switch f.Output() {
