@@ -68,7 +68,12 @@ func newUsersListCmd(f *Factory) *cobra.Command {
 			}
 			switch f.Output() {
 			case "json":
-				return writeJSON(f.IO.Out, map[string]any{"users": items, "total": res.Total, "page": page, "per_page": perPage})
+				return writeJSON(f.IO.Out, struct {
+					Users   []userJSON `json:"users"`
+					Total   int        `json:"total"`
+					Page    int        `json:"page"`
+					PerPage int        `json:"per_page"`
+				}{items, res.Total, page, perPage}) // in the contract's order, as list
 			case "csv":
 				rows := make([][]string, len(items))
 				for i, u := range items {
