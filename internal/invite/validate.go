@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -36,10 +37,17 @@ type Patch struct {
 // Empty reports whether the patch changes nothing.
 func (p Patch) Empty() bool { return p == Patch{} }
 
-// Apply validates the patch and applies it to d. It returns the new details,
-// the names of the fields whose value changed, and a validation error naming
-// every field that breaks a rule.
+// Apply is ApplyAt with the wall clock as now. Callers that have a clock
+// (the Service) should use ApplyAt with it.
 func (p Patch) Apply(d Details) (Details, []string, error) {
+	return p.ApplyAt(d, time.Now())
+}
+
+// ApplyAt validates the patch and applies it to d. It returns the new details,
+// the names of the fields whose value changed, and a validation error naming
+// every field that breaks a rule. now is the reference time of the rules that
+// need one: a personal number may not be dated after it.
+func (p Patch) ApplyAt(d Details, now time.Time) (Details, []string, error) {
 	var errs []FieldError
 	var changed []string
 	fail := func(field, format string, args ...any) {
@@ -82,7 +90,7 @@ func (p Patch) Apply(d Details) (Details, []string, error) {
 	tri("swedish-citizen", p.SwedishCitizen, &d.SwedishCitizen)
 	tri("eu-citizen", p.EUCitizen, &d.EUCitizen)
 	if p.PersonalNumber != nil {
-		if v, err := NormalizePersonalNumber(*p.PersonalNumber); err != nil {
+		if v, err := NormalizePersonalNumberAt(*p.PersonalNumber, now); err != nil {
 			fail("personal-number", "%v", err)
 		} else {
 			set("personal-number", &d.PersonalNumber, v)
@@ -129,18 +137,28 @@ func clearable(s string) string {
 	return s
 }
 
-// ValidateName trims s and checks its length in characters. It returns the
-// trimmed name, or a message saying which rule it breaks.
+// ValidateName trims s, normalises it to Unicode NFC and checks it: 2–70
+// characters (runes, after trimming and NFC), at least one letter, no
+// control, format or invisible characters, and no combining mark that does
+// not follow a letter; the accents stacked on a letter do not count towards
+// the minimum. It returns the normalised name, or a message saying which rule
+// it breaks.
 func ValidateName(s string) (string, string) {
-	s = strings.TrimSpace(s)
-	n := utf8.RuneCountInString(s)
-	switch {
-	case !utf8.ValidString(s):
-		return "", "must be valid UTF-8 text"
-	case n < NameMin || n > NameMax:
+	s = trimName(s)
+	if !utf8.ValidString(s) {
+		return "", "must be valid UTF-8 text (check the encoding of the terminal or file it came from)"
+	}
+	s = nfc(s)
+	// Characters first: a name of two invisible characters is told about
+	// them, not about its length.
+	if msg := checkHidden(s); msg != "" {
+		return "", msg
+	}
+	if n := utf8.RuneCountInString(s); n < NameMin || n > NameMax {
 		return "", fmt.Sprintf("must be %d–%d characters after trimming (got %d)", NameMin, NameMax, n)
-	case !printable(s):
-		return "", "must not contain control characters"
+	}
+	if msg := checkNameLetters(s); msg != "" {
+		return "", msg
 	}
 	return s, ""
 }
@@ -154,14 +172,21 @@ func printable(s string) bool {
 	return true
 }
 
-// NormalizePersonalNumber validates a personal number and returns it in the
-// stored form YYYYMMDD-XXXX; empty or "unset" gives empty.
+// NormalizePersonalNumber is NormalizePersonalNumberAt with the wall clock
+// as now.
 func NormalizePersonalNumber(s string) (string, error) {
+	return NormalizePersonalNumberAt(s, time.Now())
+}
+
+// NormalizePersonalNumberAt validates a personal number and returns it in the
+// stored form YYYYMMDD-XXXX; empty or "unset" gives empty. Its date may not
+// be after now's date (in Sweden) nor before 1840.
+func NormalizePersonalNumberAt(s string, now time.Time) (string, error) {
 	s = clearable(s)
 	if s == "" {
 		return "", nil
 	}
-	n, err := personnummer.Parse(s)
+	n, err := personnummer.ParseAt(s, now)
 	if err != nil {
 		return "", err
 	}
@@ -183,6 +208,11 @@ func NormalizePhone(s string) (string, error) {
 		return "", fmt.Errorf("%q is not a possible phone number (write it as +46701234567 or 070-123 45 67)", s)
 	}
 	e164 := phonenumbers.Format(num, phonenumbers.E164)
+	// "070-123 45 67 ext. 12", "… x 12", "… #12", ";ext=12": E.164 has no
+	// place for the extension, so storing the number would drop it unseen.
+	if ext := num.GetExtension(); ext != "" {
+		return "", fmt.Errorf("%q has an extension, which E.164 cannot hold; remove it (without extension %s the number is %s)", s, ext, e164)
+	}
 	// A number whose E.164 form reads back differently (all zeros, say) is
 	// not a number anyone can dial.
 	if again, err := phonenumbers.Parse(e164, "SE"); err != nil || phonenumbers.Format(again, phonenumbers.E164) != e164 || !phonenumbers.IsPossibleNumber(again) {
@@ -202,29 +232,51 @@ func ParseGender(s string) (Gender, error) {
 	return "", fmt.Errorf("must be female, male, other or unset (got %q)", s)
 }
 
-// NormalizeEmail trims the address, checks its syntax and returns it. Case is
-// kept for display; comparisons ignore it.
+// Largest length of one label of a domain name (RFC 1035).
+const domainLabelMax = 63
+
+// NormalizeEmail trims the address, normalises it to Unicode NFC (so the
+// composed and decomposed spellings of åsa@exämple.se are one address),
+// checks its syntax and returns it. Case is kept for display; comparisons
+// ignore it (see EmailKey).
 func NormalizeEmail(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return "", fmt.Errorf("is required")
 	}
+	if !utf8.ValidString(s) {
+		return "", fmt.Errorf("must be valid UTF-8 text (check the encoding of the terminal or file it came from)")
+	}
+	s = nfc(s)
 	if len(s) > EmailMax {
 		return "", fmt.Errorf("must be at most %d characters", EmailMax)
+	}
+	at := strings.LastIndexByte(s, '@')
+	if at >= 1 && strings.HasPrefix(s[at+1:], "[") {
+		return "", fmt.Errorf("%q has an address literal (%s) after the @ instead of a domain name; use the address with a domain name (like name@example.com)", s, s[at+1:])
 	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || a.Name != "" {
 		return "", fmt.Errorf("%q is not a valid email address (like name@example.com)", s)
 	}
-	at := strings.LastIndexByte(s, '@')
 	if at < 1 || !strings.Contains(s[at+1:], ".") || strings.HasSuffix(s, ".") {
 		return "", fmt.Errorf("%q is not a valid email address (like name@example.com)", s)
+	}
+	for _, label := range strings.Split(s[at+1:], ".") {
+		if n := utf8.RuneCountInString(label); n > domainLabelMax {
+			return "", fmt.Errorf("%q has a domain part of %d characters (%.12s…); a part between dots may have at most %d, so check the domain for a typo", s, n, label, domainLabelMax)
+		}
 	}
 	return s, nil
 }
 
-// EmailKey is the case-insensitive form of an email used for uniqueness and sorting.
-func EmailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+// EmailKey is the case-insensitive form of an email used for uniqueness and
+// sorting: trimmed, in Unicode NFC, lower-cased. Every store derives its
+// email_key column and lookups from it, so composed and decomposed spellings
+// of one address get the same key.
+func EmailKey(email string) string {
+	return nfc(strings.ToLower(nfc(strings.TrimSpace(email))))
+}
 
 // ValidateCustomerName trims a customer name and checks it.
 func ValidateCustomerName(s string) (string, error) {

@@ -10,6 +10,9 @@ import (
 
 func sp(s string) *string { return &s }
 
+// refNow is the fixed "now" of the rules that need one: never the wall clock.
+var refNow = time.Date(2026, 6, 15, 12, 0, 0, 0, time.UTC)
+
 func TestValidateName(t *testing.T) {
 	tests := []struct {
 		in, want string
@@ -31,6 +34,74 @@ func TestValidateName(t *testing.T) {
 		if (msg == "") != tt.ok || got != tt.want {
 			t.Errorf("ValidateName(%q) = %q, %q; want %q ok=%v", tt.in, got, msg, tt.want, tt.ok)
 		}
+	}
+}
+
+// TestValidateNameUnicode: names are NFC-normalised and counted in runes
+// after that; control, format and invisible characters are refused; a name
+// needs a letter, and accents stacked on a letter do not make it longer.
+func TestValidateNameUnicode(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+		msg            string // for a refused name: a part of the message
+	}{
+		// NFC: decomposed input is stored composed and counted composed.
+		{"decomposed Åsa", "A\u030asa", "Åsa", ""},
+		{"decomposed Åö", "A\u030ao\u0308", "Åö", ""},
+		{"70 decomposed ä", strings.Repeat("a\u0308", 70), strings.Repeat("ä", 70), ""},
+		{"71 decomposed ä", strings.Repeat("a\u0308", 71), "", "2–70 characters"},
+		{"Ångström sign", "\u212bsa", "Åsa", ""},
+		// Marks that NFC cannot compose, on a letter, are fine.
+		{"Yoruba", "\u1ecc\u0300la", "\u1ecc\u0300la", ""},
+		{"Devanagari", "प्रिया", "प्रिया", ""},
+		{"Vietnamese decomposed", "Nguye\u0302\u0303n", "Nguyễn", ""},
+		{"apostrophe and hyphen", "O'Brien-Åberg", "O'Brien-Åberg", ""},
+		{"no-break space inside", "Anna\u00a0Karin", "Anna\u00a0Karin", ""},
+		{"two letters", "Li", "Li", ""},
+		// Invisible, format, control and separator characters.
+		{"two zero width spaces", "\u200b\u200b", "", "U+200B"},
+		{"zero width space inside", "Bo\u200bEk", "", "U+200B"},
+		{"zero width space at the end", "Bo\u200b", "", "U+200B"},
+		{"right-to-left override", "Bo\u202eEk", "", "U+202E"},
+		{"left-to-right isolate", "\u2066Bo", "", "U+2066"},
+		{"byte order mark", "\ufeffBo", "", "U+FEFF"},
+		{"line separator", "Bo\u2028Ek", "", "U+2028"},
+		{"line separator at the end", "Bo\u2028", "", "U+2028"},
+		{"paragraph separator", "\u2029Bo", "", "U+2029"},
+		{"soft hyphen", "Bo\u00adEk", "", "U+00AD"},
+		{"zero width joiner", "Bo\u200dEk", "", "U+200D"},
+		{"tag character", "Bo\U000E0041", "", "U+E0041"},
+		{"Hangul filler", "\u3164\u3164", "", "U+3164"},
+		{"variation selector", "Bo\ufe0f", "", "U+FE0F"},
+		{"combining grapheme joiner", "Bo\u034f", "", "U+034F"},
+		{"braille blank", "\u2800\u2800", "", "U+2800"},
+		{"private use", "Bo\ue000", "", "U+E000"},
+		{"escape", "Bo\x1b[31m", "", "U+001B"},
+		{"next line", "Bo\u0085Ek", "", "U+0085"},
+		// A letter is required.
+		{"only combining marks", "\u0301\u0301", "", "at least one letter"},
+		{"only punctuation", "--", "", "at least one letter"},
+		{"only digits", "42", "", "at least one letter"},
+		{"punctuation and a mark", "-\u0301", "", "at least one letter"},
+		// Combining marks belong to a letter, and do not count as one.
+		{"letter and two marks", "a\u0301\u0301", "", "at least 2 characters"},
+		{"letter and three marks", "a\u0300\u0301\u0302", "", "at least 2 characters"},
+		{"mark first", "\u0301Bo", "", "does not follow a letter"},
+		{"mark on a space", "Bo \u0301Ek", "", "does not follow a letter"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, msg := ValidateName(tt.in)
+			if tt.msg == "" {
+				if msg != "" || got != tt.want {
+					t.Fatalf("ValidateName(%+q) = %+q, %q; want %+q", tt.in, got, msg, tt.want)
+				}
+				return
+			}
+			if msg == "" || !strings.Contains(msg, tt.msg) {
+				t.Fatalf("ValidateName(%+q) = %+q, %q; want a message with %q", tt.in, got, msg, tt.msg)
+			}
+		})
 	}
 }
 
@@ -57,6 +128,21 @@ func TestNormalizePhone(t *testing.T) {
 	}
 }
 
+// TestNormalizePhoneExtension: E.164 has no extension, so a number with one
+// is refused rather than stored without it.
+func TestNormalizePhoneExtension(t *testing.T) {
+	for _, in := range []string{"070-123 45 67 ext. 99999999999", "070-123 45 67 x 12", "070-123 45 67 #12", "+46701234567;ext=12", "+46 70 123 45 67 ext 1"} {
+		got, err := NormalizePhone(in)
+		if err == nil {
+			t.Errorf("NormalizePhone(%q) = %q, want an error about the extension", in, got)
+			continue
+		}
+		if msg := err.Error(); !strings.Contains(msg, "has an extension") || !strings.Contains(msg, "E.164 cannot hold; remove it") {
+			t.Errorf("NormalizePhone(%q): message %q does not say the extension is the problem and how to fix it", in, msg)
+		}
+	}
+}
+
 func TestNormalizeEmail(t *testing.T) {
 	for _, good := range []string{"a@example.com", " Bo.Ek+x@Example.se ", "åsa@exempel.se"} {
 		if _, err := NormalizeEmail(good); err != nil {
@@ -73,12 +159,56 @@ func TestNormalizeEmail(t *testing.T) {
 	}
 }
 
+// TestNormalizeEmailUnicode: emails are NFC-normalised before they are
+// stored or compared; domain labels are at most 63 characters; address
+// literals are refused.
+func TestNormalizeEmailUnicode(t *testing.T) {
+	const composed = "åsa@exämple.se"
+	for _, tt := range []struct{ name, in, want, key string }{
+		{"composed", composed, composed, composed},
+		{"decomposed", "a\u030asa@exa\u0308mple.se", composed, composed},
+		{"decomposed upper case, spaces", " A\u030aSA@EXA\u0308MPLE.SE ", "ÅSA@EXÄMPLE.SE", composed},
+		{"63-character label", "bo@" + strings.Repeat("a", 63) + ".se", "bo@" + strings.Repeat("a", 63) + ".se", "bo@" + strings.Repeat("a", 63) + ".se"},
+		{"63 decomposed ä", "bo@" + strings.Repeat("a\u0308", 63) + ".se", "bo@" + strings.Repeat("ä", 63) + ".se", "bo@" + strings.Repeat("ä", 63) + ".se"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := NormalizeEmail(tt.in)
+			if err != nil || got != tt.want {
+				t.Fatalf("NormalizeEmail(%+q) = %+q, %v; want %+q", tt.in, got, err, tt.want)
+			}
+			if k := EmailKey(got); k != tt.key {
+				t.Errorf("EmailKey(%+q) = %+q, want %+q", got, k, tt.key)
+			}
+		})
+	}
+	// The key is the same whichever spelling it is given, normalised or not.
+	if a, b := EmailKey("A\u030aSA@exa\u0308mple.se"), EmailKey("åsa@EXÄMPLE.se"); a != b || a != composed {
+		t.Errorf("EmailKey: decomposed %+q, composed %+q; want both %+q", a, b, composed)
+	}
+	for _, tt := range []struct{ name, in, msg string }{
+		{"64-character label", "bo@" + strings.Repeat("a", 64) + ".se", "at most 63"},
+		{"64-character first label", "bo@" + strings.Repeat("a", 64) + ".example.se", "at most 63"},
+		{"64-character top label", "bo@example." + strings.Repeat("a", 64), "at most 63"},
+		{"64 ä", "bo@" + strings.Repeat("ä", 64) + ".se", "at most 63"},
+		{"IPv4 literal", "bo@[127.0.0.1]", "address literal"},
+		{"IPv6 literal", "bo@[IPv6:::1]", "address literal"},
+		{"IPv6 literal with dots", "bo@[IPv6:::ffff:127.0.0.1]", "address literal"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := NormalizeEmail(tt.in)
+			if err == nil || !strings.Contains(err.Error(), tt.msg) || !strings.Contains(err.Error(), ";") {
+				t.Fatalf("NormalizeEmail(%q) = %q, %v; want an error with %q and a fix", tt.in, got, err, tt.msg)
+			}
+		})
+	}
+}
+
 func TestPatchApply(t *testing.T) {
 	base := Details{FirstName: "Anna", LastName: "Ek", SwedishCitizen: Yes, PersonalNumber: "20030606-2381", LMANumber: "L1", Phone: "+46701234567", Gender: Female}
 	d, changed, err := Patch{
 		FirstName: sp("Åsa"), SwedishCitizen: sp("no"), EUCitizen: sp("yes"), PersonalNumber: sp("unset"),
 		LMANumber: sp(""), Phone: sp("08-123 456 78"), Gender: sp("UNSET"),
-	}.Apply(base)
+	}.ApplyAt(base, refNow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +225,7 @@ func TestPatchApply(t *testing.T) {
 	}
 	// Every broken rule is named, and the input is returned unchanged.
 	_, _, err = Patch{FirstName: sp("A"), LastName: sp(strings.Repeat("x", 71)), SwedishCitizen: sp("maybe"), EUCitizen: sp("2"),
-		PersonalNumber: sp("19811218-1234"), LMANumber: sp(strings.Repeat("x", 71)), Phone: sp("1"), Gender: sp("robot")}.Apply(base)
+		PersonalNumber: sp("19811218-1234"), LMANumber: sp(strings.Repeat("x", 71)), Phone: sp("1"), Gender: sp("robot")}.ApplyAt(base, refNow)
 	fields := ErrorFields(err)
 	if ErrorCode(err) != EINVALID || len(fields) != 8 {
 		t.Fatalf("want 8 field errors, got %v", err)
@@ -103,6 +233,52 @@ func TestPatchApply(t *testing.T) {
 	for i, name := range []string{"first-name", "last-name", "swedish-citizen", "eu-citizen", "personal-number", "lma-number", "phone", "gender"} {
 		if fields[i].Field != name || fields[i].Message == "" {
 			t.Errorf("field error %d = %+v, want %s", i, fields[i], name)
+		}
+	}
+}
+
+// TestPatchApplyUnicode: names are stored NFC-normalised, so a decomposed
+// spelling of the stored name is no change; invisible characters and
+// extensions are refused field by field.
+func TestPatchApplyUnicode(t *testing.T) {
+	base := Details{FirstName: "Åsa", LastName: "Öberg"}
+	d, changed, err := Patch{FirstName: sp("A\u030asa"), LastName: sp("O\u0308berg")}.ApplyAt(base, refNow)
+	if err != nil || len(changed) != 0 || d != base {
+		t.Errorf("decomposed spelling of the same name: %+v, changed %v, %v", d, changed, err)
+	}
+	_, _, err = Patch{FirstName: sp("\u200b\u200b"), LastName: sp("a\u0301\u0301"), Phone: sp("070-123 45 67 ext. 99999999999")}.ApplyAt(base, refNow)
+	fields := ErrorFields(err)
+	if ErrorCode(err) != EINVALID || len(fields) != 3 || fields[0].Field != "first-name" || fields[1].Field != "last-name" || fields[2].Field != "phone" {
+		t.Errorf("want first-name, last-name and phone refused, got %v", err)
+	}
+}
+
+// TestPatchApplyPersonalNumberDate: the personal number's date is judged
+// against the now given to ApplyAt, never the wall clock.
+func TestPatchApplyPersonalNumberDate(t *testing.T) {
+	tests := []struct {
+		in  string
+		now time.Time
+		ok  bool
+	}{
+		{"99991231-2387", refNow, false},
+		{"20991231-2387", refNow, false},
+		{"00010101-2383", refNow, false},
+		{"20250824-2381", refNow, true},
+		{"20250824-2381", time.Date(2025, 8, 23, 12, 0, 0, 0, time.UTC), false}, // the day before that birth
+		{"20250824-2381", time.Date(2025, 8, 24, 0, 0, 0, 0, time.UTC), true},   // 02:00 in Sweden that day
+		{"18950689-9815", refNow, true},                                         // coordination number
+	}
+	for _, tt := range tests {
+		d, _, err := Patch{PersonalNumber: sp(tt.in)}.ApplyAt(Details{}, tt.now)
+		if tt.ok != (err == nil) {
+			t.Errorf("personal number %s at %v: %+v, %v; want ok=%v", tt.in, tt.now, d, err, tt.ok)
+			continue
+		}
+		if !tt.ok {
+			if f := ErrorFields(err); len(f) != 1 || f[0].Field != "personal-number" || !strings.Contains(f[0].Message, "check") {
+				t.Errorf("personal number %s: %v; want one personal-number error saying what to check", tt.in, err)
+			}
 		}
 	}
 }

@@ -21,11 +21,22 @@ var (
 	ErrFormat = errors.New("must have the form YYYYMMDD-XXXX (12 digits and a hyphen)")
 	ErrDate   = errors.New("the date part is not a real date (coordination numbers add 60 to the day)")
 	ErrCheck  = errors.New("the check digit (last digit) is wrong")
+	ErrFuture = errors.New("the date part is in the future; check the year and the date (YYYYMMDD, the date of birth)")
+	ErrEarly  = errors.New("the date part is before 1840; check the century (YYYYMMDD, like 19811218)")
 )
 
-// Parse validates s and returns the number in normalised form. Leading and
-// trailing spaces are ignored; the 12-digit form without hyphen is accepted too.
-func Parse(s string) (Number, error) {
+// FirstYear is the earliest year of birth accepted.
+const FirstYear = 1840
+
+// Parse is ParseAt with the wall clock as now. Code that has a clock of its
+// own (a service, a test) should call ParseAt with it.
+func Parse(s string) (Number, error) { return ParseAt(s, time.Now()) }
+
+// ParseAt validates s and returns the number in normalised form. Leading and
+// trailing spaces are ignored; the 12-digit form without hyphen is accepted
+// too. The date (for a coordination number, the day less 60) must be a real
+// date, not before FirstYear and not after the date of now in Sweden.
+func ParseAt(s string, now time.Time) (Number, error) {
 	s = trimSpace(s)
 	var digits [12]byte
 	switch {
@@ -50,6 +61,12 @@ func Parse(s string) (Number, error) {
 	}
 	if !realDate(year, month, day) {
 		return Number{}, ErrDate
+	}
+	if year < FirstYear {
+		return Number{}, ErrEarly
+	}
+	if y, m, d := swedishDate(now); year*10000+month*100+day > y*10000+int(m)*100+d {
+		return Number{}, ErrFuture
 	}
 	if !luhn(digits[2:]) {
 		return Number{}, ErrCheck
@@ -117,6 +134,26 @@ func realDate(year, month, day int) bool {
 	}
 	t := time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC)
 	return t.Year() == year && int(t.Month()) == month && t.Day() == day
+}
+
+// swedishDate returns the calendar date at instant t in Sweden: UTC+1, or
+// UTC+2 in summer time, which (EU rule, since 1996) runs from 01:00 UTC on
+// the last Sunday of March to 01:00 UTC on the last Sunday of October. It is
+// computed here rather than with time.LoadLocation so that it does not
+// depend on a time zone database being installed.
+func swedishDate(t time.Time) (int, time.Month, int) {
+	t = t.UTC()
+	offset := time.Hour
+	if y := t.Year(); !t.Before(lastSunday(y, time.March)) && t.Before(lastSunday(y, time.October)) {
+		offset = 2 * time.Hour
+	}
+	return t.Add(offset).Date()
+}
+
+// lastSunday returns 01:00 UTC on the last Sunday of the month.
+func lastSunday(year int, month time.Month) time.Time {
+	last := time.Date(year, month+1, 0, 1, 0, 0, 0, time.UTC) // day 0: the last day of month
+	return last.AddDate(0, 0, -int(last.Weekday()))
 }
 
 func atoi(b []byte) int {
