@@ -10,6 +10,7 @@ import (
 	"os/user"
 	"runtime/debug"
 	"syscall"
+	"time"
 
 	"golang.org/x/term"
 
@@ -69,6 +70,7 @@ func processEnv() cli.Env {
 			Width:  width,
 		},
 		Username: username,
+		Now:      time.Now,
 	}
 	env.Version, env.Commit, env.Date = buildInfo()
 	return env

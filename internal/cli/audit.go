@@ -93,5 +93,5 @@ a token or an unmasked personal number.`,
 	}
 	cmd.Flags().StringVar(&customer, "customer", "", "the customer, when REF is an email with invitations in several customers")
 	_ = cmd.RegisterFlagCompletionFunc("customer", completeCustomers(f))
-	return cmd
+	return readOnly(cmd)
 }

@@ -193,11 +193,11 @@ func BenchmarkResendExpired(b *testing.B) {
 	r.must("seed", "--customers", "20", "--invitations", strconv.Itoa(n))
 	// Two years on, every pending invitation has expired; each round moves
 	// the clock two more years, so every round resends all of them again.
-	start := time.Now().UTC()
+	start := r.now
 	round := 0
 	resend := func() int {
 		round++
-		r.env["INVITECTL_FAKE_NOW"] = start.AddDate(2*round, 0, 0).Format(time.RFC3339)
+		r.now = start.AddDate(2*round, 0, 0)
 		before := len(srv.Messages())
 		r.must("resend", "--expired")
 		return len(srv.Messages()) - before

@@ -3,19 +3,30 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/invitectl/invitectl/internal/cli"
+
+	_ "modernc.org/sqlite" // to write raw rows
 )
+
+// testEpoch is the instant in-process runs start at: no test depends on
+// today's date.
+var testEpoch = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 
 // run runs invitectl in-process with the given environment and terminal state.
 type run struct {
 	t      testing.TB
 	env    map[string]string
+	now    time.Time // the clock every command of the run sees
 	tty    bool
 	stdin  string
 	stdout bytes.Buffer
@@ -24,7 +35,7 @@ type run struct {
 
 func newRun(t testing.TB) *run {
 	dir := t.TempDir()
-	return &run{t: t, env: map[string]string{
+	return &run{t: t, now: testEpoch, env: map[string]string{
 		"HOME": dir, "XDG_DATA_HOME": filepath.Join(dir, "data"), "XDG_CONFIG_HOME": filepath.Join(dir, "config"),
 	}}
 }
@@ -37,6 +48,7 @@ func (r *run) do(args ...string) int {
 		Args:     args,
 		Getenv:   func(k string) string { return r.env[k] },
 		Username: "tester",
+		Now:      func() time.Time { return r.now },
 		IO: cli.IOStreams{In: strings.NewReader(r.stdin), Out: &r.stdout, ErrOut: &r.stderr,
 			InTTY: r.tty, OutTTY: r.tty, ErrTTY: r.tty, Width: 200},
 	})
@@ -213,5 +225,129 @@ func TestDynamicCompletion(t *testing.T) {
 		if out := r.must("completion", sh); len(out) < 100 {
 			t.Errorf("completion %s printed %d bytes", sh, len(out))
 		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe to read while a command writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// Ctrl-C at the revoke prompt cancels at once (exit 6): it does not wait for
+// Enter, and the line typed next is not taken as the answer.
+func TestRevokeCtrlCCancelsAtOnce(t *testing.T) {
+	r := setup(t)
+	stdin, typing := io.Pipe()
+	defer typing.Close()
+	var stdout, stderr syncBuffer
+	ctx, interrupt := context.WithCancel(context.Background())
+	done := make(chan int)
+	go func() {
+		done <- cli.Main(ctx, cli.Env{
+			Args: []string{"revoke", "1", "2"}, Getenv: func(k string) string { return r.env[k] },
+			Username: "tester", Now: func() time.Time { return r.now },
+			IO: cli.IOStreams{In: stdin, Out: &stdout, ErrOut: &stderr, InTTY: true, OutTTY: true, ErrTTY: true, Width: 200},
+		})
+	}()
+	for !strings.Contains(stdout.String(), "[y/N] ") {
+		select {
+		case code := <-done:
+			t.Fatalf("exited %d before asking:\n%s%s", code, stdout.String(), stderr.String())
+		case <-time.After(time.Millisecond):
+		}
+	}
+	interrupt()
+	// Nothing is typed: the command must end on the interrupt alone.
+	if code := <-done; code != cli.ExitCancelled {
+		t.Fatalf("exit %d, want %d\n%s", code, cli.ExitCancelled, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "cancelled") {
+		t.Errorf("stderr: %q", stderr.String())
+	}
+	if strings.Count(stdout.String(), "[y/N]") != 1 {
+		t.Errorf("asked again after Ctrl-C:\n%s", stdout.String())
+	}
+	for _, id := range []string{"1", "2"} {
+		if s := r.status(id); s != "pending" {
+			t.Errorf("invitation %s is %s after Ctrl-C", id, s)
+		}
+	}
+}
+
+// The actor is 1–100 printable characters: control characters would reach
+// terminals raw and forge audit lines.
+func TestActorMustBePrintable(t *testing.T) {
+	r := setup(t)
+	for _, actor := range []string{"\x1b]0;pwned\a\x1b[2J", "admin\nFAKE LINE", "ad\u202emin", strings.Repeat("x", 101)} {
+		if code := r.do("--as", actor, "revoke", "1", "--yes"); code != cli.ExitInvalid {
+			t.Errorf("--as %q: exit %d, want %d", actor, code, cli.ExitInvalid)
+		}
+		if !strings.Contains(r.stderr.String(), "invalid actor from flag --as") {
+			t.Errorf("--as %q: stderr %q", actor, r.stderr.String())
+		}
+		r.env["INVITECTL_ACTOR"] = actor
+		if code := r.do("list"); code != cli.ExitInvalid || !strings.Contains(r.stderr.String(), "env INVITECTL_ACTOR") {
+			t.Errorf("INVITECTL_ACTOR=%q: exit %d, stderr %q", actor, code, r.stderr.String())
+		}
+		delete(r.env, "INVITECTL_ACTOR")
+	}
+	if s := r.status("1"); s != "pending" {
+		t.Errorf("a refused actor changed the invitation: %s", s)
+	}
+	r.must("--as", "Åsa Lind", "revoke", "1", "--yes")
+	if out := r.must("audit", "1", "-o", "json"); !strings.Contains(out, `"actor": "Åsa Lind"`) {
+		t.Errorf("audit: %s", out)
+	}
+}
+
+// Text written before the input rules existed (or by another tool) may hold
+// control characters: no table or message lets them act on the terminal.
+func TestStoredControlCharactersAreEscaped(t *testing.T) {
+	r := setup(t)
+	db, err := sql.Open("sqlite", filepath.Join(r.env["XDG_DATA_HOME"], "invitectl", "invitectl.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"UPDATE invitations SET first_name = 'An' || char(27) || ']0;pwned' || char(7) || 'na', created_by = 'ev' || char(10) || 'FAKE LINE' WHERE id = 1",
+		"UPDATE customers SET name = 'Acme' || char(8238) || 'BA' WHERE id = 1",
+		"UPDATE audit_events SET actor = 'x' || char(27) || '[2J', detail = 'd' || char(13) || 'forged'",
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	r.tty = true
+	for _, args := range [][]string{{"list"}, {"list", "--status", "all"}, {"show", "1"}, {"audit"}, {"customers", "list"}} {
+		out := r.must(append(args, "--no-color")...)
+		if i := strings.IndexFunc(out, func(c rune) bool { return c < ' ' && c != '\n' || c == '\u202e' }); i >= 0 {
+			t.Errorf("%v prints the control character %q:\n%s", args, out[i], out)
+		}
+	}
+	if out := r.must("show", "1"); !strings.Contains(out, `An\x1b]0;pwned\x07na`) || !strings.Contains(out, `ev\x0aFAKE LINE`) {
+		t.Errorf("show does not show the escaped text:\n%s", out)
+	}
+	r.tty = false
+	r.must("revoke", "1", "--yes")
+	if out := r.stdout.String(); strings.ContainsAny(out, "\x1b\u202e") {
+		t.Errorf("revoke message: %q", out)
+	}
+	// JSON keeps the data as it is, escaped by the encoder.
+	if out := r.must("show", "1", "-o", "json"); !strings.Contains(out, `"first_name": "An\u001b]0;pwned\u0007na"`) {
+		t.Errorf("json: %s", out)
 	}
 }

@@ -3,15 +3,19 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
+
+	"github.com/invitectl/invitectl/internal/invite"
 )
 
 // configKey describes one configuration key.
@@ -20,8 +24,19 @@ type configKey struct {
 	flag   string // global or command flag bound to it, if any
 	def    func(c *Config) string
 	secret bool
+	kind   valueKind // how the value is read; "" is text
 	help   string
 }
+
+// valueKind is the type of a configuration value.
+type valueKind string
+
+const (
+	kindInt      valueKind = "a whole number"
+	kindFloat    valueKind = "a number"
+	kindBool     valueKind = "true or false"
+	kindDuration valueKind = "a positive duration such as 8760h"
+)
 
 // keys lists every configuration key. Each has the env name INVITECTL_ +
 // upper-cased key with "." replaced by "_".
@@ -43,19 +58,19 @@ var keys = []configKey{
 	}, help: "sender address (required for smtp)"},
 	{name: "mail.dir", def: func(c *Config) string { return filepath.Join(c.dataHome(), "invitectl", "outbox") }, help: "folder for the file transport"},
 	{name: "smtp.host", help: "SMTP server host"},
-	{name: "smtp.port", help: "SMTP server port (default by encryption: 465 for tls, 25 for none, else 587)"},
+	{name: "smtp.port", kind: kindInt, help: "SMTP server port (default by encryption: 465 for tls, 25 for none, else 587)"},
 	{name: "smtp.username", help: "SMTP user name"},
 	{name: "smtp.password", secret: true, help: "SMTP password"},
 	{name: "smtp.encryption", help: "none, starttls or tls (default by port)"},
 	{name: "base_url", flag: "base-url", def: func(*Config) string { return "http://127.0.0.1:8080" }, help: "public address of serve-accept, used in links"},
 	{name: "listen", flag: "listen", def: func(*Config) string { return "127.0.0.1:8080" }, help: "address serve-accept listens on"},
-	{name: "invitation_ttl", def: func(*Config) string { return "8760h" }, help: "link validity"},
+	{name: "invitation_ttl", kind: kindDuration, def: func(*Config) string { return "8760h" }, help: "link validity"},
 	{name: "default_language", def: func(*Config) string { return "sv" }, help: "sv or en"},
 	{name: "link_secret", secret: true, help: "secrets for link tokens, comma-separated; the first signs (default: a file beside the SQLite database)"},
 	{name: "privacy_policy_url", help: "redirect /privacy here instead of the built-in page"},
-	{name: "rate_limit", def: func(*Config) string { return "1" }, help: "requests per second per client on /invite/"},
-	{name: "rate_burst", def: func(*Config) string { return "20" }, help: "burst of requests per client on /invite/"},
-	{name: "trust_proxy_headers", def: func(*Config) string { return "false" }, help: "take the client address from X-Forwarded-For"},
+	{name: "rate_limit", kind: kindFloat, def: func(*Config) string { return "1" }, help: "requests per second per client on /invite/"},
+	{name: "rate_burst", kind: kindInt, def: func(*Config) string { return "20" }, help: "burst of requests per client on /invite/"},
+	{name: "trust_proxy_headers", kind: kindBool, def: func(*Config) string { return "false" }, help: "take the client address from X-Forwarded-For"},
 }
 
 // EnvName returns the environment variable for a config key.
@@ -92,6 +107,7 @@ func loadConfig(cmd *cobra.Command, env *Env) (*Config, error) {
 			return nil, usageError("fix the file's YAML syntax, or point --config elsewhere", "reading config file %s: %v", path, err)
 		}
 		c.file = path
+		c.warnUnknownKeys(env.IO.ErrOut, c.v.AllKeys())
 	} else if explicit {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, usageError("create it, or drop --config / INVITECTL_CONFIG to use the defaults", "config file %s does not exist", path)
@@ -116,6 +132,9 @@ func loadConfig(cmd *cobra.Command, env *Env) (*Config, error) {
 			c.v.Set(k.name, k.def(c))
 			c.source[k.name] = "default"
 		}
+	}
+	if err := c.checkTypes(); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
@@ -156,41 +175,146 @@ func (c *Config) String(key string) string { return strings.TrimSpace(c.v.GetStr
 
 // Duration returns a duration value, with a clear error naming the key.
 func (c *Config) Duration(key string) (time.Duration, error) {
-	s := c.String(key)
-	d, err := time.ParseDuration(s)
+	d, err := time.ParseDuration(c.String(key))
 	if err != nil || d <= 0 {
-		return 0, usageError(fmt.Sprintf("set %s (or %s) to a positive duration such as 8760h", key, EnvName(key)), "invalid %s %q", key, s)
+		return 0, c.typeError(key, kindDuration)
 	}
 	return d, nil
 }
 
 // Int returns an integer value, with a clear error naming the key.
 func (c *Config) Int(key string) (int, error) {
-	var n int
-	if _, err := fmt.Sscan(c.String(key), &n); err != nil {
-		return 0, usageError(fmt.Sprintf("set %s (or %s) to a whole number", key, EnvName(key)), "invalid %s %q", key, c.String(key))
+	// strconv, not cast: cast.ToIntE reads "1.5" as 1 and "010" as 8.
+	n, err := strconv.Atoi(c.String(key))
+	if err != nil {
+		return 0, c.typeError(key, kindInt)
 	}
 	return n, nil
 }
 
-// Float returns a float value.
+// Float returns a float value, with a clear error naming the key.
 func (c *Config) Float(key string) (float64, error) {
-	var f float64
-	if _, err := fmt.Sscan(c.String(key), &f); err != nil {
-		return 0, usageError(fmt.Sprintf("set %s (or %s) to a number", key, EnvName(key)), "invalid %s %q", key, c.String(key))
+	f, err := strconv.ParseFloat(c.String(key), 64)
+	if err != nil {
+		return 0, c.typeError(key, kindFloat)
 	}
 	return f, nil
 }
 
-// Bool returns a boolean value, with a clear error naming the key.
+// Bool returns a boolean value, with a clear error naming the key. Besides
+// strconv's spellings (true, false, 1, 0, t, f), yes/no and on/off are accepted.
 func (c *Config) Bool(key string) (bool, error) {
 	switch strings.ToLower(c.String(key)) {
-	case "true", "yes", "on", "1":
+	case "yes", "on":
 		return true, nil
-	case "false", "no", "off", "0", "":
+	case "no", "off", "":
 		return false, nil
 	}
-	return false, usageError(fmt.Sprintf("set %s (or %s) to true or false", key, EnvName(key)), "invalid %s %q", key, c.String(key))
+	b, err := strconv.ParseBool(c.String(key))
+	if err != nil {
+		return false, c.typeError(key, kindBool)
+	}
+	return b, nil
+}
+
+func (c *Config) typeError(key string, kind valueKind) error {
+	return usageError(fmt.Sprintf("set %s to %s", key, kind), "invalid %s %q (from %s)", key, c.String(key), c.sourceOf(key))
+}
+
+func (c *Config) sourceOf(key string) string {
+	if src := c.source[key]; src != "" {
+		return src
+	}
+	return "unset"
+}
+
+// checkTypes reads every typed key once, so that a value of the wrong type
+// fails every command, not only the one that happens to use it.
+func (c *Config) checkTypes() error {
+	for _, k := range keys {
+		if k.kind == "" || c.String(k.name) == "" {
+			continue
+		}
+		var err error
+		switch k.kind {
+		case kindInt:
+			_, err = c.Int(k.name)
+		case kindFloat:
+			_, err = c.Float(k.name)
+		case kindBool:
+			_, err = c.Bool(k.name)
+		case kindDuration:
+			_, err = c.Duration(k.name)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// warnUnknownKeys names each key of the config file that invitectl does not
+// know, with the closest known key when one is near (a typo).
+func (c *Config) warnUnknownKeys(w io.Writer, fileKeys []string) {
+	for _, fk := range fileKeys {
+		known, best, bestDist := false, "", 3
+		for _, k := range keys {
+			if k.name == fk {
+				known = true
+				break
+			}
+			if d := editDistance(fk, k.name); d < bestDist {
+				best, bestDist = k.name, d
+			}
+		}
+		if known {
+			continue
+		}
+		fmt.Fprintf(w, "invitectl: warning: unknown key %q in config file %s", fk, c.file)
+		if best != "" {
+			fmt.Fprintf(w, "; did you mean %q?", best)
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes (keys
+// are ASCII).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+// checkActor applies the actor rule to a given actor. The OS user name, the
+// default, is not the user's typing: when it breaks the rule the actor is
+// left unknown instead.
+func (c *Config) checkActor() error {
+	actor, err := invite.ValidateActor(c.String("actor"))
+	if err == nil {
+		c.v.Set("actor", actor)
+		return nil
+	}
+	if c.source["actor"] == "default" {
+		c.v.Set("actor", "")
+		return nil
+	}
+	return usageError("give --as (or INVITECTL_ACTOR, or actor in the config file) 1 to 100 printable characters, e.g. --as \"Åsa Lind\"",
+		"invalid actor from %s: %v", c.source["actor"], err)
 }
 
 // configEntry is one row of `config show`.

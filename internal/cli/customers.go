@@ -48,7 +48,7 @@ func newCustomersAddCmd(f *Factory) *cobra.Command {
 }
 
 func newCustomersListCmd(f *Factory) *cobra.Command {
-	return &cobra.Command{
+	return readOnly(&cobra.Command{
 		Use:     "list",
 		Aliases: []string{"ls"},
 		Short:   "List customer organizations in Swedish alphabetical order",
@@ -99,5 +99,5 @@ func newCustomersListCmd(f *Factory) *cobra.Command {
 			t.Render()
 			return nil
 		},
-	}
+	})
 }

@@ -31,8 +31,9 @@ With no detail flags on a terminal, edit opens $VISUAL or $EDITOR on a YAML
 document of the editable fields; an invalid document is reopened with the
 errors as comments, and an unchanged one changes nothing.
 
-The customer and the email cannot be changed: revoke the invitation and
-invite again. --if-version makes the edit fail (exit 4) when someone else
+--customer picks the invitation when REF is an email with invitations in
+several customers; it never changes the customer. The customer and the
+email cannot be changed: revoke the invitation and invite again. --if-version makes the edit fail (exit 4) when someone else
 changed the invitation since you looked at it.`,
 		Example: `  invitectl edit 42 --phone "+46 70 123 45 67" --gender unset
   invitectl edit asa@example.com --last-name Lindqvist
@@ -40,16 +41,16 @@ changed the invitation since you looked at it.`,
   invitectl edit 42            # opens $EDITOR`,
 		Args: exactArgs(1, "one REF (an invitation ID or email)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if cmd.Flags().Changed("customer") || cmd.Flags().Changed("email") {
-				return usageError("revoke the invitation (`invitectl revoke "+args[0]+"`) and invite again with the new customer or email",
-					"the customer and the email of an invitation cannot be changed")
+			if cmd.Flags().Changed("email") {
+				return usageError("revoke the invitation (`invitectl revoke "+args[0]+"`) and invite again with the new email",
+					"the email of an invitation cannot be changed")
 			}
 			ctx := cmd.Context()
 			svc, err := f.Service(ctx)
 			if err != nil {
 				return err
 			}
-			inv, err := svc.Resolve(ctx, args[0], "")
+			inv, err := svc.Resolve(ctx, args[0], customer)
 			if err != nil {
 				return err
 			}
@@ -84,15 +85,15 @@ changed the invitation since you looked at it.`,
 				fmt.Fprintf(f.IO.Out, "No changes to invitation %d.\n", inv.ID)
 				return nil
 			}
-			fmt.Fprintf(f.IO.Out, "Updated invitation %d (%s): changed %s.\n", inv.ID, inv.Email, strings.Join(changed, ", "))
+			fmt.Fprintf(f.IO.Out, "Updated invitation %d (%s): changed %s.\n", inv.ID, termSafe(inv.Email), strings.Join(changed, ", "))
 			return nil
 		},
 	}
 	d.register(cmd.Flags())
-	cmd.Flags().StringVar(&customer, "customer", "", "not editable: revoke and invite again")
+	cmd.Flags().StringVar(&customer, "customer", "", "the customer, when REF is an email with invitations in several customers (never changes it)")
 	cmd.Flags().StringVar(&email, "email", "", "not editable: revoke and invite again")
-	_ = cmd.Flags().MarkHidden("customer")
 	_ = cmd.Flags().MarkHidden("email")
+	_ = cmd.RegisterFlagCompletionFunc("customer", completeCustomers(f))
 	cmd.Flags().IntVar(&ifVersion, "if-version", 0, "only edit if the invitation is still at this version (see `show`)")
 	d.completions(cmd)
 	return cmd

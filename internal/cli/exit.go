@@ -86,26 +86,26 @@ func printError(w io.Writer, err error) {
 			if msg == "" {
 				msg = "invalid input"
 			}
-			fmt.Fprintf(w, "invitectl: error: %s:\n", msg)
+			fmt.Fprintf(w, "invitectl: error: %s:\n", termSafe(msg))
 			for _, f := range de.Fields {
-				fmt.Fprintf(w, "invitectl: error:   --%s %s\n", f.Field, f.Message)
+				fmt.Fprintf(w, "invitectl: error:   --%s %s\n", f.Field, termSafe(f.Message))
 			}
 			hint := de.Hint
 			if hint == "" {
 				hint = "correct the values above and run the command again; nothing was saved"
 			}
-			fmt.Fprintf(w, "invitectl: hint: %s\n", hint)
+			fmt.Fprintf(w, "invitectl: hint: %s\n", termSafe(hint))
 			return
 		}
 		msg := de.Message
 		if de.Code == invite.EINTERNAL && de.Err != nil {
 			msg += ": " + de.Err.Error()
 		}
-		fmt.Fprintf(w, "invitectl: error: %s\n", msg)
+		fmt.Fprintf(w, "invitectl: error: %s\n", termSafe(msg))
 		if de.Hint != "" {
-			fmt.Fprintf(w, "invitectl: hint: %s\n", de.Hint)
+			fmt.Fprintf(w, "invitectl: hint: %s\n", termSafe(de.Hint))
 		}
 		return
 	}
-	fmt.Fprintf(w, "invitectl: error: %s\n", strings.TrimSpace(err.Error()))
+	fmt.Fprintf(w, "invitectl: error: %s\n", termSafe(strings.TrimSpace(err.Error())))
 }

@@ -26,10 +26,15 @@ type Factory struct {
 	IO  *IOStreams
 	cfg *Config
 
-	store  invite.Store
-	dsn    dsn
-	mailer mail.Mailer
-	svc    *invite.Service
+	store invite.Store
+	dsn   dsn
+	// readOnly is set for commands that only read: they never create a store.
+	readOnly bool
+	// created is the SQLite store this run created, with the first folder it
+	// had to make; a rejected run removes them again (see discardCreated).
+	created *createdStore
+	mailer  mail.Mailer
+	svc     *invite.Service
 }
 
 func newFactory(env Env) *Factory {
@@ -47,6 +52,10 @@ func (f *Factory) init(cmd *cobra.Command) error {
 		return err
 	}
 	f.cfg = cfg
+	f.readOnly = cmd.Annotations[annotationReadOnly] == "true"
+	if err := cfg.checkActor(); err != nil {
+		return err
+	}
 	switch cfg.String("output") {
 	case "table", "json", "csv":
 	default:
@@ -70,14 +79,12 @@ func lookupEnv(getenv func(string) string, key string) (string, bool) {
 	return v, v != ""
 }
 
-// Now is the clock. INVITECTL_FAKE_NOW (RFC 3339) fixes it, for tests only.
+// Now is the clock, as the process's Env gives it.
 func (f *Factory) Now() time.Time {
-	if s := f.env.Getenv("INVITECTL_FAKE_NOW"); s != "" {
-		if t, err := time.Parse(time.RFC3339, s); err == nil {
-			return t.UTC()
-		}
+	if f.env.Now == nil {
+		return time.Now().UTC()
 	}
-	return time.Now().UTC()
+	return f.env.Now().UTC()
 }
 
 // Actor is who is acting.
@@ -91,6 +98,11 @@ func (f *Factory) Store(ctx context.Context) (invite.Store, error) {
 	d, err := parseDSN(f.cfg.String("db"))
 	if err != nil {
 		return nil, err
+	}
+	if d.kind == "sqlite" {
+		if f.created, err = prepareSQLite(d.path, f.readOnly); err != nil {
+			return nil, err
+		}
 	}
 	s, err := openStore(ctx, d)
 	if err != nil {
@@ -236,6 +248,20 @@ func loadOrCreateSecret(path string) ([]byte, error) {
 		return nil, fmt.Errorf("creating link secret: %w", err)
 	}
 	return secret, nil
+}
+
+// discardCreated removes the SQLite store this run created when the run was
+// rejected (invalid input, not found, conflict, cancelled): such a run wrote
+// nothing, so it leaves nothing behind, not even an empty store.
+func (f *Factory) discardCreated(err error) {
+	if f.created == nil {
+		return
+	}
+	switch ExitCode(err) {
+	case ExitInvalid, ExitNotFound, ExitConflict, ExitCancelled:
+		_ = f.close()
+		f.created.remove()
+	}
 }
 
 // close releases the store and the mailer; it is safe to call twice.

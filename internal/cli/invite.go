@@ -25,7 +25,7 @@ If the email cannot be delivered, the invitation stays recorded, the command
 exits 5, and ` + "`invitectl resend`" + ` delivers it later.`,
 		Example: `  invitectl invite --customer "Acme AB" --email asa@example.com --first-name Åsa --last-name Lind
   invitectl invite --customer "Acme AB" --email bo@example.com --first-name Bo --last-name Ek \
-      --swedish-citizen yes --personal-number 20080212-2390 --phone 070-123 45 67 --language en
+      --swedish-citizen yes --personal-number 20080212-2390 --phone "070-123 45 67" --language en
   invitectl invite --customer "Acme AB" --email cy@example.com --first-name Cy --last-name Öst --no-send -o json`,
 		Args: exactArgs(0, "no arguments (details are flags)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -66,12 +66,12 @@ exits 5, and ` + "`invitectl resend`" + ` delivers it later.`,
 					return werr
 				}
 			default:
-				fmt.Fprintf(f.IO.Out, "Created invitation %d for %s %s <%s> at %s.\n", inv.ID, inv.FirstName, inv.LastName, inv.Email, inv.Customer)
+				fmt.Fprintf(f.IO.Out, "Created invitation %d for %s %s <%s> at %s.\n", inv.ID, termSafe(inv.FirstName), termSafe(inv.LastName), termSafe(inv.Email), termSafe(inv.Customer))
 				switch {
 				case noSend:
 					fmt.Fprintf(f.IO.Out, "Link (valid until %s): %s\n", inv.ExpiresAt.Format("2006-01-02"), link)
 				case err == nil:
-					fmt.Fprintf(f.IO.Out, "Sent the invitation to %s; the link is valid until %s.\n", inv.Email, inv.ExpiresAt.Format("2006-01-02"))
+					fmt.Fprintf(f.IO.Out, "Sent the invitation to %s; the link is valid until %s.\n", termSafe(inv.Email), inv.ExpiresAt.Format("2006-01-02"))
 				}
 			}
 			return err
@@ -94,6 +94,7 @@ func completeCustomers(f *Factory) func(*cobra.Command, []string, string) ([]str
 				return nil, cobra.ShellCompDirectiveError
 			}
 		}
+		f.readOnly = true // completing never creates a store
 		st, err := f.Store(cmd.Context())
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveError

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"io"
+	"time"
 )
 
 // IOStreams is the process's standard I/O, injected so that the whole
@@ -28,6 +29,9 @@ type Env struct {
 	IO     IOStreams
 	// Username is the OS user name, the default actor.
 	Username string
+	// Now is the clock: time.Now in the shipped binary, a fixed instant in
+	// tests. nil means time.Now.
+	Now func() time.Time
 	// Build information stamped by the linker.
 	Version, Commit, Date string
 }

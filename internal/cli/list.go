@@ -77,7 +77,7 @@ pages never repeat or skip a row. Personal numbers are always masked.`,
 		}
 		return out, cobra.ShellCompDirectiveNoFileComp
 	})
-	return cmd
+	return readOnly(cmd)
 }
 
 func printInvitationPage(cmd *cobra.Command, f *Factory, q invite.ListQuery, res invite.InvitationPage) error {

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jedib0t/go-pretty/v6/table"
@@ -105,6 +107,7 @@ type style struct {
 }
 
 func (st style) newTable(w io.Writer) table.Writer {
+	st.tellColor()
 	t := table.NewWriter()
 	t.SetOutputMirror(w)
 	if st.tty {
@@ -120,7 +123,17 @@ func (st style) newTable(w io.Writer) table.Writer {
 		t.Style().Box.PaddingRight = "  "
 		t.Style().Format.Header = text.FormatDefault
 	}
-	return t
+	return safeTable{t}
+}
+
+// tellColor hands our decision to go-pretty, which otherwise keeps the one it
+// made from the process environment (NO_COLOR, FORCE_COLOR) when loaded.
+func (st style) tellColor() {
+	if st.color {
+		text.EnableColors()
+	} else {
+		text.DisableColors()
+	}
 }
 
 func (st style) time(t time.Time) string {
@@ -133,15 +146,16 @@ func (st style) time(t time.Time) string {
 	return rfc3339(t)
 }
 
-func (st style) status(s invite.Status) string {
+func (st style) status(s invite.Status) styled {
 	label := map[invite.Status]string{invite.StatusPending: "PENDING", invite.StatusExpired: "EXPIRED",
 		invite.StatusAccepted: "ACCEPTED", invite.StatusRevoked: "REVOKED"}[s]
 	if !st.color {
-		return label
+		return styled(label)
 	}
+	st.tellColor()
 	c := map[invite.Status]text.Color{invite.StatusPending: text.FgGreen, invite.StatusExpired: text.FgYellow,
 		invite.StatusAccepted: text.FgCyan, invite.StatusRevoked: text.FgRed}[s]
-	return c.Sprint(label)
+	return styled(c.Sprint(label))
 }
 
 func (st style) invitationRow(inv invite.Invitation, now time.Time) table.Row {
@@ -187,14 +201,18 @@ func writeCSV(w io.Writer, header []string, rows [][]string) error {
 	return cw.Error()
 }
 
+// csvSafe guards a cell a spreadsheet would run as a formula (OWASP's list:
+// a leading =, +, -, @, tab or carriage return) with a leading apostrophe.
+// Only a plain number is left as it is (an E.164 phone is one): whatever
+// follows a sign in any other value may be a formula.
 func csvSafe(v string) string {
-	if v != "" && (v[0] == '=' || v[0] == '@' || v[0] == '\t' || v[0] == '\r' || (v[0] == '-' && len(v) > 1 && v[1] != '-' && !isDigit(v[1])) || (v[0] == '+' && len(v) > 1 && !isDigit(v[1]))) {
-		return "'" + v
+	if v == "" || !strings.ContainsRune("=+-@\t\r", rune(v[0])) || plainNumber.MatchString(v) {
+		return v
 	}
-	return v
+	return "'" + v
 }
 
-func isDigit(b byte) bool { return b >= '0' && b <= '9' }
+var plainNumber = regexp.MustCompile(`^[+-]?[0-9]+(\.[0-9]+)?$`)
 
 // showingLine is the footer of a page: Showing X–Y of Z results.
 func showingLine(page, perPage, n, total int) string {

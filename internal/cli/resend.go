@@ -102,9 +102,9 @@ over one mail connection, with a progress bar on a terminal and a summary.
 						sent++
 						if !expired && f.Output() == "table" {
 							if plan == invite.PlanNewLink {
-								fmt.Fprintf(f.IO.Out, "Resent invitation %d to %s with a new link, valid until %s.\n", out.ID, out.Email, out.ExpiresAt.Format("2006-01-02"))
+								fmt.Fprintf(f.IO.Out, "Resent invitation %d to %s with a new link, valid until %s.\n", out.ID, termSafe(out.Email), out.ExpiresAt.Format("2006-01-02"))
 							} else {
-								fmt.Fprintf(f.IO.Out, "Resent invitation %d to %s with the same link, valid until %s.\n", out.ID, out.Email, out.ExpiresAt.Format("2006-01-02"))
+								fmt.Fprintf(f.IO.Out, "Resent invitation %d to %s with the same link, valid until %s.\n", out.ID, termSafe(out.Email), out.ExpiresAt.Format("2006-01-02"))
 							}
 						}
 					} else {

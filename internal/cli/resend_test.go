@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/invitectl/invitectl/internal/cli"
 	"github.com/invitectl/invitectl/internal/mailtest"
@@ -28,7 +27,7 @@ func expiredSetup(t *testing.T, n int) (*run, *mailtest.Server) {
 	for i := range n {
 		r.must("invite", "--customer", "Acme AB", "--email", fmt.Sprintf("p%03d@example.com", i), "--first-name", "Anna", "--last-name", "Ek", "--no-send")
 	}
-	r.env["INVITECTL_FAKE_NOW"] = time.Now().UTC().AddDate(2, 0, 0).Format(time.RFC3339)
+	r.now = r.now.AddDate(2, 0, 0)
 	return r, srv
 }
 

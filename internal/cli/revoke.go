@@ -1,9 +1,8 @@
 package cli
 
 import (
-	"bufio"
+	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -33,7 +32,7 @@ invitation is refused as already resolved (exit 4).`,
 				return err
 			}
 			var w worst
-			in := bufio.NewReader(f.IO.In)
+			prompt := newPrompter(f.IO.In)
 			var revoked []invitationJSON
 			for _, ref := range args {
 				err := func() error {
@@ -51,12 +50,14 @@ invitation is refused as already resolved (exit 4).`,
 							return invite.Errorf(invite.ECANCELLED, "not revoking invitation %d (%s): confirmation needed, and there is no terminal to ask on", inv.ID, inv.Email).
 								WithHint("pass --yes to revoke without confirmation")
 						}
-						fmt.Fprintf(f.IO.Out, "The invitation for %s will be revoked and the user will be unable to register an account.\n", inv.Email)
+						fmt.Fprintf(f.IO.Out, "The invitation for %s will be revoked and the user will be unable to register an account.\n", termSafe(inv.Email))
 						fmt.Fprint(f.IO.Out, "Are you sure you want to revoke this invitation? [y/N] ")
-						answer, _ := in.ReadString('\n')
-						switch strings.ToLower(strings.TrimSpace(answer)) {
-						case "y", "yes":
-						default:
+						ok, err := prompt.confirm(ctx)
+						if err != nil {
+							fmt.Fprintln(f.IO.Out)
+							return err
+						}
+						if !ok {
 							fmt.Fprintf(f.IO.Out, "Invitation %d was not revoked.\n", inv.ID)
 							return silentExit(ExitCancelled)
 						}
@@ -67,10 +68,13 @@ invitation is refused as already resolved (exit 4).`,
 					}
 					revoked = append(revoked, toJSON(out, f.Now(), false))
 					if f.Output() == "table" {
-						fmt.Fprintf(f.IO.Out, "Revoked invitation %d for %s.\n", out.ID, out.Email)
+						fmt.Fprintf(f.IO.Out, "Revoked invitation %d for %s.\n", out.ID, termSafe(out.Email))
 					}
 					return nil
 				}()
+				if errors.Is(err, errPromptCancelled) {
+					return err // Ctrl-C stops the whole command, not just this REF
+				}
 				if err != nil {
 					w.add(err)
 					printError(f.IO.ErrOut, err)

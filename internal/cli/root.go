@@ -20,6 +20,7 @@ func Main(ctx context.Context, env Env) int {
 	if err == nil {
 		err = f.close()
 	}
+	f.discardCreated(err)
 	if err != nil {
 		printError(env.IO.ErrOut, err)
 	}
@@ -81,19 +82,32 @@ account. Links are valid for one year.`,
 			sh.Example = "  invitectl completion " + sh.Name() + " --help"
 		}
 	}
-	// Unknown commands are usage errors (exit 2), with cobra's suggestion.
-	root.Args = func(cmd *cobra.Command, args []string) error {
-		if len(args) > 0 {
-			hint := "see `invitectl --help` for the commands"
-			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
-				hint = "did you mean `invitectl " + strings.Join(s, "` or `invitectl ") + "`?"
-			}
-			return usageError(hint, "unknown command %q", args[0])
-		}
-		return nil
-	}
-	root.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+	requireSubcommands(root)
 	return root
+}
+
+// requireSubcommands makes an unknown subcommand a usage error (exit 2), with
+// cobra's suggestion, on every command that has subcommands (`users delet`,
+// `completion tcsh`); cobra itself checks only the root. Given none, such a
+// command prints its help.
+func requireSubcommands(cmd *cobra.Command) {
+	for _, c := range cmd.Commands() {
+		requireSubcommands(c)
+	}
+	if !cmd.HasSubCommands() || cmd.Run != nil || cmd.RunE != nil {
+		return
+	}
+	cmd.Args = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return nil
+		}
+		hint := fmt.Sprintf("see `%s --help` for the commands", cmd.CommandPath())
+		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+			hint = fmt.Sprintf("did you mean `%s %s`?", cmd.CommandPath(), strings.Join(s, "` or `"+cmd.CommandPath()+" "))
+		}
+		return usageError(hint, "unknown command %q for %q", args[0], cmd.CommandPath())
+	}
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
 }
 
 // exactArgs is cobra.ExactArgs with the contract's error format.

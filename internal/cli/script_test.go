@@ -29,13 +29,24 @@ import (
 	"github.com/invitectl/invitectl/internal/store/postgres/pgtest"
 )
 
+// scriptEpoch is the instant every script starts at. A script moves time
+// with `env TEST_CLOCK=…` (RFC 3339); the variable exists only in this test
+// binary, never in the shipped one.
+const scriptEpoch = "2026-01-05T09:00:00Z"
+
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"invitectl": func() {
+			now, err := time.Parse(time.RFC3339, os.Getenv("TEST_CLOCK"))
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "test binary: TEST_CLOCK=%q: %v\n", os.Getenv("TEST_CLOCK"), err)
+				os.Exit(1)
+			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			code := cli.Main(ctx, cli.Env{
 				Args: os.Args[1:], Getenv: os.Getenv, Username: "tester",
 				IO:      cli.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr},
+				Now:     func() time.Time { return now },
 				Version: "test", Commit: "none", Date: "unknown",
 			})
 			stop()
@@ -92,6 +103,8 @@ func scriptParams(t *testing.T, dir string, extraSetup func(*testscript.Env) err
 			env.Setenv("XDG_CONFIG_HOME", filepath.Join(env.WorkDir, ".config"))
 			env.Setenv("SMTP_PORT", strconv.Itoa(srv.Port()))
 			env.Setenv("INVITECTL_ACTOR", "")
+			env.Setenv("TEST_CLOCK", scriptEpoch)
+			env.Setenv("TZ", "UTC")
 			port, err := freePort()
 			if err != nil {
 				return err

@@ -47,7 +47,7 @@ in the audit log.`,
 	cmd.Flags().BoolVar(&reveal, "reveal", false, "show the personal number unmasked (recorded in the audit log)")
 	cmd.Flags().StringVar(&customer, "customer", "", "the customer, when REF is an email with invitations in several customers")
 	_ = cmd.RegisterFlagCompletionFunc("customer", completeCustomers(f))
-	return cmd
+	return readOnly(cmd)
 }
 
 // printInvitation prints one invitation as a vertical table, JSON or CSV.

@@ -2,7 +2,14 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
+
+	"github.com/spf13/cobra"
 
 	"github.com/invitectl/invitectl/internal/invite"
 	"github.com/invitectl/invitectl/internal/store/sqlite"
@@ -46,6 +53,73 @@ func redactDSN(s string) string {
 		return s[:scheme+3] + u + ":xxxxx" + s[at:]
 	}
 	return s
+}
+
+// annotationReadOnly marks a command that only reads the store: on a missing
+// SQLite file it says so instead of creating an empty one.
+const annotationReadOnly = "invitectl/read-only"
+
+// readOnly marks cmd as a command that only reads the store.
+func readOnly(cmd *cobra.Command) *cobra.Command {
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
+	}
+	cmd.Annotations[annotationReadOnly] = "true"
+	return cmd
+}
+
+// missingSQLite is the error for a store file that does not exist.
+func missingSQLite(path, hint string) error {
+	return invite.Errorf(invite.ENOTFOUND, "no SQLite store at %s", path).WithHint("%s", hint)
+}
+
+// createdStore is an SQLite file a run created, and the topmost folder it
+// created for it ("" when the folder existed).
+type createdStore struct{ path, dir string }
+
+// prepareSQLite checks the SQLite file at path before it is opened. A
+// reading command on a missing file is ENOTFOUND; otherwise a missing file
+// will be created, and what is about to be created is returned.
+func prepareSQLite(path string, readOnly bool) (*createdStore, error) {
+	_, err := os.Stat(path)
+	if err == nil {
+		return nil, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("checking the store %s: %w", path, err)
+	}
+	if readOnly {
+		return nil, missingSQLite(path, "check --db (or INVITECTL_DB, or db in the config file); a command that writes, such as `invitectl customers add NAME` or `invitectl seed`, creates a new store there")
+	}
+	c := &createdStore{path: path}
+	for dir := filepath.Dir(path); ; {
+		if _, err := os.Stat(dir); err == nil {
+			break
+		}
+		c.dir = dir
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			break
+		}
+		dir = parent
+	}
+	return c, nil
+}
+
+// remove deletes the store file, its companions and the folders made for it,
+// leaving anything that is not empty.
+func (c *createdStore) remove() {
+	for _, suffix := range []string{"", "-wal", "-shm", "-journal", ".link-secret"} {
+		_ = os.Remove(c.path + suffix)
+	}
+	if c.dir == "" {
+		return
+	}
+	for dir := filepath.Dir(c.path); ; dir = filepath.Dir(dir) {
+		if os.Remove(dir) != nil || dir == c.dir {
+			return
+		}
+	}
 }
 
 func openStore(ctx context.Context, d dsn) (invite.Store, error) {

@@ -127,8 +127,7 @@ func sameStore(a, b dsn) bool {
 func openCopySource(ctx context.Context, d dsn) (storecopy.Source, func(), error) {
 	if d.kind == "sqlite" {
 		if _, err := os.Stat(d.path); errors.Is(err, fs.ErrNotExist) {
-			return nil, nil, invite.Errorf(invite.ENOTFOUND, "no SQLite database at %s", d.path).
-				WithHint("check the --from path")
+			return nil, nil, missingSQLite(d.path, "check the --from path")
 		}
 	}
 	s, err := openStore(ctx, d)

@@ -118,7 +118,7 @@ func TestCopyUsage(t *testing.T) {
 	}{
 		{[]string{"copy", "--to", "x.db"}, cli.ExitInvalid, "needs both --from and --to"},
 		{[]string{"copy", "--from", "a.db", "--to", "./a.db"}, cli.ExitInvalid, "the same store"},
-		{[]string{"copy", "--from", missing, "--to", "y.db"}, cli.ExitNotFound, "no SQLite database at"},
+		{[]string{"copy", "--from", missing, "--to", "y.db"}, cli.ExitNotFound, "no SQLite store at"},
 		{[]string{"copy", "--from", "mysql://h/db", "--to", "y.db"}, cli.ExitInvalid, "unsupported store"},
 	} {
 		if code := r.do(c.args...); code != c.code || !strings.Contains(r.stderr.String(), c.want) {

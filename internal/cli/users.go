@@ -107,5 +107,5 @@ func newUsersListCmd(f *Factory) *cobra.Command {
 	}
 	cmd.Flags().IntVar(&page, "page", 1, "page number, from 1")
 	cmd.Flags().IntVar(&perPage, "per-page", invite.DefaultPerPage, "rows per page")
-	return cmd
+	return readOnly(cmd)
 }

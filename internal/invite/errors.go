@@ -36,6 +36,10 @@ type Error struct {
 	Hint    string
 	Fields  []FieldError
 	Err     error // cause, for logs only
+
+	// kind is the sentinel this error is a variant of (a copy with a hint or
+	// a more precise message); errors.Is matches it by identity.
+	kind *Error
 }
 
 func (e *Error) Error() string {
@@ -54,11 +58,29 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Is makes errors.Is match on identity of sentinel errors and on code for
-// errors created with the same code and message.
+// Is makes errors.Is match a sentinel by identity: the sentinel itself, or
+// a variant of it made by WithHint or Explain. Two errors that merely share
+// a code and a message are not the same error.
 func (e *Error) Is(target error) bool {
 	t, ok := target.(*Error)
-	return ok && t.Code == e.Code && t.Message == e.Message
+	return ok && e.kind != nil && e.kind == t
+}
+
+// sentinel is what a variant of e remembers as its kind.
+func (e *Error) sentinel() *Error {
+	if e.kind != nil {
+		return e.kind
+	}
+	return e
+}
+
+// Explain returns a variant of e with a more precise message, still matched
+// by errors.Is(err, e).
+func (e *Error) Explain(format string, args ...any) *Error {
+	c := *e
+	c.Message = fmt.Sprintf(format, args...)
+	c.kind = e.sentinel()
+	return &c
 }
 
 // Errorf returns an *Error with the given code and a formatted message.
@@ -66,10 +88,11 @@ func Errorf(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-// WithHint returns a copy of e with a hint.
+// WithHint returns a copy of e with a hint, still matched by errors.Is(err, e).
 func (e *Error) WithHint(format string, args ...any) *Error {
 	c := *e
 	c.Hint = fmt.Sprintf(format, args...)
+	c.kind = e.sentinel()
 	return &c
 }
 

@@ -2,6 +2,7 @@ package invite
 
 import (
 	"context"
+	"math"
 	"strings"
 	"time"
 )
@@ -44,10 +45,20 @@ type Store interface {
 	// checks beyond the schema's; for seed and copy. IDs are kept when set.
 	InsertInvitations(ctx context.Context, invs []Invitation) error
 
-	// Accept marks inv accepted (conditional on inv.Version, as
-	// UpdateInvitation), creates the user u (setting u.ID) and the session s
-	// and records ev, all or nothing. ErrLinkUsed if the invitation moved
-	// meanwhile; ErrAccountExists if a user with the email exists.
+	// Accept accepts invitation inv.ID at time inv.AcceptedAt (u.CreatedAt
+	// when zero), creates the user u (setting u.ID) and the session s and
+	// records ev, all or nothing. It is conditional on what a link needs,
+	// not on inv.Version: the invitation must still be pending, on link
+	// generation inv.LinkGeneration (the token's), and unexpired
+	// (expires_at > inv.AcceptedAt); an edit or a resend in between is no
+	// reason to refuse. The user gets the customer, email and details of
+	// the invitation as stored inside the accepting transaction, whatever u
+	// and inv held; u keeps its language, password hash and times. Errors:
+	// ErrLinkUnknown if the invitation does not exist; ErrLinkUsed if it is
+	// accepted (of two concurrent accepts, the second); ErrLinkRevoked if it
+	// is revoked; ErrLinkExpired if its link generation moved on (renewed)
+	// or it expired; ErrAccountExists if a user with the email exists.
+	// Nothing is written when it fails.
 	Accept(ctx context.Context, inv Invitation, u *User, s Session, ev AuditEvent) error
 	// ListUsers returns one page of users ordered by id.
 	ListUsers(ctx context.Context, page, perPage int) (UserPage, error)
@@ -229,8 +240,21 @@ type ListQuery struct {
 	Now        time.Time // separates pending from expired
 }
 
-// Offset is the number of rows before the page.
-func (q ListQuery) Offset() int { return (q.Page - 1) * q.PerPage }
+// Offset is the number of rows before the page. A page too far to compute
+// gives math.MaxInt: past the end of any store, which then names the last page.
+func (q ListQuery) Offset() int { return PageOffset(q.Page, q.PerPage) }
+
+// PageOffset is the number of rows before a 1-based page, saturating at
+// math.MaxInt instead of overflowing into a negative offset.
+func PageOffset(page, perPage int) int {
+	if page < 1 || perPage < 1 {
+		return 0
+	}
+	if page-1 > math.MaxInt/perPage {
+		return math.MaxInt
+	}
+	return (page - 1) * perPage
+}
 
 // Validate checks the paging values.
 func (q ListQuery) Validate() error {

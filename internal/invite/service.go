@@ -102,6 +102,7 @@ type NewInvitation struct {
 // NoSend is set or there is no mailer. It returns the invitation and its link.
 // When sending fails the invitation stays recorded and the error is EDELIVERY.
 func (s *Service) Invite(ctx context.Context, in NewInvitation) (Invitation, string, error) {
+	now := s.now() // one clock reading: the personal number's "not in the future" and the record's times
 	var errs []FieldError
 	email, err := NormalizeEmail(in.Email)
 	if err != nil {
@@ -113,7 +114,7 @@ func (s *Service) Invite(ctx context.Context, in NewInvitation) (Invitation, str
 	if in.Details.LastName == nil {
 		errs = append(errs, FieldError{Field: "last-name", Message: "is required"})
 	}
-	details, _, err := in.Details.Apply(Details{})
+	details, _, err := in.Details.ApplyAt(Details{}, now)
 	errs = append(errs, ErrorFields(err)...)
 	lang := in.Language
 	if lang == "" {
@@ -132,7 +133,6 @@ func (s *Service) Invite(ctx context.Context, in NewInvitation) (Invitation, str
 	if err != nil {
 		return Invitation{}, "", err
 	}
-	now := s.now()
 	inv := Invitation{
 		CustomerID: cust.ID,
 		Customer:   cust.Name,
@@ -207,7 +207,19 @@ func (s *Service) Resolve(ctx context.Context, ref, customer string) (Invitation
 		if ErrorCode(err) == ENOTFOUND {
 			return inv, Errorf(ENOTFOUND, "no invitation with ID %d", id).WithHint("see `invitectl list --status all`")
 		}
-		return inv, err
+		if err != nil || customer == "" {
+			return inv, err
+		}
+		// A customer given with an ID must be the invitation's own.
+		c, err := s.Customer(ctx, customer)
+		if err != nil {
+			return Invitation{}, err
+		}
+		if c.ID != inv.CustomerID {
+			return Invitation{}, Errorf(ENOTFOUND, "invitation %d is not one of %q", id, c.Name).
+				WithHint("it belongs to %q; drop --customer, or check the ID", inv.Customer)
+		}
+		return inv, nil
 	}
 	if !strings.Contains(ref, "@") {
 		return Invitation{}, Errorf(EINVALID, "%q is neither an invitation ID nor an email address", ref).
@@ -316,7 +328,7 @@ func (s *Service) Edit(ctx context.Context, actor string, id int64, p Patch, lan
 	if !inv.Open() {
 		return inv, nil, resolvedError(inv, "edited")
 	}
-	details, changed, err := p.Apply(inv.Details)
+	details, changed, err := p.ApplyAt(inv.Details, s.now())
 	if err != nil {
 		return inv, nil, err
 	}
@@ -341,7 +353,7 @@ func (s *Service) Edit(ctx context.Context, actor string, id int64, p Patch, lan
 }
 
 func resolvedError(inv Invitation, verb string) error {
-	return (&Error{Code: ECONFLICT, Message: fmt.Sprintf("invitation %d (%s) is already %s and cannot be %s", inv.ID, inv.Email, inv.State, verb)}).
+	return ErrAlreadyResolved.Explain("invitation %d (%s) is already %s and cannot be %s", inv.ID, inv.Email, inv.State, verb).
 		WithHint("nothing was changed; `invitectl show %d` shows it", inv.ID)
 }
 
@@ -427,6 +439,11 @@ func (s *Service) Register(ctx context.Context, token string, r Registration) (U
 	if err != nil {
 		return User{}, "", err
 	}
+	// inv was read before the (slow) hash, and an administrator may have
+	// edited or resent the invitation since. That is no reason to refuse:
+	// the store accepts on what matters (still pending, on this link's
+	// generation, unexpired at now) and gives the account the details as
+	// they are inside the accepting transaction, not these.
 	now := s.now()
 	u := User{
 		CustomerID: inv.CustomerID, Customer: inv.Customer, Email: inv.Email, Details: inv.Details,
@@ -435,7 +452,7 @@ func (s *Service) Register(ctx context.Context, token string, r Registration) (U
 	}
 	sessionToken := rand.Text() + rand.Text() // 2 × 128 bits
 	sess := Session{IDHash: HashSessionToken(sessionToken), CreatedAt: now, ExpiresAt: now.Add(s.sessionTTL())}
-	upd := inv
+	upd := inv // OpenLink checked that inv.LinkGeneration is the token's
 	upd.State = StateAccepted
 	upd.AcceptedAt = now
 	ev := AuditEvent{At: now, Actor: inv.Email, Action: ActionAccept, InvitationID: inv.ID, Detail: "account created, privacy policy accepted"}
