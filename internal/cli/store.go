@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,16 +44,11 @@ func parseDSN(s string) (dsn, error) {
 
 // redactDSN hides a password in a URL for messages.
 func redactDSN(s string) string {
-	at := strings.LastIndex(s, "@")
-	scheme := strings.Index(s, "://")
-	if at < 0 || scheme < 0 || at < scheme {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
 		return s
 	}
-	userinfo := s[scheme+3 : at]
-	if u, _, ok := strings.Cut(userinfo, ":"); ok {
-		return s[:scheme+3] + u + ":xxxxx" + s[at:]
-	}
-	return s
+	return u.Redacted()
 }
 
 // annotationReadOnly marks a command that only reads the store: on a missing

@@ -5,7 +5,6 @@ import (
 	"net/mail"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/invitectl/invitectl/internal/personnummer"
@@ -165,7 +164,7 @@ func ValidateName(s string) (string, string) {
 
 func printable(s string) bool {
 	for _, r := range s {
-		if unicode.IsControl(r) {
+		if _, bad := hiddenRune(r); bad {
 			return false
 		}
 	}
@@ -248,6 +247,11 @@ func NormalizeEmail(s string) (string, error) {
 		return "", fmt.Errorf("must be valid UTF-8 text (check the encoding of the terminal or file it came from)")
 	}
 	s = nfc(s)
+	for _, r := range s {
+		if kind, bad := hiddenRune(r); bad {
+			return "", fmt.Errorf("%q contains U+%04X, %s, which would make it look like another address; retype it", s, r, kind)
+		}
+	}
 	if len(s) > EmailMax {
 		return "", fmt.Errorf("must be at most %d characters", EmailMax)
 	}
@@ -283,7 +287,7 @@ func ValidateCustomerName(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	n := utf8.RuneCountInString(s)
 	if n < 1 || n > 200 || !printable(s) {
-		return "", &Error{Code: EINVALID, Message: "invalid customer name", Fields: []FieldError{{Field: "name", Message: "must be 1–200 characters without control characters"}}}
+		return "", &Error{Code: EINVALID, Message: "invalid customer name", Fields: []FieldError{{Field: "name", Message: "must be 1–200 characters without control, format or invisible characters"}}}
 	}
 	return s, nil
 }
