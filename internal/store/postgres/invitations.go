@@ -155,29 +155,6 @@ func (s *Store) InvitationsByEmail(ctx context.Context, email string, customerID
 	return out, nil
 }
 
-// updateInvitation writes the changeable columns of inv on the condition
-// that the stored version is inv.Version (and, when state is set, that the
-// stored state is state). It reports whether the row was written. Under READ
-// COMMITTED a concurrent writer of the same row waits for this one's commit
-// and then re-checks the condition against the committed row, so of two
-// writers that read one version exactly one writes.
-func updateInvitation(ctx context.Context, tx pgx.Tx, inv invite.Invitation, state invite.State) (bool, error) {
-	query, args := updateSQL, updateArgs(&inv)
-	if state != "" {
-		query += ` AND state = $23`
-		args = append(args, string(state))
-	}
-	tag, err := tx.Exec(ctx, query, args...)
-	if isUnique(err) {
-		// Only reopening an invitation can collide: with another open one for the email.
-		return false, invite.ErrEmailTaken
-	}
-	if err != nil {
-		return false, fmt.Errorf("postgres: update invitation %d: %w", inv.ID, err)
-	}
-	return tag.RowsAffected() == 1, nil
-}
-
 // updateSQL writes the changeable columns of an invitation, $1…$20 from
 // updateArgs, on the condition that its id is $21 and its version still
 // $22. The search text's first line is the stored email, lower-cased in Go

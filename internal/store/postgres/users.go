@@ -12,38 +12,75 @@ import (
 	"github.com/invitectl/invitectl/internal/invite"
 )
 
-// Accept marks inv accepted if it is still pending at inv.Version, creates
-// the user u (setting u.ID) and the session s, and records ev: all or
-// nothing. ErrLinkUsed if the invitation moved meanwhile (so of two
-// concurrent accepts the second sees a used link); ErrAccountExists if a user
-// with the email exists; ErrLinkUnknown if the invitation does not exist.
+// Accept accepts invitation inv.ID at time inv.AcceptedAt (u.CreatedAt when
+// zero), on the condition that it is still pending, on link generation
+// inv.LinkGeneration (the generation in the link's token), and unexpired at
+// that time; its version does not matter, so an administrator's edit or
+// resend in between is no reason to refuse. It creates the user u (setting
+// u.ID) with the customer, email and details of the invitation as stored in
+// the accepting transaction, creates the session sess and records ev: all or
+// nothing. The other fields of inv are not read.
+//
+// When the condition fails it says why: ErrLinkUnknown if the invitation
+// does not exist; ErrLinkUsed if it was accepted (so of two concurrent
+// accepts the second sees a used link); ErrLinkRevoked if it was revoked;
+// ErrLinkExpired if its link was renewed (another generation) or it expired.
+// ErrAccountExists if a user with the email exists.
 func (s *Store) Accept(ctx context.Context, inv invite.Invitation, u *invite.User, sess invite.Session, ev invite.AuditEvent) error {
-	inv.State = invite.StateAccepted
-	if inv.AcceptedAt.IsZero() {
-		inv.AcceptedAt = u.CreatedAt
-	}
-	user := *u
-	user.Email = strings.TrimSpace(user.Email)
-	if user.InvitationID == 0 {
-		user.InvitationID = inv.ID
+	at := inv.AcceptedAt
+	if at.IsZero() {
+		at = u.CreatedAt
 	}
 	if ev.InvitationID == 0 {
 		ev.InvitationID = inv.ID
 	}
-	key := emailKey(user.Email)
+	user := *u
 	err := s.write(ctx, func(tx pgx.Tx) error {
-		// The same lock as CreateInvitation's: no invitation for this email
-		// is created between this account's check and its commit.
+		// An invitation's email never changes, so it can be read before the
+		// row is locked.
+		var email string
+		err := tx.QueryRow(ctx, `SELECT email FROM invitations WHERE id = $1`, inv.ID).Scan(&email)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return invite.ErrLinkUnknown
+		}
+		if err != nil {
+			return fmt.Errorf("postgres: accept invitation %d: %w", inv.ID, err)
+		}
+		key := emailKey(email)
+		// The same lock as CreateInvitation's, taken before the row's as
+		// there: no invitation for this email is created between this
+		// account's check and its commit.
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, emailLock(key)); err != nil {
 			return fmt.Errorf("postgres: accept invitation %d: %w", inv.ID, err)
 		}
-		ok, err := updateInvitation(ctx, tx, inv, invite.StatePending)
+		// FOR UPDATE waits for a concurrent change of the row to commit and
+		// then reads the row as committed, and keeps it from changing until
+		// this transaction ends: the account gets the details as they are
+		// now, and the reason for a refusal is the current one.
+		cur, err := scanInvitation(tx.QueryRow(ctx, `SELECT `+invitationColumns+`
+			FROM invitations i JOIN customers c ON c.id = i.customer_id WHERE i.id = $1 FOR UPDATE OF i`, inv.ID))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return invite.ErrLinkUnknown
+		}
 		if err != nil {
+			return fmt.Errorf("postgres: accept invitation %d: %w", inv.ID, err)
+		}
+		if err := acceptRefusal(&cur, inv.LinkGeneration, at); err != nil {
 			return err
 		}
-		if !ok {
-			return movedOrGone(ctx, tx, inv.ID, invite.ErrLinkUsed, invite.ErrLinkUnknown)
+		// The condition is the guarantee; the checks above only say why it fails.
+		tag, err := tx.Exec(ctx, `UPDATE invitations SET state = 'accepted', accepted_at = $2, version = version + 1
+			WHERE id = $1 AND state = 'pending' AND link_generation = $3 AND expires_at > $2`,
+			inv.ID, ts(at), int32(inv.LinkGeneration))
+		if err != nil {
+			return fmt.Errorf("postgres: accept invitation %d: %w", inv.ID, err)
 		}
+		if tag.RowsAffected() != 1 {
+			// Cannot happen with the row locked and just checked.
+			return fmt.Errorf("postgres: accept invitation %d: the conditional update wrote %d rows", inv.ID, tag.RowsAffected())
+		}
+		user.CustomerID, user.Customer, user.Email = cur.CustomerID, cur.Customer, cur.Email
+		user.Details, user.InvitationID = cur.Details, cur.ID
 		if user.ID, err = insertUser(ctx, tx, &user, key); err != nil {
 			return err
 		}
@@ -58,6 +95,26 @@ func (s *Store) Accept(ctx context.Context, inv invite.Invitation, u *invite.Use
 		*u = user
 	}
 	return err
+}
+
+// acceptRefusal says why the stored invitation cur cannot be accepted at
+// time at through a link of generation gen, or returns nil when it can.
+// The order is the one the registration page reports (invite.Service.OpenLink).
+func acceptRefusal(cur *invite.Invitation, gen int, at time.Time) error {
+	switch {
+	case cur.State == invite.StateAccepted:
+		return invite.ErrLinkUsed
+	case cur.State == invite.StateRevoked:
+		return invite.ErrLinkRevoked
+	case cur.State != invite.StatePending:
+		return fmt.Errorf("postgres: invitation %d is in unknown state %q", cur.ID, cur.State)
+	case cur.LinkGeneration != gen:
+		// Only an expired link is ever replaced: an older generation is an expired link.
+		return invite.ErrLinkExpired
+	case !at.Before(cur.ExpiresAt):
+		return invite.ErrLinkExpired
+	}
+	return nil
 }
 
 // userColumns are the columns insertUser and exported rows fill, in order.

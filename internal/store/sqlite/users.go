@@ -5,51 +5,65 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/invitectl/invitectl/internal/invite"
 )
 
-// Accept marks inv accepted if it is still pending at inv.Version, creates
-// the user u (setting u.ID) and the session s, and records ev: all or
-// nothing. ErrLinkUsed if the invitation moved meanwhile (so of two
-// concurrent accepts the second sees a used link); ErrAccountExists if a user
-// with the email exists; ErrLinkUnknown if the invitation does not exist.
+// Accept accepts invitation inv.ID at time inv.AcceptedAt (u.CreatedAt when
+// zero), on the condition that it is still pending, on link generation
+// inv.LinkGeneration (the generation in the link's token), and unexpired at
+// that time; its version does not matter, so an administrator's edit or
+// resend in between is no reason to refuse. It creates the user u (setting
+// u.ID) with the customer, email and details of the invitation as stored in
+// the accepting transaction, creates the session sess and records ev: all or
+// nothing. The other fields of inv are not read.
+//
+// When the condition fails it says why: ErrLinkUnknown if the invitation
+// does not exist; ErrLinkUsed if it was accepted (so of two concurrent
+// accepts the second sees a used link); ErrLinkRevoked if it was revoked;
+// ErrLinkExpired if its link was renewed (another generation) or it expired.
+// ErrAccountExists if a user with the email exists.
 func (s *Store) Accept(ctx context.Context, inv invite.Invitation, u *invite.User, sess invite.Session, ev invite.AuditEvent) error {
-	inv.State = invite.StateAccepted
-	if inv.AcceptedAt.IsZero() {
-		inv.AcceptedAt = u.CreatedAt
-	}
-	user := *u
-	user.Email = strings.TrimSpace(user.Email)
-	if user.InvitationID == 0 {
-		user.InvitationID = inv.ID
+	at := inv.AcceptedAt
+	if at.IsZero() {
+		at = u.CreatedAt
 	}
 	if ev.InvitationID == 0 {
 		ev.InvitationID = inv.ID
 	}
+	user := *u
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		u := &invitationUpdater{tx: tx, stmts: map[string]*sql.Stmt{}}
-		defer u.close()
-		stored, err := u.read(ctx, []invite.InvitationChange{{Invitation: inv}})
+		// The write transaction began IMMEDIATE and so holds the write lock:
+		// the row read here is the one the update below changes, with every
+		// committed edit in it.
+		cur, err := invitationByID(ctx, tx, inv.ID)
+		if invite.ErrorCode(err) == invite.ENOTFOUND {
+			return invite.ErrLinkUnknown
+		}
 		if err != nil {
 			return fmt.Errorf("sqlite: accept invitation %d: %w", inv.ID, err)
 		}
-		cur, ok := stored[inv.ID]
-		switch {
-		case !ok:
-			return invite.ErrLinkUnknown
-		case cur.State != invite.StatePending || cur.Version != inv.Version:
-			return invite.ErrLinkUsed
-		}
-		// The audit event goes in with the update, as for every change.
-		if err := u.update(ctx, &cur, &inv, ev); err != nil {
-			if changeError(err) {
-				return invite.ErrLinkUsed
-			}
+		if err := acceptRefusal(&cur, inv.LinkGeneration, at); err != nil {
 			return err
 		}
+		// The condition is the guarantee; the checks above only say why it fails.
+		res, err := tx.ExecContext(ctx, `UPDATE invitations SET state = 'accepted', accepted_at = ?, version = version + 1
+			WHERE id = ? AND state = 'pending' AND link_generation = ? AND expires_at > ?`,
+			micros(at), inv.ID, inv.LinkGeneration, micros(at))
+		if err != nil {
+			return fmt.Errorf("sqlite: accept invitation %d: %w", inv.ID, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("sqlite: accept invitation %d: %w", inv.ID, err)
+		}
+		if n != 1 {
+			// Cannot happen under the write lock, with the row just checked.
+			return fmt.Errorf("sqlite: accept invitation %d: the conditional update wrote %d rows", inv.ID, n)
+		}
+		user.CustomerID, user.Customer, user.Email = cur.CustomerID, cur.Customer, cur.Email
+		user.Details, user.InvitationID = cur.Details, cur.ID
 		if user.ID, err = insertUser(ctx, tx, &user); err != nil {
 			return err
 		}
@@ -58,12 +72,32 @@ func (s *Store) Accept(ctx context.Context, inv invite.Invitation, u *invite.Use
 		if err != nil {
 			return fmt.Errorf("sqlite: create session: %w", err)
 		}
-		return nil
+		return insertAudit(ctx, tx, ev)
 	})
 	if err == nil {
 		*u = user
 	}
 	return err
+}
+
+// acceptRefusal says why the stored invitation cur cannot be accepted at
+// time at through a link of generation gen, or returns nil when it can.
+// The order is the one the registration page reports (invite.Service.OpenLink).
+func acceptRefusal(cur *invite.Invitation, gen int, at time.Time) error {
+	switch {
+	case cur.State == invite.StateAccepted:
+		return invite.ErrLinkUsed
+	case cur.State == invite.StateRevoked:
+		return invite.ErrLinkRevoked
+	case cur.State != invite.StatePending:
+		return fmt.Errorf("sqlite: invitation %d is in unknown state %q", cur.ID, cur.State)
+	case cur.LinkGeneration != gen:
+		// Only an expired link is ever replaced: an older generation is an expired link.
+		return invite.ErrLinkExpired
+	case !at.Before(cur.ExpiresAt):
+		return invite.ErrLinkExpired
+	}
+	return nil
 }
 
 func insertUser(ctx context.Context, tx *sql.Tx, u *invite.User) (int64, error) {

@@ -45,7 +45,12 @@ func Run(t *testing.T, open func(t *testing.T) invite.Store) {
 		{"ListSearch", testListSearch},
 		{"ListExpiryBoundary", testListExpiryBoundary},
 		{"Accept", testAccept},
-		{"AcceptStale", testAcceptStale},
+		{"AcceptAfterEdit", testAcceptAfterEdit},
+		{"AcceptRenewedLink", testAcceptRenewedLink},
+		{"AcceptExpired", testAcceptExpired},
+		{"AcceptRevoked", testAcceptRevoked},
+		{"AcceptUsed", testAcceptUsed},
+		{"AcceptUnknown", testAcceptUnknown},
 		{"AcceptAccountExists", testAcceptAccountExists},
 		{"ListUsers", testListUsers},
 		{"Sessions", testSessions},
@@ -54,6 +59,8 @@ func Run(t *testing.T, open func(t *testing.T) invite.Store) {
 		{"ConcurrentUpdatesSameVersion", testConcurrentUpdatesSameVersion},
 		{"ConcurrentUpdatesNoLostUpdate", testConcurrentUpdatesNoLostUpdate},
 		{"ConcurrentAccept", testConcurrentAccept},
+		{"ConcurrentAcceptAfterEdit", testConcurrentAcceptAfterEdit},
+		{"ConcurrentAcceptAndEdits", testConcurrentAcceptAndEdits},
 		{"ConcurrentCreateSameEmail", testConcurrentCreateSameEmail},
 	}
 	for _, tt := range tests {
