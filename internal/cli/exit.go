@@ -48,6 +48,82 @@ func ExitCode(err error) int {
 	return ExitFailure
 }
 
+// hints say what to do next about a domain error, in the words of this
+// command line; the domain names no command or flag. The first entry whose
+// sentinel matches (errors.Is) gives the hint.
+var hints = []struct {
+	kind *invite.Error
+	hint func(a invite.About) string
+}{
+	{invite.ErrCustomerExists, func(invite.About) string { return "see `invitectl customers list`" }},
+	{invite.ErrCustomerUnknown, func(a invite.About) string {
+		return fmt.Sprintf("see `invitectl customers list`, or add it with `invitectl customers add %q`", a.Name)
+	}},
+	{invite.ErrInvitationUnknown, func(a invite.About) string {
+		if strings.Contains(a.Name, "@") {
+			return fmt.Sprintf("see `invitectl list --status all --search %s`", a.Name)
+		}
+		return "see `invitectl list --status all`"
+	}},
+	{invite.ErrOtherCustomer, func(a invite.About) string {
+		return fmt.Sprintf("it belongs to %q; drop --customer, or check the ID", a.Owner)
+	}},
+	{invite.ErrBadRef, func(invite.About) string {
+		return "pass the numeric ID from `invitectl list`, or the invitee's email"
+	}},
+	{invite.ErrAmbiguousRef, func(a invite.About) string {
+		return fmt.Sprintf("use the invitation's ID (see `invitectl list --search %s --status all`), or add --customer NAME", a.Name)
+	}},
+	{invite.ErrEmailTaken, func(a invite.About) string {
+		if a.Name == "" {
+			return "see `invitectl list --status all --search EMAIL`; resend the open invitation instead, or revoke it first"
+		}
+		return fmt.Sprintf("see `invitectl list --search %s --status all`; resend the open invitation instead, or revoke it first", a.Name)
+	}},
+	{invite.ErrEditedMeanwhile, func(a invite.About) string {
+		if a.ID == 0 {
+			return "look at it again and repeat the change"
+		}
+		return fmt.Sprintf("invitation %d is now at version %d; look at it again with `invitectl show %d`", a.ID, a.Version, a.ID)
+	}},
+	{invite.ErrAlreadyResolved, func(a invite.About) string {
+		return fmt.Sprintf("nothing was changed; `invitectl show %d` shows it", a.ID)
+	}},
+	{invite.ErrNoMailer, func(invite.About) string { return "set mail.transport (see `invitectl config show`)" }},
+	{invite.ErrNotDelivered, func(a invite.About) string {
+		return fmt.Sprintf("check the mail settings (`invitectl config show`), then run `invitectl resend %d`", a.ID)
+	}},
+	{invite.ErrNotSent, func(a invite.About) string { return fmt.Sprintf("run `invitectl resend %d` to send it", a.ID) }},
+	{invite.ErrBadSort, func(invite.About) string {
+		return fmt.Sprintf("sort by one of: %s, optionally with :asc or :desc (e.g. --sort last-name:desc)", sortFieldList())
+	}},
+	{invite.ErrBadSortDirection, func(a invite.About) string { return fmt.Sprintf("use :asc or :desc, e.g. --sort %s:desc", a.Name) }},
+	{invite.ErrPageRange, func(a invite.About) string {
+		return fmt.Sprintf("use --page %d or lower (%d results, %d per page)", a.LastPage, a.Total, a.PerPage)
+	}},
+}
+
+// hintFor is the hint for err: its own, or the table's.
+func hintFor(err error) string {
+	if h := invite.ErrorHint(err); h != "" {
+		return h
+	}
+	for _, h := range hints {
+		if errors.Is(err, h.kind) {
+			return h.hint(invite.ErrorAbout(err))
+		}
+	}
+	return ""
+}
+
+func sortFieldList() string {
+	s := make([]string, len(invite.SortFields))
+	for i, f := range invite.SortFields {
+		s[i] = string(f)
+	}
+	return strings.Join(s, ", ")
+}
+
 // exitError carries an exit code for errors that are already reported
 // (batch commands print each failure as they go).
 type exitError struct {
@@ -90,7 +166,7 @@ func printError(w io.Writer, err error) {
 			for _, f := range de.Fields {
 				fmt.Fprintf(w, "invitectl: error:   --%s %s\n", f.Field, termSafe(f.Message))
 			}
-			hint := de.Hint
+			hint := hintFor(err)
 			if hint == "" {
 				hint = "correct the values above and run the command again; nothing was saved"
 			}
@@ -102,8 +178,8 @@ func printError(w io.Writer, err error) {
 			msg += ": " + de.Err.Error()
 		}
 		fmt.Fprintf(w, "invitectl: error: %s\n", termSafe(msg))
-		if de.Hint != "" {
-			fmt.Fprintf(w, "invitectl: hint: %s\n", termSafe(de.Hint))
+		if hint := hintFor(err); hint != "" {
+			fmt.Fprintf(w, "invitectl: hint: %s\n", termSafe(hint))
 		}
 		return
 	}

@@ -37,9 +37,25 @@ type Error struct {
 	Fields  []FieldError
 	Err     error // cause, for logs only
 
+	// About says what the error is about, for the edges that explain it:
+	// the command line turns it into a hint naming a command, the web into
+	// a page. The domain itself names no command and no flag.
+	About About
+
 	// kind is the sentinel this error is a variant of (a copy with a hint or
 	// a more precise message); errors.Is matches it by identity.
 	kind *Error
+}
+
+// About is what an error is about. Each sentinel's comment says which
+// fields it fills.
+type About struct {
+	ID      int64  // an invitation's ID
+	Version int    // the invitation's current version
+	Name    string // a customer's name, or a REF or an email as given
+	Owner   string // the customer an invitation belongs to
+	// Paging: the last page, the number of rows, the rows per page.
+	LastPage, Total, PerPage int
 }
 
 func (e *Error) Error() string {
@@ -88,6 +104,23 @@ func Errorf(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
+// With returns a variant of e about a, still matched by errors.Is(err, e).
+func (e *Error) With(a About) *Error {
+	c := *e
+	c.About = a
+	c.kind = e.sentinel()
+	return &c
+}
+
+// ErrorAbout returns what a domain error is about.
+func ErrorAbout(err error) About {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.About
+	}
+	return About{}
+}
+
 // WithHint returns a copy of e with a hint, still matched by errors.Is(err, e).
 func (e *Error) WithHint(format string, args ...any) *Error {
 	c := *e
@@ -126,11 +159,45 @@ func ErrorFields(err error) []FieldError {
 	return nil
 }
 
-// Sentinel errors that callers tell apart.
+// Sentinel errors that callers tell apart. Variants (Explain, With) carry
+// a precise message and what they are about; errors.Is matches the sentinel.
 var (
+	// ErrAlreadyResolved: the invitation (About.ID) is accepted or revoked.
 	ErrAlreadyResolved = &Error{Code: ECONFLICT, Message: "the invitation is already resolved"}
+	// ErrEditedMeanwhile: the invitation (About.ID) moved to About.Version.
 	ErrEditedMeanwhile = &Error{Code: ECONFLICT, Message: "the invitation was changed by someone else meanwhile"}
-	ErrEmailTaken      = &Error{Code: ECONFLICT, Message: "the email address already has an open invitation or an account"}
+	// ErrEmailTaken: the email (About.Name) has an open invitation or an account.
+	ErrEmailTaken = &Error{Code: ECONFLICT, Message: "the email address already has an open invitation or an account"}
+
+	// ErrCustomerExists: a customer named About.Name exists.
+	ErrCustomerExists = &Error{Code: ECONFLICT, Message: "a customer with this name already exists"}
+	// ErrCustomerUnknown: no customer is named About.Name.
+	ErrCustomerUnknown = &Error{Code: ENOTFOUND, Message: "no such customer"}
+	// ErrInvitationUnknown: no invitation has the ID or email About.Name.
+	ErrInvitationUnknown = &Error{Code: ENOTFOUND, Message: "no such invitation"}
+	// ErrOtherCustomer: invitation About.ID belongs to About.Owner, not to
+	// the customer About.Name.
+	ErrOtherCustomer = &Error{Code: ENOTFOUND, Message: "the invitation belongs to another customer"}
+	// ErrBadRef: About.Name is neither an ID nor an email.
+	ErrBadRef = &Error{Code: EINVALID, Message: "not an invitation ID or email"}
+	// ErrAmbiguousRef: the email About.Name has invitations in several customers.
+	ErrAmbiguousRef = &Error{Code: EINVALID, Message: "the email has invitations in several customers"}
+
+	// ErrNoMailer: no mail transport is configured.
+	ErrNoMailer = &Error{Code: EDELIVERY, Message: "no mail transport is configured"}
+	// ErrNotDelivered: invitation About.ID's email was refused or failed.
+	ErrNotDelivered = &Error{Code: EDELIVERY, Message: "the email could not be delivered"}
+	// ErrNotSent: invitation About.ID's email was not sent: its batch stopped.
+	ErrNotSent = &Error{Code: EDELIVERY, Message: "the email was not sent"}
+
+	// ErrBadSort: the sort field (About.Name) is not one of SortFields.
+	ErrBadSort = &Error{Code: EINVALID, Message: "invalid sort field"}
+	// ErrBadSortDirection: the direction after the field About.Name is not asc or desc.
+	ErrBadSortDirection = &Error{Code: EINVALID, Message: "invalid sort direction"}
+	// ErrBadStatus: not a status filter.
+	ErrBadStatus = &Error{Code: EINVALID, Message: "invalid status"}
+	// ErrPageRange: the page lies past the end (About.LastPage, Total, PerPage).
+	ErrPageRange = &Error{Code: EINVALID, Message: "page past the end"}
 
 	// Link states, for the registration page.
 	ErrLinkUnknown   = &Error{Code: ENOTFOUND, Message: "unknown or malformed invitation link"}

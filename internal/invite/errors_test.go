@@ -28,7 +28,7 @@ func TestSentinelsMatchByIdentity(t *testing.T) {
 			t.Errorf("%s: errors.Is = %v, want %v", tc.name, got, tc.want)
 		}
 	}
-	if ErrorCode(resolved) != ECONFLICT || ErrorHint(resolved) == "" {
-		t.Errorf("resolved error lost its code or hint: %v %q", ErrorCode(resolved), ErrorHint(resolved))
+	if ErrorCode(resolved) != ECONFLICT || ErrorAbout(resolved).ID != 4 {
+		t.Errorf("resolved error lost its code or what it is about: %v %+v", ErrorCode(resolved), ErrorAbout(resolved))
 	}
 }

@@ -146,7 +146,7 @@ const (
 	FilterAll      StatusFilter = "all"
 )
 
-// ParseStatusFilter validates a --status value.
+// ParseStatusFilter validates a status filter.
 func ParseStatusFilter(s string) (StatusFilter, error) {
 	switch f := StatusFilter(strings.ToLower(strings.TrimSpace(s))); f {
 	case FilterOpen, FilterPending, FilterExpired, FilterAccepted, FilterRevoked, FilterAll:
@@ -154,7 +154,7 @@ func ParseStatusFilter(s string) (StatusFilter, error) {
 	case "":
 		return FilterOpen, nil
 	}
-	return "", Errorf(EINVALID, "invalid status %q", s).WithHint("use one of: pending, expired, accepted, revoked, open, all")
+	return "", ErrBadStatus.Explain("invalid status %q", s).WithHint("use one of: pending, expired, accepted, revoked, open, all")
 }
 
 // SortField is a column list can sort by.
@@ -201,7 +201,7 @@ func ParseSort(s string) (Sort, error) {
 		valid = valid || f == out.Field
 	}
 	if !valid {
-		return Sort{}, Errorf(EINVALID, "invalid sort field %q", field).WithHint("sort by one of: %s, optionally with :asc or :desc (e.g. --sort last-name:desc)", joinFields())
+		return Sort{}, ErrBadSort.Explain("invalid sort field %q", field).With(About{Name: field})
 	}
 	switch strings.ToLower(dir) {
 	case "asc":
@@ -209,18 +209,10 @@ func ParseSort(s string) (Sort, error) {
 		out.Desc = true
 	default:
 		if hasDir {
-			return Sort{}, Errorf(EINVALID, "invalid sort direction %q", dir).WithHint("use :asc or :desc, e.g. --sort %s:desc", field)
+			return Sort{}, ErrBadSortDirection.Explain("invalid sort direction %q", dir).With(About{Name: field})
 		}
 	}
 	return out, nil
-}
-
-func joinFields() string {
-	s := make([]string, len(SortFields))
-	for i, f := range SortFields {
-		s[i] = string(f)
-	}
-	return strings.Join(s, ", ")
 }
 
 // Paging limits.
@@ -290,6 +282,6 @@ func LastPage(total, perPage int) int {
 // PageRangeError is returned for a page past the end.
 func PageRangeError(page, total, perPage int) error {
 	last := LastPage(total, perPage)
-	return Errorf(EINVALID, "page %d is past the end: the last page is %d", page, last).
-		WithHint("use --page %d or lower (%d results, %d per page)", last, total, perPage)
+	return ErrPageRange.Explain("page %d is past the end: the last page is %d", page, last).
+		With(About{LastPage: last, Total: total, PerPage: perPage})
 }

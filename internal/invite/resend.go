@@ -46,7 +46,7 @@ func (s *Service) Resend(ctx context.Context, actor string, inv Invitation) (Inv
 		}
 	}
 	if s.Mailer == nil {
-		return inv, plan, Errorf(EDELIVERY, "no mail transport is configured").WithHint("set mail.transport (see `invitectl config show`)")
+		return inv, plan, ErrNoMailer.With(About{ID: inv.ID})
 	}
 	out, err := s.deliver(ctx, actor, ActionResend, inv, resendDetail(plan))
 	return out, plan, err
@@ -89,7 +89,7 @@ const (
 	// when fewer than resendChunk emails are queued, so at most
 	// 2×resendChunk invitations have a fresh link saved that was not sent
 	// yet. After a crash those are pending with a link nobody received, and
-	// `invitectl resend ID` sends it; when the batch is cancelled instead,
+	// resending it by ID sends it; when the batch is cancelled instead,
 	// each is reported as not sent. The first chunk is smaller, so that the
 	// first email goes out sooner.
 	resendChunk      = 100
@@ -422,9 +422,9 @@ func (l sendLater) Send(ctx context.Context) error { return l.m.SendInvitation(c
 // notSentError says that inv's email was not sent because the batch was
 // stopped.
 func notSentError(inv Invitation, err error) error {
-	return &Error{Code: EDELIVERY, Err: err,
-		Message: fmt.Sprintf("the email to %s was not sent: the batch was stopped (%v)", inv.Email, err),
-		Hint:    fmt.Sprintf("run `invitectl resend %d` to send it", inv.ID)}
+	e := ErrNotSent.Explain("the email to %s was not sent: the batch was stopped (%v)", inv.Email, err).With(About{ID: inv.ID})
+	e.Err = err
+	return e
 }
 
 // unrecordedError says that inv's email was delivered but its sending could

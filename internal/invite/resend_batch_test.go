@@ -286,8 +286,8 @@ func TestResendBatchDeliveryFailureKeepsFreshLink(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, r := range got {
-		if invite.ErrorCode(r.Err) != invite.EDELIVERY || !strings.Contains(invite.ErrorHint(r.Err), fmt.Sprintf("invitectl resend %d", r.Invitation.ID)) {
-			t.Errorf("report %d: %v (hint %q), want EDELIVERY with a hint to resend", i, r.Err, invite.ErrorHint(r.Err))
+		if !errors.Is(r.Err, invite.ErrNotDelivered) || invite.ErrorAbout(r.Err).ID != r.Invitation.ID {
+			t.Errorf("report %d: %v (about %+v), want ErrNotDelivered about invitation %d", i, r.Err, invite.ErrorAbout(r.Err), r.Invitation.ID)
 		}
 	}
 	saved := f.stored(t, exp.ID)

@@ -72,7 +72,7 @@ func (s *Service) AddCustomer(ctx context.Context, actor, name string) (Customer
 	ev := AuditEvent{At: c.CreatedAt, Actor: actor, Action: ActionCustomerAdd, Detail: "customer " + strconv.Quote(name)}
 	if err := s.Store.CreateCustomer(ctx, &c, ev); err != nil {
 		if ErrorCode(err) == ECONFLICT {
-			return Customer{}, Errorf(ECONFLICT, "a customer named %q already exists", name).WithHint("see `invitectl customers list`")
+			return Customer{}, ErrCustomerExists.Explain("a customer named %q already exists", name).With(About{Name: name})
 		}
 		return Customer{}, err
 	}
@@ -83,7 +83,7 @@ func (s *Service) AddCustomer(ctx context.Context, actor, name string) (Customer
 func (s *Service) Customer(ctx context.Context, name string) (Customer, error) {
 	c, err := s.Store.CustomerByName(ctx, strings.TrimSpace(name))
 	if ErrorCode(err) == ENOTFOUND {
-		return c, Errorf(ENOTFOUND, "no customer named %q", name).WithHint("see `invitectl customers list`, or add it with `invitectl customers add %q`", name)
+		return c, ErrCustomerUnknown.Explain("no customer named %q", name).With(About{Name: name})
 	}
 	return c, err
 }
@@ -149,8 +149,7 @@ func (s *Service) Invite(ctx context.Context, in NewInvitation) (Invitation, str
 		Detail: fmt.Sprintf("invited %s to %q", email, cust.Name)}
 	if err := s.Store.CreateInvitation(ctx, &inv, ev); err != nil {
 		if errors.Is(err, ErrEmailTaken) {
-			return Invitation{}, "", Errorf(ECONFLICT, "%s already has an open invitation or an account", email).
-				WithHint("see `invitectl list --search %s --status all`; resend the open invitation instead, or revoke it first", email)
+			return Invitation{}, "", ErrEmailTaken.Explain("%s already has an open invitation or an account", email).With(About{Name: email})
 		}
 		return Invitation{}, "", err
 	}
@@ -194,8 +193,9 @@ func sentChange(actor, action string, inv Invitation, what string, at time.Time)
 
 // deliveryError says that inv's email was not delivered, and how to try again.
 func deliveryError(inv Invitation, err error) error {
-	return &Error{Code: EDELIVERY, Message: fmt.Sprintf("the email to %s could not be delivered: %v", inv.Email, err),
-		Hint: fmt.Sprintf("check the mail settings (`invitectl config show`), then run `invitectl resend %d`", inv.ID), Err: err}
+	e := ErrNotDelivered.Explain("the email to %s could not be delivered: %v", inv.Email, err).With(About{ID: inv.ID})
+	e.Err = err
+	return e
 }
 
 // Resolve finds the invitation a REF names: a numeric ID, or an email
@@ -205,7 +205,7 @@ func (s *Service) Resolve(ctx context.Context, ref, customer string) (Invitation
 	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
 		inv, err := s.Store.Invitation(ctx, id)
 		if ErrorCode(err) == ENOTFOUND {
-			return inv, Errorf(ENOTFOUND, "no invitation with ID %d", id).WithHint("see `invitectl list --status all`")
+			return inv, ErrInvitationUnknown.Explain("no invitation with ID %d", id).With(About{Name: ref})
 		}
 		if err != nil || customer == "" {
 			return inv, err
@@ -216,14 +216,13 @@ func (s *Service) Resolve(ctx context.Context, ref, customer string) (Invitation
 			return Invitation{}, err
 		}
 		if c.ID != inv.CustomerID {
-			return Invitation{}, Errorf(ENOTFOUND, "invitation %d is not one of %q", id, c.Name).
-				WithHint("it belongs to %q; drop --customer, or check the ID", inv.Customer)
+			return Invitation{}, ErrOtherCustomer.Explain("invitation %d is not one of %q", id, c.Name).
+				With(About{ID: id, Name: c.Name, Owner: inv.Customer})
 		}
 		return inv, nil
 	}
 	if !strings.Contains(ref, "@") {
-		return Invitation{}, Errorf(EINVALID, "%q is neither an invitation ID nor an email address", ref).
-			WithHint("pass the numeric ID from `invitectl list`, or the invitee's email")
+		return Invitation{}, ErrBadRef.Explain("%q is neither an invitation ID nor an email address", ref).With(About{Name: ref})
 	}
 	var custID int64
 	if customer != "" {
@@ -238,7 +237,7 @@ func (s *Service) Resolve(ctx context.Context, ref, customer string) (Invitation
 		return Invitation{}, err
 	}
 	if len(invs) == 0 {
-		return Invitation{}, Errorf(ENOTFOUND, "no invitation for %s", ref).WithHint("see `invitectl list --status all --search %s`", ref)
+		return Invitation{}, ErrInvitationUnknown.Explain("no invitation for %s", ref).With(About{Name: ref})
 	}
 	if len(invs) == 1 {
 		return invs[0], nil
@@ -257,8 +256,7 @@ func (s *Service) Resolve(ctx context.Context, ref, customer string) (Invitation
 			names = append(names, strconv.Quote(n))
 		}
 		sort.Strings(names)
-		return Invitation{}, Errorf(EINVALID, "%s has invitations in several customers (%s)", ref, strings.Join(names, ", ")).
-			WithHint("use the invitation's ID (see `invitectl list --search %s --status all`), or add --customer NAME", ref)
+		return Invitation{}, ErrAmbiguousRef.Explain("%s has invitations in several customers (%s)", ref, strings.Join(names, ", ")).With(About{Name: ref})
 	}
 	if len(open) == 1 {
 		return open[0], nil
@@ -323,7 +321,7 @@ func (s *Service) Edit(ctx context.Context, actor string, id int64, p Patch, lan
 		return inv, nil, err
 	}
 	if ifVersion != 0 && inv.Version != ifVersion {
-		return inv, nil, ErrEditedMeanwhile.WithHint("invitation %d is at version %d, not %d; look at it again with `invitectl show %d`", id, inv.Version, ifVersion, id)
+		return inv, nil, ErrEditedMeanwhile.With(About{ID: id, Version: inv.Version})
 	}
 	if !inv.Open() {
 		return inv, nil, resolvedError(inv, "edited")
@@ -354,7 +352,7 @@ func (s *Service) Edit(ctx context.Context, actor string, id int64, p Patch, lan
 
 func resolvedError(inv Invitation, verb string) error {
 	return ErrAlreadyResolved.Explain("invitation %d (%s) is already %s and cannot be %s", inv.ID, inv.Email, inv.State, verb).
-		WithHint("nothing was changed; `invitectl show %d` shows it", inv.ID)
+		With(About{ID: inv.ID})
 }
 
 // Revoke revokes an open invitation; its link stops working at once.

@@ -116,7 +116,7 @@ const (
 	English = "en"
 )
 
-// ValidLanguage reports whether lang is one invitectl speaks.
+// ValidLanguage reports whether lang is one the emails and pages are written in.
 func ValidLanguage(lang string) bool { return lang == Swedish || lang == English }
 
 // Customer is an organization that accounts are connected to.
