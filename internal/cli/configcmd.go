@@ -9,7 +9,20 @@ import (
 
 func newConfigCmd(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{Use: "config", Short: "Inspect the configuration", Example: "  invitectl config show"}
-	cmd.AddCommand(&cobra.Command{
+	cmd.AddCommand(NewCmdConfigShow(f, nil))
+	return cmd
+}
+
+// ConfigShowOptions are the inputs of `config show`.
+type ConfigShowOptions struct {
+	common
+	Config *Config
+}
+
+// NewCmdConfigShow builds `config show`; runF replaces configShowRun in tests.
+func NewCmdConfigShow(f *Factory, runF func(*ConfigShowOptions) error) *cobra.Command {
+	opts := &ConfigShowOptions{}
+	return &cobra.Command{
 		Use:   "show",
 		Short: "Print the effective configuration and where each value came from",
 		Long: `Prints every configuration key with its effective value and its source: a
@@ -19,40 +32,52 @@ the config file, or the default. Secrets are redacted.`,
   INVITECTL_SMTP_HOST=mail.example.com invitectl config show -o json`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			entries := f.cfg.entries()
-			switch f.Output() {
-			case "json":
-				return writeJSON(f.IO.Out, map[string]any{"config_file": f.cfg.file, "settings": entries})
-			case "csv":
-				rows := make([][]string, len(entries))
-				for i, e := range entries {
-					rows[i] = []string{e.Key, e.Value, e.Source, e.Env}
-				}
-				return writeCSV(f.IO.Out, []string{"key", "value", "source", "env"}, rows)
+			opts.Config = f.Config()
+			opts.common = f.common(cmd)
+			if runF != nil {
+				return runF(opts)
 			}
-			st := style{tty: f.IO.OutTTY, color: f.Color(cmd)}
-			t := st.newTable(f.IO.Out)
-			t.AppendHeader(table.Row{"Key", "Value", "Source"})
-			for _, e := range entries {
-				v := e.Value
-				if v == "" {
-					v = "—"
-				}
-				t.AppendRow(table.Row{e.Key, v, e.Source})
-			}
-			t.Render()
-			file := f.cfg.file
-			if file == "" {
-				file = "none (looked for " + f.cfg.defaultConfigPath() + ")"
-			}
-			_, err := fmt.Fprintf(f.IO.Out, "Config file: %s\n", file)
-			return err
+			return configShowRun(opts)
 		},
-	})
-	return cmd
+	}
 }
 
-func newVersionCmd(f *Factory) *cobra.Command {
+func configShowRun(opts *ConfigShowOptions) error {
+	cfg, out := opts.Config, opts.IO.Out
+	entries := cfg.entries()
+	switch opts.Output {
+	case "json":
+		return writeJSON(out, map[string]any{"config_file": cfg.file, "settings": entries})
+	case "csv":
+		rows := make([][]string, len(entries))
+		for i, e := range entries {
+			rows[i] = []string{e.Key, e.Value, e.Source, e.Env}
+		}
+		return writeCSV(out, []string{"key", "value", "source", "env"}, rows)
+	}
+	t := opts.style().newTable(out)
+	t.AppendHeader(table.Row{"Key", "Value", "Source"})
+	for _, e := range entries {
+		t.AppendRow(table.Row{e.Key, dash(e.Value), e.Source})
+	}
+	t.Render()
+	file := cfg.file
+	if file == "" {
+		file = "none (looked for " + cfg.defaultConfigPath() + ")"
+	}
+	_, err := fmt.Fprintf(out, "Config file: %s\n", file)
+	return err
+}
+
+// VersionOptions are the inputs of `version`.
+type VersionOptions struct {
+	common
+	Version, Commit, Date string
+}
+
+// NewCmdVersion builds `version`; runF replaces versionRun in tests.
+func NewCmdVersion(f *Factory, runF func(*VersionOptions) error) *cobra.Command {
+	opts := &VersionOptions{Version: f.env.Version, Commit: f.env.Commit, Date: f.env.Date}
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the version",
@@ -60,12 +85,19 @@ func newVersionCmd(f *Factory) *cobra.Command {
   invitectl version -o json`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			v := map[string]string{"version": f.env.Version, "commit": f.env.Commit, "date": f.env.Date}
-			if f.Output() == "json" {
-				return writeJSON(f.IO.Out, v)
+			opts.common = f.common(cmd)
+			if runF != nil {
+				return runF(opts)
 			}
-			_, err := fmt.Fprintf(f.IO.Out, "invitectl %s (commit %s, built %s)\n", f.env.Version, f.env.Commit, f.env.Date)
-			return err
+			return versionRun(opts)
 		},
 	}
+}
+
+func versionRun(opts *VersionOptions) error {
+	if opts.Output == "json" {
+		return writeJSON(opts.IO.Out, map[string]string{"version": opts.Version, "commit": opts.Commit, "date": opts.Date})
+	}
+	_, err := fmt.Fprintf(opts.IO.Out, "invitectl %s (commit %s, built %s)\n", opts.Version, opts.Commit, opts.Date)
+	return err
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -15,11 +16,27 @@ import (
 	"github.com/invitectl/invitectl/internal/personnummer"
 )
 
-func newEditCmd(f *Factory) *cobra.Command {
+// EditOptions are the inputs of `edit`.
+type EditOptions struct {
+	common
+	Service func(context.Context) (*invite.Service, error)
+
+	Ref       string
+	Customer  string // picks the invitation of an email REF; never changes it
+	Details   invite.Patch
+	Language  *string // nil: unchanged
+	IfVersion int     // 0: any version
+	// Editor is the command that edits the YAML document when no detail
+	// is given on a terminal ($VISUAL, $EDITOR, vi).
+	Editor string
+}
+
+// NewCmdEdit builds `edit`; runF replaces editRun in tests.
+func NewCmdEdit(f *Factory, runF func(*EditOptions) error) *cobra.Command {
+	opts := &EditOptions{Service: f.Service}
 	var (
-		d               detailFlags
-		customer, email string
-		ifVersion       int
+		d     detailFlags
+		email string
 	)
 	cmd := &cobra.Command{
 		Use:   "edit REF [details]",
@@ -33,8 +50,9 @@ errors as comments, and an unchanged one changes nothing.
 
 --customer picks the invitation when REF is an email with invitations in
 several customers; it never changes the customer. The customer and the
-email cannot be changed: revoke the invitation and invite again. --if-version makes the edit fail (exit 4) when someone else
-changed the invitation since you looked at it.`,
+email cannot be changed: revoke the invitation and invite again.
+--if-version makes the edit fail (exit 4) when someone else changed the
+invitation since you looked at it.`,
 		Example: `  invitectl edit 42 --phone "+46 70 123 45 67" --gender unset
   invitectl edit asa@example.com --last-name Lindqvist
   invitectl edit 42 --if-version 3 --lma-number ""
@@ -45,58 +63,72 @@ changed the invitation since you looked at it.`,
 				return usageError("revoke the invitation (`invitectl revoke "+args[0]+"`) and invite again with the new email",
 					"the email of an invitation cannot be changed")
 			}
-			ctx := cmd.Context()
-			svc, err := f.Service(ctx)
-			if err != nil {
-				return err
-			}
-			inv, err := svc.Resolve(ctx, args[0], customer)
-			if err != nil {
-				return err
-			}
-			p := d.patch(cmd)
-			var lang *string
+			opts.Ref = args[0]
+			opts.Details = d.patch(cmd)
+			opts.Language = nil
 			if cmd.Flags().Changed("language") {
-				lang = &d.language
+				opts.Language = &d.language
 			}
-			var changed []string
-			if p.Empty() && lang == nil {
-				if !f.IO.CanPrompt() {
-					return usageError("pass the details to change as flags, e.g. --phone or --last-name (see `invitectl edit --help`)", "no changes given")
-				}
-				var cancelled bool
-				inv, changed, cancelled, err = editInEditor(cmd, f, svc, inv)
-				if cancelled {
-					return err
-				}
-			} else {
-				inv, changed, err = svc.Edit(ctx, f.Actor(), inv.ID, p, lang, ifVersion)
+			if opts.Details.Empty() && opts.Language == nil && !f.IO.CanPrompt() {
+				return usageError("pass the details to change as flags, e.g. --phone or --last-name (see `invitectl edit --help`)", "no changes given")
 			}
-			if err != nil {
-				return err
+			opts.Editor = firstNonEmpty(f.env.Getenv("VISUAL"), f.env.Getenv("EDITOR"), "vi")
+			opts.common = f.common(cmd)
+			if runF != nil {
+				return runF(opts)
 			}
-			switch f.Output() {
-			case "json":
-				return writeJSON(f.IO.Out, toJSON(inv, f.Now(), false))
-			case "csv":
-				return writeCSV(f.IO.Out, csvColumns, [][]string{csvRow(toJSON(inv, f.Now(), false))})
-			}
-			if len(changed) == 0 {
-				fmt.Fprintf(f.IO.Out, "No changes to invitation %d.\n", inv.ID)
-				return nil
-			}
-			fmt.Fprintf(f.IO.Out, "Updated invitation %d (%s): changed %s.\n", inv.ID, termSafe(inv.Email), strings.Join(changed, ", "))
-			return nil
+			return editRun(cmd.Context(), opts)
 		},
 	}
 	d.register(cmd.Flags())
-	cmd.Flags().StringVar(&customer, "customer", "", "the customer, when REF is an email with invitations in several customers (never changes it)")
+	cmd.Flags().StringVar(&opts.Customer, "customer", "", "the customer, when REF is an email with invitations in several customers (never changes it)")
 	cmd.Flags().StringVar(&email, "email", "", "not editable: revoke and invite again")
 	_ = cmd.Flags().MarkHidden("email")
-	_ = cmd.RegisterFlagCompletionFunc("customer", completeCustomers(f))
-	cmd.Flags().IntVar(&ifVersion, "if-version", 0, "only edit if the invitation is still at this version (see `show`)")
+	cmd.Flags().IntVar(&opts.IfVersion, "if-version", 0, "only edit if the invitation is still at this version (see `show`)")
 	d.completions(cmd)
+	_ = cmd.RegisterFlagCompletionFunc("customer", completeCustomers(f))
 	return cmd
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func editRun(ctx context.Context, opts *EditOptions) error {
+	svc, inv, err := resolveRef(ctx, opts.Service, opts.Ref, opts.Customer)
+	if err != nil {
+		return err
+	}
+	var changed []string
+	if opts.Details.Empty() && opts.Language == nil {
+		var cancelled bool
+		inv, changed, cancelled, err = editInEditor(ctx, opts, svc, inv)
+		if cancelled {
+			return err
+		}
+	} else {
+		inv, changed, err = svc.Edit(ctx, opts.Actor, inv.ID, opts.Details, opts.Language, opts.IfVersion)
+	}
+	if err != nil {
+		return err
+	}
+	switch opts.Output {
+	case "json":
+		return writeJSON(opts.IO.Out, toJSON(inv, opts.Now(), false))
+	case "csv":
+		return writeCSV(opts.IO.Out, csvColumns, [][]string{csvRow(toJSON(inv, opts.Now(), false))})
+	}
+	if len(changed) == 0 {
+		_, err := fmt.Fprintf(opts.IO.Out, "No changes to invitation %d.\n", inv.ID)
+		return err
+	}
+	_, err = fmt.Fprintf(opts.IO.Out, "Updated invitation %d (%s): changed %s.\n", inv.ID, termSafe(inv.Email), strings.Join(changed, ", "))
+	return err
 }
 
 // editDoc is the YAML document the editor shows.
@@ -151,14 +183,8 @@ const editHeader = `# Edit invitation %d (%s, %s) and save to apply; an unchange
 # The customer and the email cannot be changed here: revoke and invite again.
 `
 
-func editInEditor(cmd *cobra.Command, f *Factory, svc *invite.Service, inv invite.Invitation) (out invite.Invitation, changed []string, cancelled bool, err error) {
-	editor := f.env.Getenv("VISUAL")
-	if editor == "" {
-		editor = f.env.Getenv("EDITOR")
-	}
-	if editor == "" {
-		editor = "vi"
-	}
+func editInEditor(ctx context.Context, opts *EditOptions, svc *invite.Service, inv invite.Invitation) (out invite.Invitation, changed []string, cancelled bool, err error) {
+	editor, io := opts.Editor, opts.IO
 	dir, err := os.MkdirTemp("", "invitectl-edit-")
 	if err != nil {
 		return inv, nil, false, err
@@ -172,8 +198,8 @@ func editInEditor(cmd *cobra.Command, f *Factory, svc *invite.Service, inv invit
 		if err := os.WriteFile(path, content, 0o600); err != nil {
 			return inv, nil, false, err
 		}
-		c := exec.CommandContext(cmd.Context(), "sh", "-c", editor+` "$1"`, "editor", path)
-		c.Stdin, c.Stdout, c.Stderr = f.IO.In, f.IO.Out, f.IO.ErrOut
+		c := exec.CommandContext(ctx, "sh", "-c", editor+` "$1"`, "editor", path)
+		c.Stdin, c.Stdout, c.Stderr = io.In, io.Out, io.ErrOut
 		if err := c.Run(); err != nil {
 			return inv, nil, false, fmt.Errorf("running editor %q: %w", editor, err)
 		}
@@ -182,7 +208,7 @@ func editInEditor(cmd *cobra.Command, f *Factory, svc *invite.Service, inv invit
 			return inv, nil, false, err
 		}
 		if bytes.Equal(stripComments(edited), stripComments(content)) {
-			fmt.Fprintln(f.IO.ErrOut, "Edit cancelled: the file was not changed.")
+			fmt.Fprintln(io.ErrOut, "Edit cancelled: the file was not changed.")
 			return inv, nil, true, nil
 		}
 		var doc editDoc
@@ -191,7 +217,7 @@ func editInEditor(cmd *cobra.Command, f *Factory, svc *invite.Service, inv invit
 			problems = []string{"the file is not valid YAML: " + err.Error()}
 		} else {
 			p, lang := patchOf(orig, doc)
-			out, changed, err := svc.Edit(cmd.Context(), f.Actor(), inv.ID, p, lang, inv.Version)
+			out, changed, err := svc.Edit(ctx, opts.Actor, inv.ID, p, lang, inv.Version)
 			if invite.ErrorCode(err) != invite.EINVALID {
 				return out, changed, false, err
 			}

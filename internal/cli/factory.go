@@ -19,11 +19,27 @@ import (
 	"github.com/invitectl/invitectl/internal/mail"
 )
 
-// Factory hands commands what they need, built lazily from the config:
-// nothing opens the store for `version` or `--help`.
+// Factory hands commands what they need. Its exported fields are functions
+// that tests replace; the defaults build lazily from the configuration, so
+// nothing opens a store for ` + "`version`" + ` or ` + "`--help`" + `.
 type Factory struct {
+	IO *IOStreams
+
+	// Config is the loaded configuration (loaded before every command runs).
+	Config func() *Config
+	// Now is the clock.
+	Now func() time.Time
+	// Store is the configured store, opened once.
+	Store func(ctx context.Context) (invite.Store, error)
+	// Mailer is the configured mail transport, made once.
+	Mailer func() (mail.Mailer, error)
+	// Service is the use cases over the store and links, without a mailer:
+	// links are printed, never sent.
+	Service func(ctx context.Context) (*invite.Service, error)
+	// MailingService is Service with the mailer.
+	MailingService func(ctx context.Context) (*invite.Service, error)
+
 	env Env
-	IO  *IOStreams
 	cfg *Config
 
 	store invite.Store
@@ -34,7 +50,6 @@ type Factory struct {
 	// had to make; a rejected run removes them again (see discardCreated).
 	created *createdStore
 	mailer  mail.Mailer
-	svc     *invite.Service
 }
 
 func newFactory(env Env) *Factory {
@@ -42,7 +57,41 @@ func newFactory(env Env) *Factory {
 		env.Getenv = func(string) string { return "" }
 	}
 	io := env.IO
-	return &Factory{env: env, IO: &io}
+	f := &Factory{env: env, IO: &io}
+	f.Config = func() *Config { return f.cfg }
+	f.Now = f.clock
+	f.Store = f.openStore
+	f.Mailer = f.openMailer
+	f.Service = f.service
+	f.MailingService = func(ctx context.Context) (*invite.Service, error) {
+		svc, err := f.Service(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if svc.Mailer, err = f.Mailer(); err != nil {
+			return nil, err
+		}
+		return svc, nil
+	}
+	return f
+}
+
+// serviceFor is MailingService when the command sends, Service otherwise.
+func (f *Factory) serviceFor(sends bool) func(context.Context) (*invite.Service, error) {
+	if sends {
+		return f.MailingService
+	}
+	return f.Service
+}
+
+// resolveRef gets the service and the invitation a REF names.
+func resolveRef(ctx context.Context, service func(context.Context) (*invite.Service, error), ref, customer string) (*invite.Service, invite.Invitation, error) {
+	svc, err := service(ctx)
+	if err != nil {
+		return nil, invite.Invitation{}, err
+	}
+	inv, err := svc.Resolve(ctx, ref, customer)
+	return svc, inv, err
 }
 
 // init loads the configuration; it runs before every command.
@@ -64,34 +113,41 @@ func (f *Factory) init(cmd *cobra.Command) error {
 	return nil
 }
 
-// Output is the chosen output format.
-func (f *Factory) Output() string { return f.cfg.String("output") }
+// common is what every command's options carry, taken from the factory
+// and the global flags when the command runs.
+type common struct {
+	IO     *IOStreams
+	Now    func() time.Time
+	Output string // table, json or csv
+	Color  bool   // ANSI colour on stdout
+	Actor  string // who is acting
+}
 
-// Color reports whether ANSI colour may be used on stdout.
-func (f *Factory) Color(cmd *cobra.Command) bool {
+func (f *Factory) common(cmd *cobra.Command) common {
+	cfg := f.Config()
 	noColor, _ := cmd.Flags().GetBool("no-color")
-	_, envSet := lookupEnv(f.env.Getenv, "NO_COLOR")
-	return f.IO.OutTTY && !noColor && !envSet && f.env.Getenv("TERM") != "dumb"
+	return common{
+		IO:     f.IO,
+		Now:    f.Now,
+		Output: cfg.String("output"),
+		Color:  f.IO.OutTTY && !noColor && f.env.Getenv("NO_COLOR") == "" && f.env.Getenv("TERM") != "dumb",
+		Actor:  cfg.String("actor"),
+	}
 }
 
-func lookupEnv(getenv func(string) string, key string) (string, bool) {
-	v := getenv(key)
-	return v, v != ""
-}
+// style is how tables look for these options.
+func (o common) style() style { return style{tty: o.IO.OutTTY, color: o.Color} }
 
-// Now is the clock, as the process's Env gives it.
-func (f *Factory) Now() time.Time {
+// clock is the default Now: the process's Env clock, in UTC.
+func (f *Factory) clock() time.Time {
 	if f.env.Now == nil {
 		return time.Now().UTC()
 	}
 	return f.env.Now().UTC()
 }
 
-// Actor is who is acting.
-func (f *Factory) Actor() string { return f.cfg.String("actor") }
-
-// Store opens the configured store once.
-func (f *Factory) Store(ctx context.Context) (invite.Store, error) {
+// openStore opens the configured store once.
+func (f *Factory) openStore(ctx context.Context) (invite.Store, error) {
 	if f.store != nil {
 		return f.store, nil
 	}
@@ -112,11 +168,9 @@ func (f *Factory) Store(ctx context.Context) (invite.Store, error) {
 	return s, nil
 }
 
-// Service builds the use cases over the store, links and mailer.
-func (f *Factory) Service(ctx context.Context) (*invite.Service, error) {
-	if f.svc != nil {
-		return f.svc, nil
-	}
+// service builds the use cases over the store and links. Each call gives a
+// new value: a command that adds a mailer changes only its own.
+func (f *Factory) service(ctx context.Context) (*invite.Service, error) {
 	st, err := f.Store(ctx)
 	if err != nil {
 		return nil, err
@@ -133,50 +187,45 @@ func (f *Factory) Service(ctx context.Context) (*invite.Service, error) {
 	if !invite.ValidLanguage(lang) {
 		return nil, usageError("set default_language (INVITECTL_DEFAULT_LANGUAGE) to sv or en", "invalid default_language %q", lang)
 	}
-	f.svc = &invite.Service{
+	return &invite.Service{
 		Store:           st,
 		Links:           signer,
 		Now:             f.Now,
 		TTL:             ttl,
 		BaseURL:         f.cfg.String("base_url"),
 		DefaultLanguage: lang,
-	}
-	return f.svc, nil
+	}, nil
 }
 
-// MailingService is Service with the configured mailer attached.
-func (f *Factory) MailingService(ctx context.Context) (*invite.Service, error) {
-	svc, err := f.Service(ctx)
-	if err != nil {
-		return nil, err
+// openMailer makes the configured mail transport once.
+func (f *Factory) openMailer() (mail.Mailer, error) {
+	if f.mailer != nil {
+		return f.mailer, nil
 	}
-	if f.mailer == nil {
-		port := 0
-		if f.cfg.String("smtp.port") != "" {
-			p, err := f.cfg.Int("smtp.port")
-			if err != nil {
-				return nil, err
-			}
-			port = p
-		}
-		m, err := mail.New(mail.Config{
-			Transport:  f.cfg.String("mail.transport"),
-			From:       f.cfg.String("mail.from"),
-			Dir:        f.cfg.String("mail.dir"),
-			Host:       f.cfg.String("smtp.host"),
-			Port:       port,
-			Username:   f.cfg.String("smtp.username"),
-			Password:   f.cfg.String("smtp.password"),
-			Encryption: f.cfg.String("smtp.encryption"),
-			Now:        f.Now,
-		})
+	port := 0
+	if f.cfg.String("smtp.port") != "" {
+		p, err := f.cfg.Int("smtp.port")
 		if err != nil {
 			return nil, err
 		}
-		f.mailer = m
-		svc.Mailer = m
+		port = p
 	}
-	return svc, nil
+	m, err := mail.New(mail.Config{
+		Transport:  f.cfg.String("mail.transport"),
+		From:       f.cfg.String("mail.from"),
+		Dir:        f.cfg.String("mail.dir"),
+		Host:       f.cfg.String("smtp.host"),
+		Port:       port,
+		Username:   f.cfg.String("smtp.username"),
+		Password:   f.cfg.String("smtp.password"),
+		Encryption: f.cfg.String("smtp.encryption"),
+		Now:        f.Now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	f.mailer = m
+	return m, nil
 }
 
 // links returns the link signer: secrets from link_secret, or for SQLite a
@@ -277,3 +326,7 @@ func (f *Factory) close() error {
 	}
 	return errors.Join(errs...)
 }
+
+// Output is the chosen output format, for the store commands (migrate, copy)
+// that have not moved to options yet.
+func (f *Factory) Output() string { return f.cfg.String("output") }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -8,12 +9,23 @@ import (
 	"github.com/invitectl/invitectl/internal/invite"
 )
 
-func newInviteCmd(f *Factory) *cobra.Command {
-	var (
-		d               detailFlags
-		customer, email string
-		noSend          bool
-	)
+// InviteOptions are the inputs of `invite`.
+type InviteOptions struct {
+	common
+	// Service is the mailing service, or the plain one with NoSend.
+	Service func(context.Context) (*invite.Service, error)
+
+	Customer string
+	Email    string
+	Details  invite.Patch
+	Language string
+	NoSend   bool
+}
+
+// NewCmdInvite builds `invite`; runF replaces inviteRun in tests.
+func NewCmdInvite(f *Factory, runF func(*InviteOptions) error) *cobra.Command {
+	opts := &InviteOptions{}
+	var d detailFlags
 	cmd := &cobra.Command{
 		Use:   "invite --customer NAME --email EMAIL --first-name F --last-name L [details]",
 		Short: "Invite someone to register an account with a customer",
@@ -29,61 +41,65 @@ exits 5, and ` + "`invitectl resend`" + ` delivers it later.`,
   invitectl invite --customer "Acme AB" --email cy@example.com --first-name Cy --last-name Öst --no-send -o json`,
 		Args: exactArgs(0, "no arguments (details are flags)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if customer == "" {
+			if opts.Customer == "" {
 				return usageError("name the customer with --customer NAME (see `invitectl customers list`)", "--customer is required")
 			}
-			ctx := cmd.Context()
-			var svc *invite.Service
-			var err error
-			if noSend {
-				svc, err = f.Service(ctx)
-			} else {
-				svc, err = f.MailingService(ctx)
+			opts.Details, opts.Language = d.patch(cmd), d.language
+			opts.Service = f.serviceFor(!opts.NoSend)
+			opts.common = f.common(cmd)
+			if runF != nil {
+				return runF(opts)
 			}
-			if err != nil {
-				return err
-			}
-			inv, link, err := svc.Invite(ctx, invite.NewInvitation{
-				Customer: customer, Email: email, Details: d.patch(cmd),
-				Language: d.language, Actor: f.Actor(), NoSend: noSend,
-			})
-			if inv.ID == 0 {
-				return err
-			}
-			// Recorded; err, if any, is a delivery failure reported after the result.
-			now := f.Now()
-			switch f.Output() {
-			case "json":
-				j := toJSON(inv, now, false)
-				if noSend {
-					j.Link = link
-				}
-				if werr := writeJSON(f.IO.Out, j); werr != nil {
-					return werr
-				}
-			case "csv":
-				if werr := writeCSV(f.IO.Out, csvColumns, [][]string{csvRow(toJSON(inv, now, false))}); werr != nil {
-					return werr
-				}
-			default:
-				fmt.Fprintf(f.IO.Out, "Created invitation %d for %s %s <%s> at %s.\n", inv.ID, termSafe(inv.FirstName), termSafe(inv.LastName), termSafe(inv.Email), termSafe(inv.Customer))
-				switch {
-				case noSend:
-					fmt.Fprintf(f.IO.Out, "Link (valid until %s): %s\n", inv.ExpiresAt.Format("2006-01-02"), link)
-				case err == nil:
-					fmt.Fprintf(f.IO.Out, "Sent the invitation to %s; the link is valid until %s.\n", termSafe(inv.Email), inv.ExpiresAt.Format("2006-01-02"))
-				}
-			}
-			return err
+			return inviteRun(cmd.Context(), opts)
 		},
 	}
 	d.register(cmd.Flags())
-	cmd.Flags().StringVar(&customer, "customer", "", "the customer organization the account will belong to")
-	cmd.Flags().StringVar(&email, "email", "", "the invitee's email address")
-	cmd.Flags().BoolVar(&noSend, "no-send", false, "record the invitation and print the link instead of emailing it")
+	cmd.Flags().StringVar(&opts.Customer, "customer", "", "the customer organization the account will belong to")
+	cmd.Flags().StringVar(&opts.Email, "email", "", "the invitee's email address")
+	cmd.Flags().BoolVar(&opts.NoSend, "no-send", false, "record the invitation and print the link instead of emailing it")
 	d.completions(cmd)
 	_ = cmd.RegisterFlagCompletionFunc("customer", completeCustomers(f))
 	return cmd
+}
+
+func inviteRun(ctx context.Context, opts *InviteOptions) error {
+	svc, err := opts.Service(ctx)
+	if err != nil {
+		return err
+	}
+	inv, link, err := svc.Invite(ctx, invite.NewInvitation{
+		Customer: opts.Customer, Email: opts.Email, Details: opts.Details,
+		Language: opts.Language, Actor: opts.Actor, NoSend: opts.NoSend,
+	})
+	if inv.ID == 0 {
+		return err
+	}
+	// Recorded; err, if any, is a delivery failure reported after the result.
+	now := opts.Now()
+	out := opts.IO.Out
+	switch opts.Output {
+	case "json":
+		j := toJSON(inv, now, false)
+		if opts.NoSend {
+			j.Link = link
+		}
+		if werr := writeJSON(out, j); werr != nil {
+			return werr
+		}
+	case "csv":
+		if werr := writeCSV(out, csvColumns, [][]string{csvRow(toJSON(inv, now, false))}); werr != nil {
+			return werr
+		}
+	default:
+		fmt.Fprintf(out, "Created invitation %d for %s %s <%s> at %s.\n", inv.ID, termSafe(inv.FirstName), termSafe(inv.LastName), termSafe(inv.Email), termSafe(inv.Customer))
+		switch {
+		case opts.NoSend:
+			fmt.Fprintf(out, "Link (valid until %s): %s\n", inv.ExpiresAt.Format("2006-01-02"), link)
+		case err == nil:
+			fmt.Fprintf(out, "Sent the invitation to %s; the link is valid until %s.\n", termSafe(inv.Email), inv.ExpiresAt.Format("2006-01-02"))
+		}
+	}
+	return err
 }
 
 // completeCustomers completes --customer with the customers in the store.

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -9,11 +10,23 @@ import (
 	"github.com/invitectl/invitectl/internal/invite"
 )
 
-func newListCmd(f *Factory) *cobra.Command {
-	var (
-		sortFlag, status, customer, search string
-		page, perPage                      int
-	)
+// ListOptions are the inputs of `list`.
+type ListOptions struct {
+	common
+	Service func(context.Context) (*invite.Service, error)
+
+	Sort     invite.Sort
+	Status   invite.StatusFilter
+	Customer string // a customer's name, "" for all
+	Search   string
+	Page     int
+	PerPage  int
+}
+
+// NewCmdList builds `list`; runF replaces listRun in tests.
+func NewCmdList(f *Factory, runF func(*ListOptions) error) *cobra.Command {
+	opts := &ListOptions{Service: f.Service}
+	var sortFlag, status string
 	cmd := &cobra.Command{
 		Use:     "list",
 		Aliases: []string{"ls"},
@@ -30,44 +43,31 @@ pages never repeat or skip a row. Personal numbers are always masked.`,
   invitectl list --search lind -o json`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			srt, err := invite.ParseSort(sortFlag)
-			if err != nil {
+			var err error
+			if opts.Sort, err = invite.ParseSort(sortFlag); err != nil {
 				return err
 			}
-			filter, err := invite.ParseStatusFilter(status)
-			if err != nil {
+			if opts.Status, err = invite.ParseStatusFilter(status); err != nil {
 				return err
 			}
-			q := invite.ListQuery{Status: filter, Search: strings.TrimSpace(search), Sort: srt, Page: page, PerPage: perPage, Now: f.Now()}
-			if err := q.Validate(); err != nil {
+			opts.Search = strings.TrimSpace(opts.Search)
+			if err := (invite.ListQuery{Page: opts.Page, PerPage: opts.PerPage}).Validate(); err != nil {
 				return err
 			}
-			svc, err := f.Service(ctx)
-			if err != nil {
-				return err
+			opts.common = f.common(cmd)
+			if runF != nil {
+				return runF(opts)
 			}
-			if customer != "" {
-				c, err := svc.Customer(ctx, customer)
-				if err != nil {
-					return err
-				}
-				q.CustomerID = c.ID
-			}
-			res, err := svc.List(ctx, q)
-			if err != nil {
-				return err
-			}
-			return printInvitationPage(cmd, f, q, res)
+			return listRun(cmd.Context(), opts)
 		},
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&sortFlag, "sort", invite.DefaultSort.String(), "sort by FIELD[:asc|desc]: customer, first-name, last-name, email, sent-on")
-	fl.IntVar(&page, "page", 1, "page number, from 1")
-	fl.IntVar(&perPage, "per-page", invite.DefaultPerPage, fmt.Sprintf("rows per page, at most %d", invite.MaxPerPage))
+	fl.IntVar(&opts.Page, "page", 1, "page number, from 1")
+	fl.IntVar(&opts.PerPage, "per-page", invite.DefaultPerPage, fmt.Sprintf("rows per page, at most %d", invite.MaxPerPage))
 	fl.StringVar(&status, "status", string(invite.FilterOpen), "pending, expired, accepted, revoked, open (pending or expired) or all")
-	fl.StringVar(&customer, "customer", "", "only this customer's invitations")
-	fl.StringVar(&search, "search", "", "only invitations whose names or email contain TEXT (ignoring case)")
+	fl.StringVar(&opts.Customer, "customer", "", "only this customer's invitations")
+	fl.StringVar(&opts.Search, "search", "", "only invitations whose names or email contain TEXT (ignoring case)")
 	_ = cmd.RegisterFlagCompletionFunc("customer", completeCustomers(f))
 	_ = cmd.RegisterFlagCompletionFunc("status", completeValues("pending", "expired", "accepted", "revoked", "open", "all"))
 	_ = cmd.RegisterFlagCompletionFunc("sort", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
@@ -80,14 +80,34 @@ pages never repeat or skip a row. Personal numbers are always masked.`,
 	return readOnly(cmd)
 }
 
-func printInvitationPage(cmd *cobra.Command, f *Factory, q invite.ListQuery, res invite.InvitationPage) error {
-	switch f.Output() {
+func listRun(ctx context.Context, opts *ListOptions) error {
+	svc, err := opts.Service(ctx)
+	if err != nil {
+		return err
+	}
+	q := invite.ListQuery{Status: opts.Status, Search: opts.Search, Sort: opts.Sort, Page: opts.Page, PerPage: opts.PerPage, Now: opts.Now()}
+	if opts.Customer != "" {
+		c, err := svc.Customer(ctx, opts.Customer)
+		if err != nil {
+			return err
+		}
+		q.CustomerID = c.ID
+	}
+	res, err := svc.List(ctx, q)
+	if err != nil {
+		return err
+	}
+	return printInvitationPage(opts.common, q, res)
+}
+
+func printInvitationPage(o common, q invite.ListQuery, res invite.InvitationPage) error {
+	switch o.Output {
 	case "json":
 		items := make([]invitationJSON, len(res.Invitations))
 		for i, inv := range res.Invitations {
 			items[i] = toJSON(inv, q.Now, false)
 		}
-		return writeJSON(f.IO.Out, struct {
+		return writeJSON(o.IO.Out, struct {
 			Invitations []invitationJSON `json:"invitations"`
 			Total       int              `json:"total"`
 			Page        int              `json:"page"`
@@ -98,24 +118,24 @@ func printInvitationPage(cmd *cobra.Command, f *Factory, q invite.ListQuery, res
 		for i, inv := range res.Invitations {
 			rows[i] = csvRow(toJSON(inv, q.Now, false))
 		}
-		return writeCSV(f.IO.Out, csvColumns, rows)
+		return writeCSV(o.IO.Out, csvColumns, rows)
 	}
 	if len(res.Invitations) == 0 {
-		fmt.Fprintln(f.IO.Out, "No invitations match.")
+		fmt.Fprintln(o.IO.Out, "No invitations match.")
 		hint := "create one with `invitectl invite --customer NAME --email EMAIL --first-name F --last-name L`, or try sample data with `invitectl seed`"
 		if q.Status != invite.FilterOpen || q.CustomerID != 0 || q.Search != "" {
 			hint = "widen the filters (e.g. --status all), " + hint
 		}
-		fmt.Fprintf(f.IO.ErrOut, "invitectl: hint: %s\n", hint)
+		fmt.Fprintf(o.IO.ErrOut, "invitectl: hint: %s\n", hint)
 		return nil
 	}
-	st := style{tty: f.IO.OutTTY, color: f.Color(cmd)}
-	t := st.newTable(f.IO.Out)
+	st := o.style()
+	t := st.newTable(o.IO.Out)
 	t.AppendHeader(invitationColumns)
 	for _, inv := range res.Invitations {
 		t.AppendRow(st.invitationRow(inv, q.Now))
 	}
 	t.Render()
-	_, err := fmt.Fprintln(f.IO.Out, showingLine(q.Page, q.PerPage, len(res.Invitations), res.Total))
+	_, err := fmt.Fprintln(o.IO.Out, showingLine(q.Page, q.PerPage, len(res.Invitations), res.Total))
 	return err
 }

@@ -2,13 +2,15 @@ package cli
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/jedib0t/go-pretty/v6/progress"
+	"github.com/jedib0t/go-pretty/v6/table"
 	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/invitectl/invitectl/internal/invite"
 )
@@ -22,11 +24,21 @@ type resendResult struct {
 	Error   string `json:"error,omitempty"`
 }
 
-func newResendCmd(f *Factory) *cobra.Command {
-	var (
-		expired, dryRun bool
-		customer        string
-	)
+// ResendOptions are the inputs of `resend`.
+type ResendOptions struct {
+	common
+	// Service is the mailing service, or the plain one for a dry run.
+	Service func(context.Context) (*invite.Service, error)
+
+	Refs     []string
+	Expired  bool   // every expired invitation instead of Refs
+	Customer string // with Expired: only this customer's; with Refs: the customer of an email REF
+	DryRun   bool
+}
+
+// NewCmdResend builds `resend`; runF replaces resendRun in tests.
+func NewCmdResend(f *Factory, runF func(*ResendOptions) error) *cobra.Command {
+	opts := &ResendOptions{}
 	cmd := &cobra.Command{
 		Use:   "resend REF... | --expired [--customer NAME]",
 		Short: "Send invitations again",
@@ -43,139 +55,138 @@ over one mail connection, with a progress bar on a terminal and a summary.
   invitectl resend --expired --customer "Acme AB" --dry-run
   invitectl resend --expired -o json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if expired == (len(args) > 0) {
+			if opts.Expired == (len(args) > 0) {
 				return usageError("pass invitation REFs, or --expired (not both)", "resend needs REFs or --expired")
 			}
-			ctx := cmd.Context()
-			var svc *invite.Service
-			var err error
-			if dryRun {
-				svc, err = f.Service(ctx)
-			} else {
-				svc, err = f.MailingService(ctx)
+			opts.Refs = args
+			opts.Service = f.serviceFor(!opts.DryRun)
+			opts.common = f.common(cmd)
+			if runF != nil {
+				return runF(opts)
 			}
-			if err != nil {
-				return err
-			}
-			var w worst
-			var targets []invite.Invitation
-			if expired {
-				if targets, err = allExpired(cmd, f, svc, customer); err != nil {
-					return err
-				}
-			} else {
-				for _, ref := range args {
-					inv, err := svc.Resolve(ctx, ref, customer)
-					if err != nil {
-						w.add(err)
-						printError(f.IO.ErrOut, err)
-						continue
-					}
-					targets = append(targets, inv)
-				}
-			}
-			var results []resendResult
-			var pw progress.Writer
-			var tracker *progress.Tracker
-			if expired && !dryRun && f.IO.ErrTTY && f.Output() == "table" && len(targets) > 1 {
-				pw, tracker = newProgress(f, f.Color(cmd), "Resending", len(targets))
-				go pw.Render()
-			}
-			sent, failed := 0, 0
-			if dryRun {
-				for _, inv := range targets {
-					r := resendResult{ID: inv.ID, Email: inv.Email, Plan: string(invite.PlanResend(inv, f.Now())), Outcome: "planned"}
-					if r.Plan == string(invite.PlanRefused) {
-						r.Plan = "refused: " + string(inv.Status(f.Now()))
-					}
-					results = append(results, r)
-				}
-			} else {
-				// Reported one at a time, in the order of targets, while the
-				// batch goes on: the emails of the invitations after this one
-				// may already be on their way.
-				report := func(res invite.ResendResult) {
-					out, plan, err := res.Invitation, res.Plan, res.Err
-					r := resendResult{ID: out.ID, Email: out.Email, Plan: string(plan)}
-					if err == nil {
-						r.Outcome = "sent"
-						sent++
-						if !expired && f.Output() == "table" {
-							if plan == invite.PlanNewLink {
-								fmt.Fprintf(f.IO.Out, "Resent invitation %d to %s with a new link, valid until %s.\n", out.ID, termSafe(out.Email), out.ExpiresAt.Format("2006-01-02"))
-							} else {
-								fmt.Fprintf(f.IO.Out, "Resent invitation %d to %s with the same link, valid until %s.\n", out.ID, termSafe(out.Email), out.ExpiresAt.Format("2006-01-02"))
-							}
-						}
-					} else {
-						w.add(err)
-						r.Outcome, r.Error = "failed", err.Error()
-						if plan == invite.PlanRefused {
-							r.Outcome = "refused"
-						} else {
-							failed++
-						}
-						printError(f.IO.ErrOut, err)
-					}
-					results = append(results, r)
-					if tracker != nil {
-						tracker.Increment(1)
-					}
-				}
-				// Its only error is a cancelled ctx, returned after the summary.
-				err = svc.ResendBatch(ctx, f.Actor(), targets, report)
-			}
-			if tracker != nil {
-				tracker.MarkAsDone()
-				for pw.IsRenderInProgress() {
-					time.Sleep(10 * time.Millisecond)
-				}
-			}
-			switch f.Output() {
-			case "json":
-				if err := writeJSON(f.IO.Out, map[string]any{"results": nonNil(results), "resent": sent, "failed": failed, "dry_run": dryRun}); err != nil {
-					return err
-				}
-			case "csv":
-				rows := make([][]string, len(results))
-				for i, r := range results {
-					rows[i] = []string{fmt.Sprint(r.ID), r.Email, r.Plan, r.Outcome, r.Error}
-				}
-				if err := writeCSV(f.IO.Out, []string{"id", "email", "plan", "outcome", "error"}, rows); err != nil {
-					return err
-				}
-			default:
-				if dryRun {
-					st := style{tty: f.IO.OutTTY, color: f.Color(cmd)}
-					t := st.newTable(f.IO.Out)
-					t.AppendHeader([]any{"ID", "Email", "Would"})
-					for _, r := range results {
-						t.AppendRow([]any{r.ID, r.Email, r.Plan})
-					}
-					t.Render()
-					fmt.Fprintf(f.IO.Out, "Dry run: nothing was sent or changed (%d invitations).\n", len(results))
-				} else if expired {
-					if len(targets) == 0 {
-						fmt.Fprintln(f.IO.Out, "No expired invitations to resend.")
-					} else {
-						fmt.Fprintf(f.IO.Out, "resent %d, failed %d\n", sent, failed)
-					}
-				}
-			}
-			if err != nil {
-				return err
-			}
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			return w.err()
+			return resendRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().BoolVar(&expired, "expired", false, "resend every expired invitation")
-	cmd.Flags().StringVar(&customer, "customer", "", "with --expired: only this customer's invitations; with REFs: the customer of an email REF")
-	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print what would happen and change nothing")
+	cmd.Flags().BoolVar(&opts.Expired, "expired", false, "resend every expired invitation")
+	cmd.Flags().StringVar(&opts.Customer, "customer", "", "with --expired: only this customer's invitations; with REFs: the customer of an email REF")
+	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "print what would happen and change nothing")
 	_ = cmd.RegisterFlagCompletionFunc("customer", completeCustomers(f))
 	return cmd
+}
+
+func resendRun(ctx context.Context, opts *ResendOptions) error {
+	svc, err := opts.Service(ctx)
+	if err != nil {
+		return err
+	}
+	var w worst
+	var targets []invite.Invitation
+	if opts.Expired {
+		if targets, err = allExpired(ctx, svc, opts.Customer, opts.Now()); err != nil {
+			return err
+		}
+	} else {
+		for _, ref := range opts.Refs {
+			inv, err := svc.Resolve(ctx, ref, opts.Customer)
+			if err != nil {
+				w.add(err)
+				printError(opts.IO.ErrOut, err)
+				continue
+			}
+			targets = append(targets, inv)
+		}
+	}
+	var results []resendResult
+	sent, failed := 0, 0
+	if opts.DryRun {
+		now := opts.Now()
+		for _, inv := range targets {
+			r := resendResult{ID: inv.ID, Email: inv.Email, Plan: string(invite.PlanResend(inv, now)), Outcome: "planned"}
+			if r.Plan == string(invite.PlanRefused) {
+				r.Plan = "refused: " + string(inv.Status(now))
+			}
+			results = append(results, r)
+		}
+	} else {
+		var bar *progressBar
+		if opts.Expired && opts.IO.ErrTTY && opts.Output == "table" && len(targets) > 1 {
+			bar = startProgress(opts.IO, opts.Color, "Resending", len(targets))
+		}
+		// Reported one at a time, in the order of targets, while the batch
+		// goes on: the emails of the invitations after this one may already
+		// be on their way.
+		report := func(res invite.ResendResult) {
+			out, plan, err := res.Invitation, res.Plan, res.Err
+			r := resendResult{ID: out.ID, Email: out.Email, Plan: string(plan)}
+			if err == nil {
+				r.Outcome = "sent"
+				sent++
+				if !opts.Expired && opts.Output == "table" {
+					how := "the same link"
+					if plan == invite.PlanNewLink {
+						how = "a new link"
+					}
+					fmt.Fprintf(opts.IO.Out, "Resent invitation %d to %s with %s, valid until %s.\n", out.ID, termSafe(out.Email), how, out.ExpiresAt.Format("2006-01-02"))
+				}
+			} else {
+				w.add(err)
+				r.Outcome, r.Error = "failed", err.Error()
+				if plan == invite.PlanRefused {
+					r.Outcome = "refused"
+				} else {
+					failed++
+				}
+				printError(opts.IO.ErrOut, err)
+			}
+			results = append(results, r)
+			bar.increment()
+		}
+		// Its only error is a cancelled ctx, returned after the summary.
+		err = svc.ResendBatch(ctx, opts.Actor, targets, report)
+		bar.done()
+	}
+	if werr := printResendResults(opts, results, len(targets), sent, failed); werr != nil {
+		return werr
+	}
+	if err != nil {
+		return err
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return w.err()
+}
+
+func printResendResults(opts *ResendOptions, results []resendResult, targets, sent, failed int) error {
+	out := opts.IO.Out
+	switch opts.Output {
+	case "json":
+		return writeJSON(out, map[string]any{"results": nonNil(results), "resent": sent, "failed": failed, "dry_run": opts.DryRun})
+	case "csv":
+		rows := make([][]string, len(results))
+		for i, r := range results {
+			rows[i] = []string{fmt.Sprint(r.ID), r.Email, r.Plan, r.Outcome, r.Error}
+		}
+		return writeCSV(out, []string{"id", "email", "plan", "outcome", "error"}, rows)
+	}
+	switch {
+	case opts.DryRun:
+		t := opts.style().newTable(out)
+		t.AppendHeader(table.Row{"ID", "Email", "Would"})
+		for _, r := range results {
+			t.AppendRow(table.Row{r.ID, r.Email, r.Plan})
+		}
+		t.Render()
+		_, err := fmt.Fprintf(out, "Dry run: nothing was sent or changed (%d invitations).\n", len(results))
+		return err
+	case opts.Expired && targets == 0:
+		_, err := fmt.Fprintln(out, "No expired invitations to resend.")
+		return err
+	case opts.Expired:
+		_, err := fmt.Fprintf(out, "resent %d, failed %d\n", sent, failed)
+		return err
+	}
+	return nil
 }
 
 func nonNil[T any](s []T) []T {
@@ -188,9 +199,8 @@ func nonNil[T any](s []T) []T {
 // allExpired collects every expired invitation before any is changed, so that
 // resending does not shift the pages being read. The pages after the first
 // are read a few at a time, in parallel.
-func allExpired(cmd *cobra.Command, f *Factory, svc *invite.Service, customer string) ([]invite.Invitation, error) {
-	ctx := cmd.Context()
-	q := invite.ListQuery{Status: invite.FilterExpired, Sort: invite.Sort{Field: invite.SortSentOn}, Page: 1, PerPage: invite.MaxPerPage, Now: f.Now()}
+func allExpired(ctx context.Context, svc *invite.Service, customer string, now time.Time) ([]invite.Invitation, error) {
+	q := invite.ListQuery{Status: invite.FilterExpired, Sort: invite.Sort{Field: invite.SortSentOn}, Page: 1, PerPage: invite.MaxPerPage, Now: now}
 	if customer != "" {
 		c, err := svc.Customer(ctx, customer)
 		if err != nil {
@@ -204,24 +214,19 @@ func allExpired(cmd *cobra.Command, f *Factory, svc *invite.Service, customer st
 	}
 	pages := make([][]invite.Invitation, invite.LastPage(first.Total, q.PerPage))
 	pages[0] = first.Invitations
-	errs := make([]error, len(pages))
-	var wg sync.WaitGroup
-	readers := make(chan struct{}, pageReaders)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(pageReaders)
 	for i := 1; i < len(pages); i++ {
-		readers <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-readers }()
+		g.Go(func() error {
 			pq := q
 			pq.Page = i + 1
-			p, err := svc.Store.ListInvitations(ctx, pq)
-			pages[i], errs[i] = p.Invitations, err
+			p, err := svc.Store.ListInvitations(gctx, pq)
+			pages[i] = p.Invitations
+			return err
 		})
 	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	// In ID order, invitations next to each other in the batch are next to
 	// each other in the store too: its transactions then write fewer pages.
@@ -235,10 +240,17 @@ func allExpired(cmd *cobra.Command, f *Factory, svc *invite.Service, customer st
 // pageReaders is how many pages allExpired reads at a time.
 const pageReaders = 4
 
-// newProgress starts a progress bar on stderr.
-func newProgress(f *Factory, color bool, what string, total int) (progress.Writer, *progress.Tracker) {
+// progressBar is a progress bar on stderr; a nil one does nothing, so that
+// callers need not ask whether there is a terminal to draw on.
+type progressBar struct {
+	w       progress.Writer
+	tracker *progress.Tracker
+}
+
+// startProgress draws a progress bar for total steps on io's stderr.
+func startProgress(io *IOStreams, color bool, what string, total int) *progressBar {
 	pw := progress.NewWriter()
-	pw.SetOutputWriter(f.IO.ErrOut)
+	pw.SetOutputWriter(io.ErrOut)
 	pw.SetAutoStop(true)
 	pw.SetUpdateFrequency(100 * time.Millisecond)
 	pw.SetStyle(progress.StyleBlocks)
@@ -251,5 +263,25 @@ func newProgress(f *Factory, color bool, what string, total int) (progress.Write
 	}
 	tr := &progress.Tracker{Message: what, Total: int64(total), Units: progress.UnitsDefault}
 	pw.AppendTracker(tr)
-	return pw, tr
+	go pw.Render()
+	return &progressBar{w: pw, tracker: tr}
+}
+
+func (b *progressBar) increment() { b.add(1) }
+
+func (b *progressBar) add(n int) {
+	if b != nil {
+		b.tracker.Increment(int64(n))
+	}
+}
+
+// done finishes the bar and waits until it is drawn for the last time.
+func (b *progressBar) done() {
+	if b == nil {
+		return
+	}
+	b.tracker.MarkAsDone()
+	for b.w.IsRenderInProgress() {
+		time.Sleep(10 * time.Millisecond)
+	}
 }

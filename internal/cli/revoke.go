@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -9,11 +10,19 @@ import (
 	"github.com/invitectl/invitectl/internal/invite"
 )
 
-func newRevokeCmd(f *Factory) *cobra.Command {
-	var (
-		yes      bool
-		customer string
-	)
+// RevokeOptions are the inputs of `revoke`.
+type RevokeOptions struct {
+	common
+	Service func(context.Context) (*invite.Service, error)
+
+	Refs     []string
+	Customer string
+	Yes      bool // no confirmation
+}
+
+// NewCmdRevoke builds `revoke`; runF replaces revokeRun in tests.
+func NewCmdRevoke(f *Factory, runF func(*RevokeOptions) error) *cobra.Command {
+	opts := &RevokeOptions{Service: f.Service}
 	cmd := &cobra.Command{
 		Use:   "revoke REF... [--yes]",
 		Short: "Revoke invitations so their links stop working",
@@ -26,79 +35,84 @@ invitation is refused as already resolved (exit 4).`,
   invitectl revoke asa@example.com --yes -o json`,
 		Args: minArgs(1, "at least one REF (an invitation ID or email)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			svc, err := f.Service(ctx)
-			if err != nil {
-				return err
+			opts.Refs = args
+			opts.common = f.common(cmd)
+			if runF != nil {
+				return runF(opts)
 			}
-			var w worst
-			prompt := newPrompter(f.IO.In)
-			var revoked []invitationJSON
-			for _, ref := range args {
-				err := func() error {
-					inv, err := svc.Resolve(ctx, ref, customer)
-					if err != nil {
-						return err
-					}
-					if !inv.Open() {
-						// Checked before asking: there is nothing to confirm.
-						_, err := svc.Revoke(ctx, f.Actor(), inv)
-						return err
-					}
-					if !yes {
-						if !f.IO.CanPrompt() {
-							return invite.Errorf(invite.ECANCELLED, "not revoking invitation %d (%s): confirmation needed, and there is no terminal to ask on", inv.ID, inv.Email).
-								WithHint("pass --yes to revoke without confirmation")
-						}
-						fmt.Fprintf(f.IO.Out, "The invitation for %s will be revoked and the user will be unable to register an account.\n", termSafe(inv.Email))
-						fmt.Fprint(f.IO.Out, "Are you sure you want to revoke this invitation? [y/N] ")
-						ok, err := prompt.confirm(ctx)
-						if err != nil {
-							fmt.Fprintln(f.IO.Out)
-							return err
-						}
-						if !ok {
-							fmt.Fprintf(f.IO.Out, "Invitation %d was not revoked.\n", inv.ID)
-							return silentExit(ExitCancelled)
-						}
-					}
-					out, err := svc.Revoke(ctx, f.Actor(), inv)
-					if err != nil {
-						return err
-					}
-					revoked = append(revoked, toJSON(out, f.Now(), false))
-					if f.Output() == "table" {
-						fmt.Fprintf(f.IO.Out, "Revoked invitation %d for %s.\n", out.ID, termSafe(out.Email))
-					}
-					return nil
-				}()
-				if errors.Is(err, errPromptCancelled) {
-					return err // Ctrl-C stops the whole command, not just this REF
-				}
-				if err != nil {
-					w.add(err)
-					printError(f.IO.ErrOut, err)
-				}
-			}
-			switch f.Output() {
-			case "json":
-				if err := writeJSON(f.IO.Out, map[string]any{"revoked": nonNil(revoked)}); err != nil {
-					return err
-				}
-			case "csv":
-				rows := make([][]string, len(revoked))
-				for i, j := range revoked {
-					rows[i] = csvRow(j)
-				}
-				if err := writeCSV(f.IO.Out, csvColumns, rows); err != nil {
-					return err
-				}
-			}
-			return w.err()
+			return revokeRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "revoke without asking for confirmation")
-	cmd.Flags().StringVar(&customer, "customer", "", "the customer, when an email REF has invitations in several customers")
+	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "revoke without asking for confirmation")
+	cmd.Flags().StringVar(&opts.Customer, "customer", "", "the customer, when an email REF has invitations in several customers")
 	_ = cmd.RegisterFlagCompletionFunc("customer", completeCustomers(f))
 	return cmd
+}
+
+func revokeRun(ctx context.Context, opts *RevokeOptions) error {
+	svc, err := opts.Service(ctx)
+	if err != nil {
+		return err
+	}
+	var w worst
+	prompt := newPrompter(opts.IO.In)
+	var revoked []invitationJSON
+	for _, ref := range opts.Refs {
+		out, err := revokeOne(ctx, opts, svc, prompt, ref)
+		if errors.Is(err, errPromptCancelled) {
+			return err // Ctrl-C stops the whole command, not just this REF
+		}
+		if err != nil {
+			w.add(err)
+			printError(opts.IO.ErrOut, err)
+			continue
+		}
+		revoked = append(revoked, toJSON(out, opts.Now(), false))
+		if opts.Output == "table" {
+			fmt.Fprintf(opts.IO.Out, "Revoked invitation %d for %s.\n", out.ID, termSafe(out.Email))
+		}
+	}
+	switch opts.Output {
+	case "json":
+		if err := writeJSON(opts.IO.Out, map[string]any{"revoked": nonNil(revoked)}); err != nil {
+			return err
+		}
+	case "csv":
+		rows := make([][]string, len(revoked))
+		for i, j := range revoked {
+			rows[i] = csvRow(j)
+		}
+		if err := writeCSV(opts.IO.Out, csvColumns, rows); err != nil {
+			return err
+		}
+	}
+	return w.err()
+}
+
+// revokeOne resolves ref, asks when it must, and revokes.
+func revokeOne(ctx context.Context, opts *RevokeOptions, svc *invite.Service, prompt *prompter, ref string) (invite.Invitation, error) {
+	inv, err := svc.Resolve(ctx, ref, opts.Customer)
+	if err != nil {
+		return inv, err
+	}
+	if !inv.Open() || opts.Yes {
+		// A resolved one is refused without asking: there is nothing to confirm.
+		return svc.Revoke(ctx, opts.Actor, inv)
+	}
+	if !opts.IO.CanPrompt() {
+		return inv, invite.Errorf(invite.ECANCELLED, "not revoking invitation %d (%s): confirmation needed, and there is no terminal to ask on", inv.ID, inv.Email).
+			WithHint("pass --yes to revoke without confirmation")
+	}
+	fmt.Fprintf(opts.IO.Out, "The invitation for %s will be revoked and the user will be unable to register an account.\n", termSafe(inv.Email))
+	fmt.Fprint(opts.IO.Out, "Are you sure you want to revoke this invitation? [y/N] ")
+	ok, err := prompt.confirm(ctx)
+	if err != nil {
+		fmt.Fprintln(opts.IO.Out)
+		return inv, err
+	}
+	if !ok {
+		fmt.Fprintf(opts.IO.Out, "Invitation %d was not revoked.\n", inv.ID)
+		return inv, silentExit(ExitCancelled)
+	}
+	return svc.Revoke(ctx, opts.Actor, inv)
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -10,11 +11,18 @@ import (
 	"github.com/invitectl/invitectl/internal/seed"
 )
 
-func newSeedCmd(f *Factory) *cobra.Command {
-	var (
-		customers, invitations int
-		seedValue              uint64
-	)
+// SeedOptions are the inputs of `seed`.
+type SeedOptions struct {
+	common
+	Service func(context.Context) (*invite.Service, error)
+
+	Customers, Invitations int
+	SeedValue              uint64
+}
+
+// NewCmdSeed builds `seed`; runF replaces seedRun in tests.
+func NewCmdSeed(f *Factory, runF func(*SeedOptions) error) *cobra.Command {
+	opts := &SeedOptions{Service: f.Service}
 	cmd := &cobra.Command{
 		Use:   "seed [--customers N] [--invitations N]",
 		Short: "Fill the store with realistic sample data",
@@ -28,71 +36,71 @@ phones, several senders, about a quarter expired and a few revoked. The same
   invitectl seed --seed-value 42 && invitectl list`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if customers < 1 || customers > 10000 {
-				return usageError("use --customers from 1 to 10000", "invalid --customers %d", customers)
+			if opts.Customers < 1 || opts.Customers > 10000 {
+				return usageError("use --customers from 1 to 10000", "invalid --customers %d", opts.Customers)
 			}
-			if invitations < 0 || invitations > 10_000_000 {
-				return usageError("use --invitations from 0 to 10000000", "invalid --invitations %d", invitations)
+			if opts.Invitations < 0 || opts.Invitations > 10_000_000 {
+				return usageError("use --invitations from 0 to 10000000", "invalid --invitations %d", opts.Invitations)
 			}
-			ctx := cmd.Context()
-			svc, err := f.Service(ctx)
-			if err != nil {
-				return err
+			opts.common = f.common(cmd)
+			if runF != nil {
+				return runF(opts)
 			}
-			cs, err := seed.EnsureCustomers(ctx, svc.Store, seed.Customers(customers, seedValue), f.Actor(), f.Now())
-			if err != nil {
-				return err
-			}
-			existing, err := svc.Store.ListInvitations(ctx, invite.ListQuery{Status: invite.FilterAll, Sort: invite.DefaultSort, Page: 1, PerPage: 1, Now: f.Now()})
-			if err != nil {
-				return err
-			}
-			ttl, _ := f.cfg.Duration("invitation_ttl")
-			gen := seed.NewGenerator(seedValue, cs, f.Now(), ttl, existing.Total)
-			var tracker interface{ Increment(int64) }
-			if f.IO.ErrTTY && invitations >= 10000 {
-				pw, tr := newProgress(f, f.Color(cmd), "Seeding", invitations)
-				go pw.Render()
-				defer func() {
-					tr.MarkAsDone()
-					for pw.IsRenderInProgress() {
-						time.Sleep(10 * time.Millisecond)
-					}
-				}()
-				tracker = tr
-			}
-			start := time.Now()
-			const batch = 50000
-			for done := 0; done < invitations; {
-				buf := gen.Batch(min(batch, invitations-done))
-				if err := svc.Store.InsertInvitations(ctx, buf); err != nil {
-					return fmt.Errorf("seeding after %d invitations: %w", done, err)
-				}
-				done += len(buf)
-				if tracker != nil {
-					tracker.Increment(int64(len(buf)))
-				}
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-			}
-			elapsed := time.Since(start)
-			switch f.Output() {
-			case "json":
-				return writeJSON(f.IO.Out, map[string]any{"customers": len(cs), "invitations": invitations, "seconds": elapsed.Seconds()})
-			case "csv":
-				return writeCSV(f.IO.Out, []string{"customers", "invitations", "seconds"}, [][]string{{fmt.Sprint(len(cs)), fmt.Sprint(invitations), fmt.Sprintf("%.3f", elapsed.Seconds())}})
-			}
-			rate := ""
-			if elapsed > 0 && invitations > 0 {
-				rate = fmt.Sprintf(" (%.0f rows/s)", float64(invitations)/elapsed.Seconds())
-			}
-			_, err = fmt.Fprintf(f.IO.Out, "Seeded %d customers and %d invitations in %s%s.\n", len(cs), invitations, elapsed.Round(time.Millisecond), rate)
-			return err
+			return seedRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().IntVar(&customers, "customers", 8, "number of customers")
-	cmd.Flags().IntVar(&invitations, "invitations", 200, "number of invitations")
-	cmd.Flags().Uint64Var(&seedValue, "seed-value", 1, "seed for the random generator; the same seed gives the same data")
+	cmd.Flags().IntVar(&opts.Customers, "customers", 8, "number of customers")
+	cmd.Flags().IntVar(&opts.Invitations, "invitations", 200, "number of invitations")
+	cmd.Flags().Uint64Var(&opts.SeedValue, "seed-value", 1, "seed for the random generator; the same seed gives the same data")
 	return cmd
+}
+
+func seedRun(ctx context.Context, opts *SeedOptions) error {
+	svc, err := opts.Service(ctx)
+	if err != nil {
+		return err
+	}
+	now := opts.Now()
+	cs, err := seed.EnsureCustomers(ctx, svc.Store, seed.Customers(opts.Customers, opts.SeedValue), opts.Actor, now)
+	if err != nil {
+		return err
+	}
+	existing, err := svc.Store.ListInvitations(ctx, invite.ListQuery{Status: invite.FilterAll, Sort: invite.DefaultSort, Page: 1, PerPage: 1, Now: now})
+	if err != nil {
+		return err
+	}
+	gen := seed.NewGenerator(opts.SeedValue, cs, now, svc.TTL, existing.Total)
+	var bar *progressBar
+	if opts.IO.ErrTTY && opts.Invitations >= 10000 {
+		bar = startProgress(opts.IO, opts.Color, "Seeding", opts.Invitations)
+	}
+	start := time.Now()
+	const batch = 50000
+	for done := 0; done < opts.Invitations; {
+		buf := gen.Batch(min(batch, opts.Invitations-done))
+		if err := svc.Store.InsertInvitations(ctx, buf); err != nil {
+			bar.done()
+			return fmt.Errorf("seeding after %d invitations: %w", done, err)
+		}
+		done += len(buf)
+		bar.add(len(buf))
+		if err := ctx.Err(); err != nil {
+			bar.done()
+			return err
+		}
+	}
+	bar.done()
+	elapsed := time.Since(start)
+	switch opts.Output {
+	case "json":
+		return writeJSON(opts.IO.Out, map[string]any{"customers": len(cs), "invitations": opts.Invitations, "seconds": elapsed.Seconds()})
+	case "csv":
+		return writeCSV(opts.IO.Out, []string{"customers", "invitations", "seconds"}, [][]string{{fmt.Sprint(len(cs)), fmt.Sprint(opts.Invitations), fmt.Sprintf("%.3f", elapsed.Seconds())}})
+	}
+	rate := ""
+	if elapsed > 0 && opts.Invitations > 0 {
+		rate = fmt.Sprintf(" (%.0f rows/s)", float64(opts.Invitations)/elapsed.Seconds())
+	}
+	_, err = fmt.Fprintf(opts.IO.Out, "Seeded %d customers and %d invitations in %s%s.\n", len(cs), opts.Invitations, elapsed.Round(time.Millisecond), rate)
+	return err
 }

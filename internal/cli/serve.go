@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net"
@@ -10,11 +11,28 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/invitectl/invitectl/internal/invite"
 	"github.com/invitectl/invitectl/internal/password"
 	"github.com/invitectl/invitectl/internal/web"
 )
 
-func newServeCmd(f *Factory) *cobra.Command {
+// ServeOptions are the inputs of `serve-accept`.
+type ServeOptions struct {
+	common
+	Service func(context.Context) (*invite.Service, error)
+
+	Listen           string
+	BaseURL          string
+	BaseURLDefault   bool // nothing configured: the server is its own public address
+	PrivacyPolicyURL string
+	RateLimit        float64
+	RateBurst        int
+	TrustProxy       bool
+}
+
+// NewCmdServe builds `serve-accept`; runF replaces serveRun in tests.
+func NewCmdServe(f *Factory, runF func(*ServeOptions) error) *cobra.Command {
+	opts := &ServeOptions{Service: f.Service}
 	cmd := &cobra.Command{
 		Use:   "serve-accept [--listen ADDR] [--base-url URL]",
 		Short: "Serve the invitees' registration page",
@@ -29,61 +47,69 @@ database; a CLI and one server may share one SQLite file.`,
   invitectl serve-accept --listen 0.0.0.0:8080 --base-url https://invite.example.com`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			svc, err := f.Service(ctx)
-			if err != nil {
+			cfg := f.Config()
+			var err error
+			if opts.RateLimit, err = cfg.Float("rate_limit"); err != nil {
 				return err
 			}
-			svc.Passwords = password.New(password.DefaultParams)
-			limit, err := f.cfg.Float("rate_limit")
-			if err != nil {
+			if opts.RateBurst, err = cfg.Int("rate_burst"); err != nil {
 				return err
 			}
-			burst, err := f.cfg.Int("rate_burst")
-			if err != nil {
+			if opts.TrustProxy, err = cfg.Bool("trust_proxy_headers"); err != nil {
 				return err
 			}
-			trustProxy, err := f.cfg.Bool("trust_proxy_headers")
-			if err != nil {
-				return err
+			opts.BaseURL = cfg.String("base_url")
+			if !strings.HasPrefix(opts.BaseURL, "http://") && !strings.HasPrefix(opts.BaseURL, "https://") {
+				return usageError("set --base-url to the public address, e.g. https://invite.example.com", "invalid base_url %q", opts.BaseURL)
 			}
-			base := f.cfg.String("base_url")
-			if !strings.HasPrefix(base, "http://") && !strings.HasPrefix(base, "https://") {
-				return usageError("set --base-url to the public address, e.g. https://invite.example.com", "invalid base_url %q", base)
+			opts.BaseURLDefault = cfg.source["base_url"] == "default"
+			opts.Listen = cfg.String("listen")
+			opts.PrivacyPolicyURL = cfg.String("privacy_policy_url")
+			opts.common = f.common(cmd)
+			if runF != nil {
+				return runF(opts)
 			}
-			addr := f.cfg.String("listen")
-			ln, err := net.Listen("tcp", addr)
-			if err != nil {
-				return usageError("choose a free address with --listen (e.g. 127.0.0.1:8081)", "cannot listen on %s: %v", addr, err)
-			}
-			if f.cfg.source["base_url"] == "default" {
-				// Nothing configured: the server is its own public address.
-				base = "http://" + ln.Addr().String()
-			}
-			logger := slog.New(slog.NewTextHandler(f.IO.ErrOut, nil))
-			h := web.NewHandler(web.Deps{
-				Service:           svc,
-				Logger:            logger,
-				BaseURL:           base,
-				PrivacyPolicyURL:  f.cfg.String("privacy_policy_url"),
-				DefaultLanguage:   svc.DefaultLanguage,
-				RateLimit:         rate.Limit(limit),
-				RateBurst:         burst,
-				TrustProxyHeaders: trustProxy,
-				Now:               f.Now,
-			})
-			fmt.Fprintf(f.IO.ErrOut, "invitectl: serving registrations on http://%s (public address %s); stop with Ctrl-C\n", ln.Addr(), base)
-			if configured := f.cfg.String("base_url"); configured != base {
-				fmt.Fprintf(f.IO.ErrOut, "invitectl: hint: invitation links use base_url %s; set base_url (INVITECTL_BASE_URL) to %s so that they reach this server\n", configured, base)
-			}
-			err = web.Serve(ctx, ln, web.NewServer(addr, h))
-			if err == nil {
-				fmt.Fprintln(f.IO.ErrOut, "invitectl: stopped")
-			}
-			return err
+			return serveRun(cmd.Context(), opts)
 		},
 	}
 	cmd.Flags().String("listen", "", "address to listen on (config listen; default 127.0.0.1:8080)")
 	cmd.Flags().String("base-url", "", "public address used in links (config base_url; default http://127.0.0.1:8080)")
 	return cmd
+}
+
+func serveRun(ctx context.Context, opts *ServeOptions) error {
+	svc, err := opts.Service(ctx)
+	if err != nil {
+		return err
+	}
+	svc.Passwords = password.New(password.DefaultParams)
+	ln, err := net.Listen("tcp", opts.Listen)
+	if err != nil {
+		return usageError("choose a free address with --listen (e.g. 127.0.0.1:8081)", "cannot listen on %s: %v", opts.Listen, err)
+	}
+	base := opts.BaseURL
+	if opts.BaseURLDefault {
+		base = "http://" + ln.Addr().String()
+	}
+	errOut := opts.IO.ErrOut
+	h := web.NewHandler(web.Deps{
+		Service:           svc,
+		Logger:            slog.New(slog.NewTextHandler(errOut, nil)),
+		BaseURL:           base,
+		PrivacyPolicyURL:  opts.PrivacyPolicyURL,
+		DefaultLanguage:   svc.DefaultLanguage,
+		RateLimit:         rate.Limit(opts.RateLimit),
+		RateBurst:         opts.RateBurst,
+		TrustProxyHeaders: opts.TrustProxy,
+		Now:               opts.Now,
+	})
+	fmt.Fprintf(errOut, "invitectl: serving registrations on http://%s (public address %s); stop with Ctrl-C\n", ln.Addr(), base)
+	if opts.BaseURL != base {
+		fmt.Fprintf(errOut, "invitectl: hint: invitation links use base_url %s; set base_url (INVITECTL_BASE_URL) to %s so that they reach this server\n", opts.BaseURL, base)
+	}
+	err = web.Serve(ctx, ln, web.NewServer(opts.Listen, h))
+	if err == nil {
+		fmt.Fprintln(errOut, "invitectl: stopped")
+	}
+	return err
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 
@@ -11,11 +12,19 @@ import (
 	"github.com/invitectl/invitectl/internal/personnummer"
 )
 
-func newShowCmd(f *Factory) *cobra.Command {
-	var (
-		reveal   bool
-		customer string
-	)
+// ShowOptions are the inputs of `show`.
+type ShowOptions struct {
+	common
+	Service func(context.Context) (*invite.Service, error)
+
+	Ref      string
+	Customer string
+	Reveal   bool
+}
+
+// NewCmdShow builds `show`; runF replaces showRun in tests.
+func NewCmdShow(f *Factory, runF func(*ShowOptions) error) *cobra.Command {
+	opts := &ShowOptions{Service: f.Service}
 	cmd := &cobra.Command{
 		Use:   "show REF",
 		Short: "Show one invitation",
@@ -29,44 +38,48 @@ in the audit log.`,
   invitectl show 42 --reveal -o json`,
 		Args: exactArgs(1, "one REF (an invitation ID or email)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			svc, err := f.Service(ctx)
-			if err != nil {
-				return err
+			opts.Ref = args[0]
+			opts.common = f.common(cmd)
+			if runF != nil {
+				return runF(opts)
 			}
-			inv, err := svc.Resolve(ctx, args[0], customer)
-			if err != nil {
-				return err
-			}
-			if inv, err = svc.Show(ctx, f.Actor(), inv.ID, reveal); err != nil {
-				return err
-			}
-			return printInvitation(cmd, f, inv, reveal)
+			return showRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().BoolVar(&reveal, "reveal", false, "show the personal number unmasked (recorded in the audit log)")
-	cmd.Flags().StringVar(&customer, "customer", "", "the customer, when REF is an email with invitations in several customers")
+	cmd.Flags().BoolVar(&opts.Reveal, "reveal", false, "show the personal number unmasked (recorded in the audit log)")
+	cmd.Flags().StringVar(&opts.Customer, "customer", "", "the customer, when REF is an email with invitations in several customers")
 	_ = cmd.RegisterFlagCompletionFunc("customer", completeCustomers(f))
 	return readOnly(cmd)
 }
 
-// printInvitation prints one invitation as a vertical table, JSON or CSV.
-func printInvitation(cmd *cobra.Command, f *Factory, inv invite.Invitation, reveal bool) error {
-	now := f.Now()
-	j := toJSON(inv, now, reveal)
-	switch f.Output() {
-	case "json":
-		return writeJSON(f.IO.Out, j)
-	case "csv":
-		return writeCSV(f.IO.Out, csvColumns, [][]string{csvRow(j)})
+func showRun(ctx context.Context, opts *ShowOptions) error {
+	svc, inv, err := resolveRef(ctx, opts.Service, opts.Ref, opts.Customer)
+	if err != nil {
+		return err
 	}
-	st := style{tty: f.IO.OutTTY, color: f.Color(cmd)}
+	if inv, err = svc.Show(ctx, opts.Actor, inv.ID, opts.Reveal); err != nil {
+		return err
+	}
+	return printInvitation(opts.common, inv, opts.Reveal)
+}
+
+// printInvitation prints one invitation as a vertical table, JSON or CSV.
+func printInvitation(o common, inv invite.Invitation, reveal bool) error {
+	now := o.Now()
+	j := toJSON(inv, now, reveal)
+	switch o.Output {
+	case "json":
+		return writeJSON(o.IO.Out, j)
+	case "csv":
+		return writeCSV(o.IO.Out, csvColumns, [][]string{csvRow(j)})
+	}
+	st := o.style()
 	pn := personnummer.Mask(inv.PersonalNumber)
 	if reveal {
 		pn = inv.PersonalNumber
 	}
 	row := st.invitationRow(inv, now)
-	t := st.newTable(f.IO.Out)
+	t := st.newTable(o.IO.Out)
 	for i, h := range invitationColumns {
 		v := row[i]
 		if h == "Personal number" {
@@ -86,8 +99,8 @@ func printInvitation(cmd *cobra.Command, f *Factory, inv invite.Invitation, reve
 	}
 	t.AppendRow(table.Row{"Version", inv.Version})
 	t.Render()
-	if reveal && inv.PersonalNumber != "" && f.IO.ErrTTY {
-		fmt.Fprintln(f.IO.ErrOut, "invitectl: note: the personal number was revealed; this is recorded in the audit log")
+	if reveal && inv.PersonalNumber != "" && o.IO.ErrTTY {
+		fmt.Fprintln(o.IO.ErrOut, "invitectl: note: the personal number was revealed; this is recorded in the audit log")
 	}
 	return nil
 }

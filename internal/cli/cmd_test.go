@@ -1,0 +1,368 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/invitectl/invitectl/internal/invite"
+)
+
+// These tests take commands apart as gh's do: the constructor with a runF
+// that captures the options (flag parsing), and the run function with a fake
+// store (behaviour). The scripts in testdata/script run them whole.
+
+var cmdNow = time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
+
+// testFactory is a factory over a hermetic environment whose Store and
+// Service are fakes; out and errOut collect what commands print.
+func testFactory(t *testing.T, st invite.Store) (f *Factory, out, errOut *bytes.Buffer) {
+	t.Helper()
+	dir := t.TempDir()
+	env := map[string]string{"HOME": dir, "XDG_DATA_HOME": filepath.Join(dir, "data"), "XDG_CONFIG_HOME": filepath.Join(dir, "config")}
+	out, errOut = &bytes.Buffer{}, &bytes.Buffer{}
+	f = newFactory(Env{
+		Getenv: func(k string) string { return env[k] }, Username: "tester", Now: func() time.Time { return cmdNow },
+		IO: IOStreams{In: strings.NewReader(""), Out: out, ErrOut: errOut},
+	})
+	f.Store = func(context.Context) (invite.Store, error) { return st, nil }
+	f.Service = func(context.Context) (*invite.Service, error) {
+		return &invite.Service{Store: st, Links: fakeLinks{}, Now: f.Now}, nil
+	}
+	f.MailingService = func(context.Context) (*invite.Service, error) {
+		return nil, errors.New("this test does not send mail")
+	}
+	return f, out, errOut
+}
+
+// execute runs cmd under a root with the global flags, as Main does.
+func execute(t *testing.T, f *Factory, cmd *cobra.Command, args ...string) error {
+	t.Helper()
+	root := &cobra.Command{Use: "invitectl", SilenceUsage: true, SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return f.init(cmd) }}
+	addGlobalFlags(root.PersistentFlags())
+	root.AddCommand(cmd)
+	root.SetArgs(append([]string{cmd.Name()}, args...))
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.ErrOut)
+	return root.ExecuteContext(context.Background())
+}
+
+type fakeLinks struct{}
+
+func (fakeLinks) Token(id int64, gen int) string   { return "tok" }
+func (fakeLinks) Verify(string) (int64, int, bool) { return 0, 0, false }
+
+// fakeStore is an invite.Store whose methods a test sets; any other method
+// panics (the embedded interface is nil), so a test states what it uses.
+type fakeStore struct {
+	invite.Store
+	invitations map[int64]invite.Invitation
+	customers   []invite.Customer
+	updates     []invite.Invitation
+	audit       []invite.AuditEvent
+	lists       []invite.ListQuery
+}
+
+func (s *fakeStore) Invitation(_ context.Context, id int64) (invite.Invitation, error) {
+	inv, ok := s.invitations[id]
+	if !ok {
+		return inv, invite.Errorf(invite.ENOTFOUND, "no invitation %d", id)
+	}
+	return inv, nil
+}
+
+func (s *fakeStore) CustomerByName(_ context.Context, name string) (invite.Customer, error) {
+	for _, c := range s.customers {
+		if strings.EqualFold(c.Name, name) {
+			return c, nil
+		}
+	}
+	return invite.Customer{}, invite.Errorf(invite.ENOTFOUND, "no customer %q", name)
+}
+
+func (s *fakeStore) UpdateInvitation(_ context.Context, inv invite.Invitation, ev invite.AuditEvent) (invite.Invitation, error) {
+	inv.Version++
+	s.updates = append(s.updates, inv)
+	s.audit = append(s.audit, ev)
+	s.invitations[inv.ID] = inv
+	return inv, nil
+}
+
+func (s *fakeStore) AddAudit(_ context.Context, ev invite.AuditEvent) error {
+	s.audit = append(s.audit, ev)
+	return nil
+}
+
+func (s *fakeStore) ListInvitations(_ context.Context, q invite.ListQuery) (invite.InvitationPage, error) {
+	s.lists = append(s.lists, q)
+	var page invite.InvitationPage
+	for _, inv := range s.invitations {
+		page.Invitations = append(page.Invitations, inv)
+	}
+	page.Total = len(page.Invitations)
+	return page, nil
+}
+
+func newFakeStore() *fakeStore {
+	return &fakeStore{
+		customers: []invite.Customer{{ID: 7, Name: "Acme AB"}},
+		invitations: map[int64]invite.Invitation{1: {
+			ID: 1, CustomerID: 7, Customer: "Acme AB", Email: "asa@example.com",
+			Details: invite.Details{FirstName: "Åsa", LastName: "Lind", PersonalNumber: "198112189876"},
+			State:   invite.StatePending, Language: "sv", Version: 2,
+			CreatedAt: cmdNow.Add(-time.Hour), LastSentAt: cmdNow.Add(-time.Hour), ExpiresAt: cmdNow.AddDate(1, 0, 0),
+		}},
+	}
+}
+
+func TestNewCmdListFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want ListOptions
+		code int // exit code when it fails
+	}{
+		{args: nil, want: ListOptions{Sort: invite.DefaultSort, Status: invite.FilterOpen, Page: 1, PerPage: 20}},
+		{args: []string{"--sort", "last-name:desc", "--status", "EXPIRED", "--customer", "Acme AB", "--search", "  lind ", "--page", "3", "--per-page", "50"},
+			want: ListOptions{Sort: invite.Sort{Field: invite.SortLastName, Desc: true}, Status: invite.FilterExpired, Customer: "Acme AB", Search: "lind", Page: 3, PerPage: 50}},
+		{args: []string{"--sort", "age"}, code: ExitInvalid},
+		{args: []string{"--status", "gone"}, code: ExitInvalid},
+		{args: []string{"--page", "0"}, code: ExitInvalid},
+		{args: []string{"--per-page", "1001"}, code: ExitInvalid},
+		{args: []string{"extra"}, code: ExitInvalid},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			f, _, _ := testFactory(t, nil)
+			var got *ListOptions
+			err := execute(t, f, NewCmdList(f, func(o *ListOptions) error { got = o; return nil }), tc.args...)
+			if tc.code != 0 {
+				if ExitCode(err) != tc.code || got != nil {
+					t.Fatalf("err %v (exit %d), ran %v; want exit %d before running", err, ExitCode(err), got != nil, tc.code)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Sort != tc.want.Sort || got.Status != tc.want.Status || got.Customer != tc.want.Customer ||
+				got.Search != tc.want.Search || got.Page != tc.want.Page || got.PerPage != tc.want.PerPage {
+				t.Errorf("options %+v, want %+v", got, tc.want)
+			}
+			if got.Output != "table" || got.Actor != "tester" || got.Now == nil || got.IO == nil {
+				t.Errorf("common options %+v", got.common)
+			}
+		})
+	}
+}
+
+func TestListRunMasksAndFiltersByCustomer(t *testing.T) {
+	st := newFakeStore()
+	f, out, _ := testFactory(t, st)
+	opts := &ListOptions{common: common{IO: f.IO, Now: f.Now, Output: "json"}, Service: f.Service,
+		Sort: invite.DefaultSort, Status: invite.FilterOpen, Customer: "acme ab", Page: 1, PerPage: 20}
+	if err := listRun(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.lists) != 1 || st.lists[0].CustomerID != 7 || !st.lists[0].Now.Equal(cmdNow) {
+		t.Fatalf("store asked %+v", st.lists)
+	}
+	var v struct {
+		Invitations []map[string]any
+		Total       int
+	}
+	if err := json.Unmarshal(out.Bytes(), &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.Total != 1 || v.Invitations[0]["personal_number"] != "19811218-****" || v.Invitations[0]["status"] != "pending" {
+		t.Errorf("output %s", out)
+	}
+	opts.Customer = "Nope AB"
+	if err := listRun(context.Background(), opts); !errors.Is(err, invite.ErrCustomerUnknown) {
+		t.Errorf("unknown customer: %v", err)
+	}
+}
+
+func TestNewCmdInviteChoosesTheMailer(t *testing.T) {
+	for _, tc := range []struct {
+		args     []string
+		mailing  bool
+		wantCode int
+	}{
+		{args: []string{"--customer", "Acme AB", "--email", "a@example.com", "--first-name", "Anna", "--last-name", "Ek"}, mailing: true},
+		{args: []string{"--customer", "Acme AB", "--email", "a@example.com", "--first-name", "Anna", "--last-name", "Ek", "--no-send"}},
+		{args: []string{"--email", "a@example.com"}, wantCode: ExitInvalid},
+	} {
+		f, _, _ := testFactory(t, nil)
+		var plain, mailing int
+		f.Service = func(context.Context) (*invite.Service, error) { plain++; return nil, nil }
+		f.MailingService = func(context.Context) (*invite.Service, error) { mailing++; return nil, nil }
+		var got *InviteOptions
+		err := execute(t, f, NewCmdInvite(f, func(o *InviteOptions) error { got = o; return nil }), tc.args...)
+		if tc.wantCode != 0 {
+			if ExitCode(err) != tc.wantCode {
+				t.Errorf("%v: exit %d, want %d", tc.args, ExitCode(err), tc.wantCode)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := got.Service(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if (mailing == 1) != tc.mailing || plain+mailing != 1 {
+			t.Errorf("%v: plain %d, mailing %d", tc.args, plain, mailing)
+		}
+		if got.Details.FirstName == nil || *got.Details.FirstName != "Anna" || got.Details.Phone != nil {
+			t.Errorf("%v: details %+v", tc.args, got.Details)
+		}
+	}
+}
+
+func TestNewCmdEditFlags(t *testing.T) {
+	f, _, _ := testFactory(t, nil)
+	var got *EditOptions
+	capture := func(o *EditOptions) error { got = o; return nil }
+	if err := execute(t, f, NewCmdEdit(f, capture), "a@example.com", "--customer", "Acme AB", "--phone", "", "--language", "en", "--if-version", "3"); err != nil {
+		t.Fatal(err)
+	}
+	if got.Ref != "a@example.com" || got.Customer != "Acme AB" || got.IfVersion != 3 || got.Language == nil || *got.Language != "en" ||
+		got.Details.Phone == nil || *got.Details.Phone != "" || got.Details.LastName != nil || got.Editor != "vi" {
+		t.Errorf("options %+v", got)
+	}
+	got = nil
+	if err := execute(t, f, NewCmdEdit(f, capture), "1", "--email", "b@example.com"); ExitCode(err) != ExitInvalid || got != nil {
+		t.Errorf("--email: %v", err)
+	}
+	// Nothing to change and no terminal to open an editor on.
+	if err := execute(t, f, NewCmdEdit(f, capture), "1"); ExitCode(err) != ExitInvalid || got != nil {
+		t.Errorf("no changes: %v", err)
+	}
+}
+
+func TestRevokeRun(t *testing.T) {
+	st := newFakeStore()
+	f, out, errOut := testFactory(t, st)
+	opts := &RevokeOptions{common: common{IO: f.IO, Now: f.Now, Output: "table", Actor: "boss"}, Service: f.Service, Refs: []string{"1"}}
+	// No terminal, no --yes: cancelled, nothing changed.
+	if err := revokeRun(context.Background(), opts); ExitCode(err) != ExitCancelled || len(st.updates) != 0 {
+		t.Fatalf("exit %d, %d updates\n%s", ExitCode(err), len(st.updates), errOut)
+	}
+	opts.Yes = true
+	opts.Refs = []string{"1", "99"}
+	err := revokeRun(context.Background(), opts)
+	if ExitCode(err) != ExitNotFound {
+		t.Errorf("exit %d, want the not-found of REF 99", ExitCode(err))
+	}
+	if len(st.updates) != 1 || st.updates[0].State != invite.StateRevoked || st.audit[0].Actor != "boss" {
+		t.Fatalf("updates %+v, audit %+v", st.updates, st.audit)
+	}
+	if !strings.Contains(out.String(), "Revoked invitation 1 for asa@example.com.") {
+		t.Errorf("stdout %q", out)
+	}
+	// Revoked already: conflict, and still one update.
+	opts.Refs = []string{"1"}
+	if err := revokeRun(context.Background(), opts); !errors.Is(err, invite.ErrAlreadyResolved) && ExitCode(err) != ExitConflict {
+		t.Errorf("second revoke: %v", err)
+	}
+}
+
+func TestShowRunRevealIsAudited(t *testing.T) {
+	st := newFakeStore()
+	f, out, _ := testFactory(t, st)
+	opts := &ShowOptions{common: common{IO: f.IO, Now: f.Now, Output: "json", Actor: "auditor"}, Service: f.Service, Ref: "1"}
+	if err := showRun(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), `"personal_number": "19811218-****"`) || len(st.audit) != 0 {
+		t.Fatalf("masked show: %s (audit %v)", out, st.audit)
+	}
+	out.Reset()
+	opts.Reveal = true
+	if err := showRun(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), `"personal_number": "198112189876"`) || len(st.audit) != 1 || st.audit[0].Actor != "auditor" {
+		t.Fatalf("revealed show: %s (audit %v)", out, st.audit)
+	}
+}
+
+func TestNewCmdResendFlags(t *testing.T) {
+	f, _, _ := testFactory(t, nil)
+	var got *ResendOptions
+	capture := func(o *ResendOptions) error { got = o; return nil }
+	if err := execute(t, f, NewCmdResend(f, capture), "--expired", "--customer", "Acme AB", "--dry-run"); err != nil {
+		t.Fatal(err)
+	}
+	if !got.Expired || !got.DryRun || got.Customer != "Acme AB" || len(got.Refs) != 0 {
+		t.Errorf("options %+v", got)
+	}
+	for _, args := range [][]string{nil, {"1", "--expired"}} {
+		got = nil
+		if err := execute(t, f, NewCmdResend(f, capture), args...); ExitCode(err) != ExitInvalid || got != nil {
+			t.Errorf("%v: %v", args, err)
+		}
+	}
+}
+
+func TestNewCmdSeedBounds(t *testing.T) {
+	f, _, _ := testFactory(t, nil)
+	var got *SeedOptions
+	capture := func(o *SeedOptions) error { got = o; return nil }
+	if err := execute(t, f, NewCmdSeed(f, capture), "--customers", "3", "--invitations", "0", "--seed-value", "9"); err != nil {
+		t.Fatal(err)
+	}
+	if got.Customers != 3 || got.Invitations != 0 || got.SeedValue != 9 {
+		t.Errorf("options %+v", got)
+	}
+	for _, args := range [][]string{{"--customers", "0"}, {"--invitations", "-1"}, {"--invitations", "10000001"}} {
+		got = nil
+		if err := execute(t, f, NewCmdSeed(f, capture), args...); ExitCode(err) != ExitInvalid || got != nil {
+			t.Errorf("%v: %v", args, err)
+		}
+	}
+}
+
+func TestCommonOptionsColour(t *testing.T) {
+	f, _, _ := testFactory(t, nil)
+	f.IO.OutTTY = true
+	var got *VersionOptions
+	capture := func(o *VersionOptions) error { got = o; return nil }
+	for _, tc := range []struct {
+		args  []string
+		env   map[string]string
+		color bool
+	}{
+		{nil, nil, true},
+		{[]string{"--no-color"}, nil, false},
+		{nil, map[string]string{"NO_COLOR": "1"}, false},
+		{nil, map[string]string{"NO_COLOR": ""}, true}, // no-color.org: only a non-empty value counts
+		{nil, map[string]string{"TERM": "dumb"}, false},
+	} {
+		f.env.Getenv = func(k string) string { return tc.env[k] }
+		if err := execute(t, f, NewCmdVersion(f, capture), tc.args...); err != nil {
+			t.Fatal(err)
+		}
+		if got.Color != tc.color {
+			t.Errorf("%v %v: colour %v, want %v", tc.args, tc.env, got.Color, tc.color)
+		}
+	}
+}
+
+func TestVersionRun(t *testing.T) {
+	var out bytes.Buffer
+	opts := &VersionOptions{common: common{IO: &IOStreams{Out: &out}, Output: "json"}, Version: "1.2.3", Commit: "abc", Date: "today"}
+	if err := versionRun(opts); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), `"version": "1.2.3"`) {
+		t.Errorf("%s", out.String())
+	}
+}
