@@ -119,6 +119,7 @@ func TestConfigPrecedence(t *testing.T) {
 	os.WriteFile(cfg, []byte("base_url: https://from-file.example\nlisten: 127.0.0.1:9000\nsmtp:\n  host: smtp.file.example\n  password: hunter2-secret\nactor: file-actor\n"), 0o600)
 	r.env["INVITECTL_LISTEN"] = "127.0.0.1:9100"
 	r.env["INVITECTL_ACTOR"] = "env-actor"
+	r.env["INVITECTL_SMTP_PORT"] = "2525" // beside the file's smtp.host, in the same section
 	out := r.must("config", "show", "-o", "json", "--as", "flag-actor")
 	var v struct {
 		ConfigFile string `json:"config_file"`
@@ -137,6 +138,9 @@ func TestConfigPrecedence(t *testing.T) {
 		"actor":          {"flag-actor", "flag --as"},
 		"smtp.password":  {"<redacted>", "config " + cfg},
 		"mail.transport": {"smtp", "default"}, // smtp because a host is set
+		"smtp.host":      {"smtp.file.example", "config " + cfg},
+		"smtp.port":      {"2525", "env INVITECTL_SMTP_PORT"},
+		"output":         {"json", "flag --output"},
 		"db":             {filepath.Join(r.env["XDG_DATA_HOME"], "invitectl", "invitectl.db"), "default"},
 	}
 	for k, w := range want {

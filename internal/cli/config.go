@@ -79,8 +79,9 @@ func EnvName(key string) string {
 }
 
 // Config is the effective configuration: one viper instance holding flag,
-// environment, config-file and default values with their precedence, and
-// where each value came from.
+// environment, config-file and default values in viper's layers (bound
+// flags, the config layer with the environment merged over the file, and
+// defaults), and where each value came from.
 type Config struct {
 	v        *viper.Viper
 	getenv   func(string) string
@@ -114,22 +115,44 @@ func loadConfig(cmd *cobra.Command, env *Env) (*Config, error) {
 		}
 		return nil, fmt.Errorf("reading config file: %w", err)
 	}
+	fromFile := c.v.AllKeys()
+	// The environment is cli.Env's, never the process's: viper reads the
+	// process environment itself (AutomaticEnv, BindEnv), which would let the
+	// host's variables into tests. Merged over the file's values, it is the
+	// layer between flags and the file.
+	fromEnv := map[string]any{}
 	for _, k := range keys {
-		switch {
-		case k.flag != "" && flagChanged(cmd, k.flag):
-			c.v.Set(k.name, cmd.Flags().Lookup(k.flag).Value.String())
-			c.source[k.name] = "flag --" + k.flag
-		case env.Getenv(EnvName(k.name)) != "":
-			c.v.Set(k.name, env.Getenv(EnvName(k.name)))
+		if val := env.Getenv(EnvName(k.name)); val != "" {
+			setNested(fromEnv, k.name, val)
 			c.source[k.name] = "env " + EnvName(k.name)
-		case c.v.InConfig(k.name):
-			c.source[k.name] = "config " + c.file
+		}
+	}
+	if err := c.v.MergeConfigMap(fromEnv); err != nil {
+		return nil, fmt.Errorf("reading the environment: %w", err)
+	}
+	// A bound flag wins when it was given; viper ignores it otherwise.
+	for _, k := range keys {
+		if k.flag == "" {
+			continue
+		}
+		if fl := cmd.Flags().Lookup(k.flag); fl != nil {
+			if err := c.v.BindPFlag(k.name, fl); err != nil {
+				return nil, err
+			}
+			if fl.Changed {
+				c.source[k.name] = "flag --" + k.flag
+			}
+		}
+	}
+	for _, k := range fromFile {
+		if _, ok := c.source[k]; !ok {
+			c.source[k] = "config " + c.file
 		}
 	}
 	// Defaults last: some depend on other keys (mail.transport on smtp.host).
 	for _, k := range keys {
 		if _, ok := c.source[k.name]; !ok && k.def != nil {
-			c.v.Set(k.name, k.def(c))
+			c.v.SetDefault(k.name, k.def(c))
 			c.source[k.name] = "default"
 		}
 	}
@@ -139,9 +162,19 @@ func loadConfig(cmd *cobra.Command, env *Env) (*Config, error) {
 	return c, nil
 }
 
-func flagChanged(cmd *cobra.Command, name string) bool {
-	f := cmd.Flags().Lookup(name)
-	return f != nil && f.Changed
+// setNested sets a dotted key ("smtp.host") in nested maps, the shape
+// viper's config layer has.
+func setNested(m map[string]any, key string, val any) {
+	parts := strings.Split(key, ".")
+	for _, p := range parts[:len(parts)-1] {
+		sub, ok := m[p].(map[string]any)
+		if !ok {
+			sub = map[string]any{}
+			m[p] = sub
+		}
+		m = sub
+	}
+	m[parts[len(parts)-1]] = val
 }
 
 func (c *Config) defaultConfigPath() string {
