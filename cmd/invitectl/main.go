@@ -71,6 +71,7 @@ func processEnv() cli.Env {
 		},
 		Username: username,
 		Now:      time.Now,
+		Location: time.Local,
 	}
 	env.Version, env.Commit, env.Date = buildInfo()
 	return env

@@ -50,6 +50,7 @@ a token or an unmasked personal number.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Customer, "customer", "", "the customer, when REF is an email with invitations in several customers")
+	cmd.ValidArgsFunction = completeRefs(f)
 	_ = cmd.RegisterFlagCompletionFunc("customer", completeCustomers(f))
 	return readOnly(cmd)
 }

@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -28,6 +29,7 @@ type run struct {
 	env    map[string]string
 	now    time.Time // the clock every command of the run sees
 	tty    bool
+	width  int // terminal columns, 0 for the default of 200
 	stdin  string
 	stdout bytes.Buffer
 	stderr bytes.Buffer
@@ -50,7 +52,7 @@ func (r *run) do(args ...string) int {
 		Username: "tester",
 		Now:      func() time.Time { return r.now },
 		IO: cli.IOStreams{In: strings.NewReader(r.stdin), Out: &r.stdout, ErrOut: &r.stderr,
-			InTTY: r.tty, OutTTY: r.tty, ErrTTY: r.tty, Width: 200},
+			InTTY: r.tty, OutTTY: r.tty, ErrTTY: r.tty, Width: cmp.Or(r.width, 200)},
 	})
 }
 
@@ -353,5 +355,50 @@ func TestStoredControlCharactersAreEscaped(t *testing.T) {
 	// JSON keeps the data as it is, escaped by the encoder.
 	if out := r.must("show", "1", "-o", "json"); !strings.Contains(out, `"first_name": "An\u001b]0;pwned\u0007na"`) {
 		t.Errorf("json: %s", out)
+	}
+}
+
+// REFs complete with open invitations: IDs newest first with the email as
+// the description, or emails once a letter is typed.
+func TestRefCompletion(t *testing.T) {
+	r := setup(t)
+	r.must("revoke", "2", "--yes")
+	out := r.must("__complete", "show", "")
+	if !strings.Contains(out, "1\ta@example.com\n") || strings.Contains(out, "b@example.com") {
+		t.Errorf("show completion:\n%s", out)
+	}
+	out = r.must("__complete", "resend", "a")
+	if !strings.Contains(out, "a@example.com\tAnna Ek\n") {
+		t.Errorf("email completion:\n%s", out)
+	}
+	// Completing never creates a store.
+	r.env["INVITECTL_DB"] = filepath.Join(t.TempDir(), "none.db")
+	r.do("__complete", "edit", "")
+	if _, err := os.Stat(r.env["INVITECTL_DB"]); err == nil {
+		t.Error("completion created a store")
+	}
+}
+
+func TestRevokeJSONReportsEveryRef(t *testing.T) {
+	r := setup(t)
+	if code := r.do("revoke", "1", "99", "nobody@example.com", "--yes", "-o", "json"); code != cli.ExitNotFound {
+		t.Fatalf("exit %d: %s", code, r.stderr.String())
+	}
+	var v struct {
+		Results []struct {
+			Ref, Email, Outcome string
+			ID                  int64
+			Error               *string
+		}
+		Revoked, Failed int
+	}
+	if err := json.Unmarshal(r.stdout.Bytes(), &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.Revoked != 1 || v.Failed != 2 || len(v.Results) != 3 ||
+		v.Results[0].Outcome != "revoked" || v.Results[0].Error != nil || v.Results[0].ID != 1 ||
+		v.Results[1].Ref != "99" || v.Results[1].Outcome != "not_found" || v.Results[1].Error == nil ||
+		v.Results[2].Outcome != "not_found" {
+		t.Errorf("%+v\n%s", v, r.stdout.String())
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -43,7 +44,7 @@ const (
 var keys = []configKey{
 	{name: "db", flag: "db", def: func(c *Config) string { return filepath.Join(c.dataHome(), "invitectl", "invitectl.db") }, help: "the store: a file path, sqlite://PATH or postgres://…"},
 	{name: "actor", flag: "as", def: func(c *Config) string { return c.username }, help: "who is acting (Sent by, audit log)"},
-	{name: "output", flag: "output", def: func(*Config) string { return "table" }, help: "table, json or csv"},
+	{name: "output", flag: "output", def: func(*Config) string { return "table" }, help: "table, wide, json or csv"},
 	{name: "mail.transport", def: func(c *Config) string {
 		if c.v.GetString("smtp.host") != "" {
 			return "smtp"
@@ -290,19 +291,14 @@ func (c *Config) checkTypes() error {
 // know, with the closest known key when one is near (a typo).
 func (c *Config) warnUnknownKeys(w io.Writer, fileKeys []string) {
 	for _, fk := range fileKeys {
-		known, best, bestDist := false, "", 3
-		for _, k := range keys {
-			if k.name == fk {
-				known = true
-				break
-			}
-			if d := editDistance(fk, k.name); d < bestDist {
-				best, bestDist = k.name, d
-			}
+		names := make([]string, len(keys))
+		for i, k := range keys {
+			names[i] = k.name
 		}
-		if known {
+		if slices.Contains(names, fk) {
 			continue
 		}
+		best := closest(fk, names)
 		fmt.Fprintf(w, "invitectl: warning: unknown key %q in config file %s", fk, c.file)
 		if best != "" {
 			fmt.Fprintf(w, "; did you mean %q?", best)
@@ -383,6 +379,6 @@ func addGlobalFlags(fs *pflag.FlagSet) {
 	fs.String("db", "", "the store: a file path, sqlite://PATH or postgres://… (env INVITECTL_DB)")
 	fs.String("config", "", "config file (env INVITECTL_CONFIG; default $XDG_CONFIG_HOME/invitectl/config.yaml)")
 	fs.String("as", "", "who is acting, recorded as Sent by and in the audit log (env INVITECTL_ACTOR)")
-	fs.StringP("output", "o", "table", "output format: table, json or csv")
+	fs.StringP("output", "o", "table", "output format: table, wide (every column), json or csv")
 	fs.Bool("no-color", false, "no colour (also when NO_COLOR is set or stdout is not a terminal)")
 }

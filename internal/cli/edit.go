@@ -86,6 +86,7 @@ invitation since you looked at it.`,
 	_ = cmd.Flags().MarkHidden("email")
 	cmd.Flags().IntVar(&opts.IfVersion, "if-version", 0, "only edit if the invitation is still at this version (see `show`)")
 	d.completions(cmd)
+	cmd.ValidArgsFunction = completeRefs(f)
 	_ = cmd.RegisterFlagCompletionFunc("customer", completeCustomers(f))
 	return cmd
 }

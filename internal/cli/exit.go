@@ -94,8 +94,15 @@ var hints = []struct {
 		return fmt.Sprintf("check the mail settings (`invitectl config show`), then run `invitectl resend %d`", a.ID)
 	}},
 	{invite.ErrNotSent, func(a invite.About) string { return fmt.Sprintf("run `invitectl resend %d` to send it", a.ID) }},
-	{invite.ErrBadSort, func(invite.About) string {
-		return fmt.Sprintf("sort by one of: %s, optionally with :asc or :desc (e.g. --sort last-name:desc)", sortFieldList())
+	{invite.ErrBadSort, func(a invite.About) string {
+		var fields []string
+		for _, f := range invite.SortFields {
+			fields = append(fields, string(f))
+		}
+		if s := closest(a.Name, fields); s != "" {
+			return fmt.Sprintf("did you mean --sort %s? Sort by one of: %s, optionally with :asc or :desc", s, strings.Join(fields, ", "))
+		}
+		return fmt.Sprintf("sort by one of: %s, optionally with :asc or :desc (e.g. --sort last-name:desc)", strings.Join(fields, ", "))
 	}},
 	{invite.ErrBadSortDirection, func(a invite.About) string { return fmt.Sprintf("use :asc or :desc, e.g. --sort %s:desc", a.Name) }},
 	{invite.ErrPageRange, func(a invite.About) string {
@@ -116,12 +123,16 @@ func hintFor(err error) string {
 	return ""
 }
 
-func sortFieldList() string {
-	s := make([]string, len(invite.SortFields))
-	for i, f := range invite.SortFields {
-		s[i] = string(f)
+// closest is the word of words nearest to typed (a typo's correction), or
+// "" when none is near.
+func closest(typed string, words []string) string {
+	best, bestDist := "", 3
+	for _, w := range words {
+		if d := editDistance(strings.ToLower(typed), w); d < bestDist {
+			best, bestDist = w, d
+		}
 	}
-	return strings.Join(s, ", ")
+	return best
 }
 
 // exitError carries an exit code for errors that are already reported

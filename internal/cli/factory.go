@@ -106,9 +106,9 @@ func (f *Factory) init(cmd *cobra.Command) error {
 		return err
 	}
 	switch cfg.String("output") {
-	case "table", "json", "csv":
+	case "table", "wide", "json", "csv":
 	default:
-		return usageError("use -o table, -o json or -o csv", "invalid output format %q", cfg.String("output"))
+		return usageError("use -o table, -o wide, -o json or -o csv", "invalid output format %q", cfg.String("output"))
 	}
 	return nil
 }
@@ -116,27 +116,34 @@ func (f *Factory) init(cmd *cobra.Command) error {
 // common is what every command's options carry, taken from the factory
 // and the global flags when the command runs.
 type common struct {
-	IO     *IOStreams
-	Now    func() time.Time
-	Output string // table, json or csv
-	Color  bool   // ANSI colour on stdout
-	Actor  string // who is acting
+	IO       *IOStreams
+	Now      func() time.Time
+	Location *time.Location // for times on a terminal
+	Output   string         // table, json or csv
+	Wide     bool           // table with every column (-o wide)
+	Color    bool           // ANSI colour on stdout
+	Actor    string         // who is acting
 }
 
 func (f *Factory) common(cmd *cobra.Command) common {
 	cfg := f.Config()
 	noColor, _ := cmd.Flags().GetBool("no-color")
+	output := cfg.String("output")
 	return common{
-		IO:     f.IO,
-		Now:    f.Now,
-		Output: cfg.String("output"),
-		Color:  f.IO.OutTTY && !noColor && f.env.Getenv("NO_COLOR") == "" && f.env.Getenv("TERM") != "dumb",
-		Actor:  cfg.String("actor"),
+		IO:       f.IO,
+		Now:      f.Now,
+		Location: f.env.Location,
+		Output:   strings.Replace(output, "wide", "table", 1),
+		Wide:     output == "wide",
+		Color:    f.IO.OutTTY && !noColor && f.env.Getenv("NO_COLOR") == "" && f.env.Getenv("TERM") != "dumb",
+		Actor:    cfg.String("actor"),
 	}
 }
 
 // style is how tables look for these options.
-func (o common) style() style { return style{tty: o.IO.OutTTY, color: o.Color} }
+func (o common) style() style {
+	return style{tty: o.IO.OutTTY, color: o.Color, wide: o.Wide, width: o.IO.Width, now: o.Now(), loc: o.Location}
+}
 
 // clock is the default Now: the process's Env clock, in UTC.
 func (f *Factory) clock() time.Time {
@@ -329,4 +336,4 @@ func (f *Factory) close() error {
 
 // Output is the chosen output format, for the store commands (migrate, copy)
 // that have not moved to options yet.
-func (f *Factory) Output() string { return f.cfg.String("output") }
+func (f *Factory) Output() string { return strings.Replace(f.cfg.String("output"), "wide", "table", 1) }

@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -41,9 +43,6 @@ exits 5, and ` + "`invitectl resend`" + ` delivers it later.`,
   invitectl invite --customer "Acme AB" --email cy@example.com --first-name Cy --last-name Öst --no-send -o json`,
 		Args: exactArgs(0, "no arguments (details are flags)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.Customer == "" {
-				return usageError("name the customer with --customer NAME (see `invitectl customers list`)", "--customer is required")
-			}
 			opts.Details, opts.Language = d.patch(cmd), d.language
 			opts.Service = f.serviceFor(!opts.NoSend)
 			opts.common = f.common(cmd)
@@ -100,6 +99,47 @@ func inviteRun(ctx context.Context, opts *InviteOptions) error {
 		}
 	}
 	return err
+}
+
+// maxCompletions bounds how many invitations a completion offers.
+const maxCompletions = 50
+
+// completeRefs completes a REF with open invitations: their IDs, newest
+// first, with the email as the description; or their emails when what is
+// typed so far is not a number.
+func completeRefs(f *Factory) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	return func(cmd *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		if f.cfg == nil {
+			if err := f.init(cmd); err != nil {
+				return nil, cobra.ShellCompDirectiveError
+			}
+		}
+		f.readOnly = true // completing never creates a store
+		svc, err := f.Service(cmd.Context())
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveError
+		}
+		byEmail := toComplete != "" && strings.Trim(toComplete, "0123456789") != ""
+		q := invite.ListQuery{Status: invite.FilterOpen, Sort: invite.Sort{Field: invite.SortSentOn, Desc: true},
+			Page: 1, PerPage: maxCompletions, Now: f.Now()}
+		if byEmail {
+			q.Sort, q.Search = invite.Sort{Field: invite.SortEmail}, toComplete
+		}
+		page, err := svc.Store.ListInvitations(cmd.Context(), q)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveError
+		}
+		var out []string
+		for _, inv := range page.Invitations {
+			switch id := strconv.FormatInt(inv.ID, 10); {
+			case byEmail && strings.HasPrefix(strings.ToLower(inv.Email), strings.ToLower(toComplete)):
+				out = append(out, inv.Email+"\t"+inv.FirstName+" "+inv.LastName)
+			case !byEmail && strings.HasPrefix(id, toComplete):
+				out = append(out, id+"\t"+inv.Email)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
 }
 
 // completeCustomers completes --customer with the customers in the store.

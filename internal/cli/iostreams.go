@@ -32,6 +32,9 @@ type Env struct {
 	// Now is the clock: time.Now in the shipped binary, a fixed instant in
 	// tests. nil means time.Now.
 	Now func() time.Time
+	// Location is the local time zone, for times on a terminal: time.Local
+	// in the shipped binary; nil means UTC.
+	Location *time.Location
 	// Build information stamped by the linker.
 	Version, Commit, Date string
 }

@@ -130,12 +130,11 @@ func printInvitationPage(o common, q invite.ListQuery, res invite.InvitationPage
 		return nil
 	}
 	st := o.style()
-	t := st.newTable(o.IO.Out)
-	t.AppendHeader(invitationColumns)
+	t := invitationTable(st)
 	for _, inv := range res.Invitations {
-		t.AppendRow(st.invitationRow(inv, q.Now))
+		t.rows = append(t.rows, st.invitationRow(inv, q.Now))
 	}
-	t.Render()
+	t.render(o.IO.Out, st)
 	_, err := fmt.Fprintln(o.IO.Out, showingLine(q.Page, q.PerPage, len(res.Invitations), res.Total))
 	return err
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -88,6 +89,17 @@ var invitationColumns = table.Row{"ID", "Customer account", "First name", "Last 
 	"Swedish citizenship", "EU/EEA citizenship", "Personal number", "LMA number", "Phone number",
 	"Gender", "Sent on", "Sent by"}
 
+// invitationTable is an empty table of invitations that fits a terminal:
+// the contract's order of importance is ID, First name, Last name, Email,
+// Status, Customer account, Sent on, then the others in table order.
+func invitationTable(st style) wideTable {
+	return wideTable{
+		header:   invitationColumns,
+		priority: []int{0, 2, 3, 4, 5, 1, 12},
+		fixed:    map[int]bool{0: true, 5: true, 12: true},
+	}
+}
+
 // csvColumns are the CSV header: the JSON keys.
 var csvColumns = []string{"id", "customer", "first_name", "last_name", "email", "status", "swedish_citizen",
 	"eu_eea_citizen", "personal_number", "lma_number", "phone", "gender", "language", "sent_on", "sent_by", "expires_at"}
@@ -99,11 +111,16 @@ func dash(s string) string {
 	return s
 }
 
-// style decides how tables look: boxed and coloured on a terminal, plain
-// columns when piped.
+// style decides how tables look: boxed and coloured on a terminal, fitted
+// to its width, with times as people read them; plain columns with every
+// column and RFC 3339 times when piped.
 type style struct {
 	tty   bool
 	color bool
+	wide  bool           // every column even on a terminal (-o wide)
+	width int            // the terminal's columns, 0 when unknown
+	now   time.Time      // for relative times
+	loc   *time.Location // for dates on a terminal
 }
 
 func (st style) newTable(w io.Writer) table.Writer {
@@ -136,14 +153,56 @@ func (st style) tellColor() {
 	}
 }
 
+// time is a time as the audience reads it: on a terminal relative when
+// within a week ("3 hours ago", "in 2 days"), else the local date and time
+// with its zone; piped, RFC 3339 in UTC.
 func (st style) time(t time.Time) string {
 	if t.IsZero() {
 		return invite.Dash
 	}
-	if st.tty {
-		return t.Local().Format("2006-01-02 15:04")
+	if !st.tty {
+		return rfc3339(t)
 	}
-	return rfc3339(t)
+	if !st.now.IsZero() {
+		if s, ok := relativeTime(t, st.now); ok {
+			return s
+		}
+	}
+	loc := st.loc
+	if loc == nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format("2006-01-02 15:04 MST")
+}
+
+// relativeTime says how long ago (or ahead) t is, when that is within a week.
+func relativeTime(t, now time.Time) (string, bool) {
+	d := now.Sub(t)
+	future := d < 0
+	if future {
+		d = -d
+	}
+	var n int
+	var unit string
+	switch {
+	case d >= 7*24*time.Hour:
+		return "", false
+	case d < time.Minute:
+		return "just now", true
+	case d < time.Hour:
+		n, unit = int(d/time.Minute), "minute"
+	case d < 24*time.Hour:
+		n, unit = int(d/time.Hour), "hour"
+	default:
+		n, unit = int(d/(24*time.Hour)), "day"
+	}
+	if n != 1 {
+		unit += "s"
+	}
+	if future {
+		return fmt.Sprintf("in %d %s", n, unit), true
+	}
+	return fmt.Sprintf("%d %s ago", n, unit), true
 }
 
 func (st style) status(s invite.Status) styled {
@@ -218,4 +277,57 @@ var plainNumber = regexp.MustCompile(`^[+-]?[0-9]+(\.[0-9]+)?$`)
 func showingLine(page, perPage, n, total int) string {
 	from := (page-1)*perPage + 1
 	return fmt.Sprintf("Showing %d–%d of %d results", from, from+n-1, total)
+}
+
+// refResult is the outcome of one REF of a batch command (resend, revoke)
+// in -o json and -o csv; docs/guide.md documents the shape.
+type refResult struct {
+	Ref     string  `json:"ref"`
+	ID      int64   `json:"id"`    // 0 when the REF names no invitation
+	Email   string  `json:"email"` // "" when the REF names no invitation
+	Plan    string  `json:"plan,omitempty"`
+	Outcome string  `json:"outcome"`
+	Error   *string `json:"error"`
+}
+
+// failedRef is the result of a REF that failed with err.
+func failedRef(ref string, err error) refResult {
+	return refResult{Ref: ref, Outcome: outcomeOf(err), Error: errorText(err)}
+}
+
+// outcomeOf names what happened to a REF whose action failed with err.
+func outcomeOf(err error) string {
+	switch ExitCode(err) {
+	case ExitInvalid:
+		return "invalid"
+	case ExitNotFound:
+		return "not_found"
+	case ExitConflict:
+		return "refused"
+	case ExitCancelled:
+		return "cancelled"
+	}
+	return "failed"
+}
+
+func errorText(err error) *string {
+	var ee *exitError
+	if errors.As(err, &ee) && ee.err == nil {
+		s := "not confirmed"
+		return &s
+	}
+	s := err.Error()
+	return &s
+}
+
+func writeRefResultsCSV(w io.Writer, results []refResult) error {
+	rows := make([][]string, len(results))
+	for i, r := range results {
+		e := ""
+		if r.Error != nil {
+			e = *r.Error
+		}
+		rows[i] = []string{r.Ref, strconv.FormatInt(r.ID, 10), r.Email, r.Plan, r.Outcome, e}
+	}
+	return writeCSV(w, []string{"ref", "id", "email", "plan", "outcome", "error"}, rows)
 }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jedib0t/go-pretty/v6/progress"
@@ -14,15 +16,6 @@ import (
 
 	"github.com/invitectl/invitectl/internal/invite"
 )
-
-// resendResult is one line of resend's JSON output.
-type resendResult struct {
-	ID      int64  `json:"id"`
-	Email   string `json:"email"`
-	Plan    string `json:"plan"`
-	Outcome string `json:"outcome"` // sent, failed, refused, planned
-	Error   string `json:"error,omitempty"`
-}
 
 // ResendOptions are the inputs of `resend`.
 type ResendOptions struct {
@@ -70,6 +63,7 @@ over one mail connection, with a progress bar on a terminal and a summary.
 	cmd.Flags().BoolVar(&opts.Expired, "expired", false, "resend every expired invitation")
 	cmd.Flags().StringVar(&opts.Customer, "customer", "", "with --expired: only this customer's invitations; with REFs: the customer of an email REF")
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "print what would happen and change nothing")
+	cmd.ValidArgsFunction = completeRefs(f)
 	_ = cmd.RegisterFlagCompletionFunc("customer", completeCustomers(f))
 	return cmd
 }
@@ -81,6 +75,7 @@ func resendRun(ctx context.Context, opts *ResendOptions) error {
 	}
 	var w worst
 	var targets []invite.Invitation
+	var results []refResult
 	if opts.Expired {
 		if targets, err = allExpired(ctx, svc, opts.Customer, opts.Now()); err != nil {
 			return err
@@ -91,17 +86,25 @@ func resendRun(ctx context.Context, opts *ResendOptions) error {
 			if err != nil {
 				w.add(err)
 				printError(opts.IO.ErrOut, err)
+				results = append(results, failedRef(ref, err))
 				continue
 			}
 			targets = append(targets, inv)
 		}
 	}
-	var results []resendResult
+	refOf := func(inv invite.Invitation) string {
+		for _, ref := range opts.Refs {
+			if ref == strconv.FormatInt(inv.ID, 10) || strings.EqualFold(ref, inv.Email) {
+				return ref
+			}
+		}
+		return strconv.FormatInt(inv.ID, 10)
+	}
 	sent, failed := 0, 0
 	if opts.DryRun {
 		now := opts.Now()
 		for _, inv := range targets {
-			r := resendResult{ID: inv.ID, Email: inv.Email, Plan: string(invite.PlanResend(inv, now)), Outcome: "planned"}
+			r := refResult{Ref: refOf(inv), ID: inv.ID, Email: inv.Email, Plan: string(invite.PlanResend(inv, now)), Outcome: "planned"}
 			if r.Plan == string(invite.PlanRefused) {
 				r.Plan = "refused: " + string(inv.Status(now))
 			}
@@ -117,7 +120,7 @@ func resendRun(ctx context.Context, opts *ResendOptions) error {
 		// be on their way.
 		report := func(res invite.ResendResult) {
 			out, plan, err := res.Invitation, res.Plan, res.Err
-			r := resendResult{ID: out.ID, Email: out.Email, Plan: string(plan)}
+			r := refResult{Ref: refOf(out), ID: out.ID, Email: out.Email, Plan: string(plan)}
 			if err == nil {
 				r.Outcome = "sent"
 				sent++
@@ -130,10 +133,8 @@ func resendRun(ctx context.Context, opts *ResendOptions) error {
 				}
 			} else {
 				w.add(err)
-				r.Outcome, r.Error = "failed", err.Error()
-				if plan == invite.PlanRefused {
-					r.Outcome = "refused"
-				} else {
+				r.Outcome, r.Error = outcomeOf(err), errorText(err)
+				if r.Outcome == "failed" {
 					failed++
 				}
 				printError(opts.IO.ErrOut, err)
@@ -157,17 +158,18 @@ func resendRun(ctx context.Context, opts *ResendOptions) error {
 	return w.err()
 }
 
-func printResendResults(opts *ResendOptions, results []resendResult, targets, sent, failed int) error {
+func printResendResults(opts *ResendOptions, results []refResult, targets, sent, failed int) error {
 	out := opts.IO.Out
 	switch opts.Output {
 	case "json":
-		return writeJSON(out, map[string]any{"results": nonNil(results), "resent": sent, "failed": failed, "dry_run": opts.DryRun})
+		return writeJSON(out, struct {
+			Results []refResult `json:"results"`
+			Resent  int         `json:"resent"`
+			Failed  int         `json:"failed"`
+			DryRun  bool        `json:"dry_run"`
+		}{nonNil(results), sent, failed, opts.DryRun})
 	case "csv":
-		rows := make([][]string, len(results))
-		for i, r := range results {
-			rows[i] = []string{fmt.Sprint(r.ID), r.Email, r.Plan, r.Outcome, r.Error}
-		}
-		return writeCSV(out, []string{"id", "email", "plan", "outcome", "error"}, rows)
+		return writeRefResultsCSV(out, results)
 	}
 	switch {
 	case opts.DryRun:
@@ -183,7 +185,11 @@ func printResendResults(opts *ResendOptions, results []resendResult, targets, se
 		_, err := fmt.Fprintln(out, "No expired invitations to resend.")
 		return err
 	case opts.Expired:
-		_, err := fmt.Fprintf(out, "resent %d, failed %d\n", sent, failed)
+		msg := fmt.Sprintf("Resent %d of %d expired %s with a new link.", sent, targets, plural(targets, "invitation", "invitations"))
+		if failed > 0 {
+			msg += fmt.Sprintf(" %d could not be delivered (see above); `invitectl resend ID` tries one again.", failed)
+		}
+		_, err := fmt.Fprintln(out, msg)
 		return err
 	}
 	return nil

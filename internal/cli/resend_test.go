@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -39,7 +40,7 @@ func TestResendExpiredReportsEachFailure(t *testing.T) {
 	if code := r.do("resend", "--expired"); code != cli.ExitDelivery {
 		t.Fatalf("exit %d, want %d\n%s", code, cli.ExitDelivery, r.stderr.String())
 	}
-	if got := r.stdout.String(); got != "resent 0, failed 5\n" {
+	if got := r.stdout.String(); got != "Resent 0 of 5 expired invitations with a new link. 5 could not be delivered (see above); `invitectl resend ID` tries one again.\n" {
 		t.Errorf("stdout %q", got)
 	}
 	errs := strings.Count(r.stderr.String(), "invitectl: error: the email to p0")
@@ -87,10 +88,14 @@ func TestResendExpiredJSON(t *testing.T) {
 			keys = append(keys, k)
 		}
 		slices.Sort(keys)
-		if fmt.Sprint(keys) != "[email id outcome plan]" || res["outcome"] != "sent" || res["plan"] != "new link" {
+		if fmt.Sprint(keys) != "[email error id outcome plan ref]" || res["outcome"] != "sent" || res["plan"] != "new link" || res["error"] != nil {
 			t.Fatalf("result %v", res)
 		}
 		ids = append(ids, int(res["id"].(float64)))
+	}
+	// Keys in one fixed order, the documented one.
+	if !regexp.MustCompile(`(?s)^\{\s*"results": \[\s*\{\s*"ref": "1",\s*"id": 1,\s*"email": "p000@example.com",\s*"plan": "new link",\s*"outcome": "sent",\s*"error": null`).MatchString(out) {
+		t.Errorf("keys out of order:\n%.300s", out)
 	}
 	if !slices.IsSorted(ids) {
 		t.Errorf("results not in ID order: %v", ids)

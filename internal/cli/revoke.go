@@ -45,6 +45,7 @@ invitation is refused as already resolved (exit 4).`,
 	}
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "revoke without asking for confirmation")
 	cmd.Flags().StringVar(&opts.Customer, "customer", "", "the customer, when an email REF has invitations in several customers")
+	cmd.ValidArgsFunction = completeRefs(f)
 	_ = cmd.RegisterFlagCompletionFunc("customer", completeCustomers(f))
 	return cmd
 }
@@ -56,7 +57,8 @@ func revokeRun(ctx context.Context, opts *RevokeOptions) error {
 	}
 	var w worst
 	prompt := newPrompter(opts.IO.In)
-	var revoked []invitationJSON
+	var results []refResult
+	revoked := 0
 	for _, ref := range opts.Refs {
 		out, err := revokeOne(ctx, opts, svc, prompt, ref)
 		if errors.Is(err, errPromptCancelled) {
@@ -65,24 +67,28 @@ func revokeRun(ctx context.Context, opts *RevokeOptions) error {
 		if err != nil {
 			w.add(err)
 			printError(opts.IO.ErrOut, err)
+			r := failedRef(ref, err)
+			r.ID, r.Email = out.ID, out.Email
+			results = append(results, r)
 			continue
 		}
-		revoked = append(revoked, toJSON(out, opts.Now(), false))
+		revoked++
+		results = append(results, refResult{Ref: ref, ID: out.ID, Email: out.Email, Outcome: "revoked"})
 		if opts.Output == "table" {
 			fmt.Fprintf(opts.IO.Out, "Revoked invitation %d for %s.\n", out.ID, termSafe(out.Email))
 		}
 	}
 	switch opts.Output {
 	case "json":
-		if err := writeJSON(opts.IO.Out, map[string]any{"revoked": nonNil(revoked)}); err != nil {
+		if err := writeJSON(opts.IO.Out, struct {
+			Results []refResult `json:"results"`
+			Revoked int         `json:"revoked"`
+			Failed  int         `json:"failed"`
+		}{nonNil(results), revoked, len(results) - revoked}); err != nil {
 			return err
 		}
 	case "csv":
-		rows := make([][]string, len(revoked))
-		for i, j := range revoked {
-			rows[i] = csvRow(j)
-		}
-		if err := writeCSV(opts.IO.Out, csvColumns, rows); err != nil {
+		if err := writeRefResultsCSV(opts.IO.Out, results); err != nil {
 			return err
 		}
 	}

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"golang.org/x/term"
 
 	"github.com/invitectl/invitectl/internal/cli"
 	"github.com/invitectl/invitectl/internal/mailtest"
@@ -43,9 +44,14 @@ func TestMain(m *testing.M) {
 				os.Exit(1)
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			// Terminals as cmd/invitectl finds them (scripts have none; the
+			// pseudo-terminal tests do).
+			width, _, _ := term.GetSize(int(os.Stdout.Fd()))
 			code := cli.Main(ctx, cli.Env{
 				Args: os.Args[1:], Getenv: os.Getenv, Username: "tester",
-				IO:      cli.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr},
+				IO: cli.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
+					InTTY: term.IsTerminal(int(os.Stdin.Fd())), OutTTY: term.IsTerminal(int(os.Stdout.Fd())),
+					ErrTTY: term.IsTerminal(int(os.Stderr.Fd())), Width: width},
 				Now:     func() time.Time { return now },
 				Version: "test", Commit: "none", Date: "unknown",
 			})

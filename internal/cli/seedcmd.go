@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 
 	"github.com/invitectl/invitectl/internal/invite"
 	"github.com/invitectl/invitectl/internal/seed"
@@ -78,16 +80,21 @@ func seedRun(ctx context.Context, opts *SeedOptions) error {
 	const batch = 50000
 	for done := 0; done < opts.Invitations; {
 		buf := gen.Batch(min(batch, opts.Invitations-done))
-		if err := svc.Store.InsertInvitations(ctx, buf); err != nil {
+		err := svc.Store.InsertInvitations(ctx, buf)
+		if ctx.Err() != nil {
+			// Each batch is one transaction: what was seeded is whole.
+			bar.done()
+			if err == nil {
+				done += len(buf)
+			}
+			return invite.Errorf(invite.ECANCELLED, "%s", number.Sprintf("seeded %d of %d invitations before the interrupt", done, opts.Invitations))
+		}
+		if err != nil {
 			bar.done()
 			return fmt.Errorf("seeding after %d invitations: %w", done, err)
 		}
 		done += len(buf)
 		bar.add(len(buf))
-		if err := ctx.Err(); err != nil {
-			bar.done()
-			return err
-		}
 	}
 	bar.done()
 	elapsed := time.Since(start)
@@ -104,3 +111,6 @@ func seedRun(ctx context.Context, opts *SeedOptions) error {
 	_, err = fmt.Fprintf(opts.IO.Out, "Seeded %d customers and %d invitations in %s%s.\n", len(cs), opts.Invitations, elapsed.Round(time.Millisecond), rate)
 	return err
 }
+
+// number prints counts with thousands separators (150,000).
+var number = message.NewPrinter(language.English)

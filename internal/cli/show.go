@@ -48,6 +48,7 @@ in the audit log.`,
 	}
 	cmd.Flags().BoolVar(&opts.Reveal, "reveal", false, "show the personal number unmasked (recorded in the audit log)")
 	cmd.Flags().StringVar(&opts.Customer, "customer", "", "the customer, when REF is an email with invitations in several customers")
+	cmd.ValidArgsFunction = completeRefs(f)
 	_ = cmd.RegisterFlagCompletionFunc("customer", completeCustomers(f))
 	return readOnly(cmd)
 }

@@ -95,6 +95,9 @@ type NewInvitation struct {
 func (s *Service) Invite(ctx context.Context, in NewInvitation) (Invitation, string, error) {
 	now := s.now() // one clock reading: the personal number's "not in the future" and the record's times
 	var errs []FieldError
+	if strings.TrimSpace(in.Customer) == "" {
+		errs = append(errs, FieldError{Field: "customer", Message: "is required"})
+	}
 	email, err := NormalizeEmail(in.Email)
 	if err != nil {
 		errs = append(errs, FieldError{Field: "email", Message: err.Error()})

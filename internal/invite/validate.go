@@ -287,7 +287,7 @@ func ValidateCustomerName(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	n := utf8.RuneCountInString(s)
 	if n < 1 || n > 200 || !printable(s) {
-		return "", &Error{Code: EINVALID, Message: "invalid customer name", Fields: []FieldError{{Field: "name", Message: "must be 1–200 characters without control, format or invisible characters"}}}
+		return "", Errorf(EINVALID, "invalid customer name %q: a name is 1–200 characters without control, format or invisible characters", s)
 	}
 	return s, nil
 }
