@@ -20,6 +20,7 @@ const DefaultSessionTTL = 7 * 24 * time.Hour
 // values of TTL, Now and DefaultLanguage are replaced by defaults.
 type Service struct {
 	Store           Store
+	Outbox          Outbox // the store's outbox (usually the Store itself)
 	Mailer          Mailer // nil: links are printed, never sent
 	Links           Links
 	Passwords       Passwords

@@ -1,0 +1,220 @@
+package invite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// memOutbox is an in-memory outbox with the store's claim rules, for the
+// deliverer's own logic; the stores' outboxes pass storetest.
+type memOutbox struct {
+	mu         sync.Mutex
+	deliveries []Delivery // in ID order
+	invs       map[int64]Invitation
+	held       map[int64]time.Time // delivery ID → lease end
+	finished   [][]DeliveryOutcome
+	claims     []ClaimQuery
+}
+
+func (o *memOutbox) ClaimDeliveries(_ context.Context, q ClaimQuery) ([]ClaimedDelivery, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.claims = append(o.claims, q)
+	var out []ClaimedDelivery
+	for _, d := range o.deliveries {
+		if len(out) == q.Limit {
+			break
+		}
+		selected := d.ID > q.AfterID && (d.State == DeliveryQueued || d.State == DeliveryFailed && !q.Due) &&
+			(!q.Due || !d.NextAttemptAt.After(q.Now)) && o.held[d.ID].Before(q.Now)
+		if q.InvitationIDs != nil {
+			in := false
+			for _, id := range q.InvitationIDs {
+				in = in || id == d.InvitationID
+			}
+			selected = selected && in
+		}
+		if selected {
+			o.held[d.ID] = q.Now.Add(q.Lease)
+			out = append(out, ClaimedDelivery{Delivery: d, Invitation: o.invs[d.InvitationID], Token: fmt.Sprint(d.ID)})
+		}
+	}
+	return out, nil
+}
+
+func (o *memOutbox) FinishDeliveries(_ context.Context, outcomes []DeliveryOutcome) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.finished = append(o.finished, outcomes)
+	for _, oc := range outcomes {
+		for i := range o.deliveries {
+			if d := &o.deliveries[i]; d.ID == oc.Claim.ID {
+				d.State, d.LastError, d.NextAttemptAt = oc.State, oc.Error, oc.Next
+				d.Attempts++
+				delete(o.held, d.ID)
+			}
+		}
+	}
+	return nil
+}
+
+// scriptedMailer answers each recipient as told, and records what it sent.
+type scriptedMailer struct {
+	mu      sync.Mutex
+	answers map[string]error
+	sent    []InvitationEmail
+	// cancel, when set, is called after the message to this address.
+	cancelAfter string
+	cancel      func()
+}
+
+func (m *scriptedMailer) SendInvitation(_ context.Context, e InvitationEmail) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.answers[e.To]; err != nil {
+		return err
+	}
+	m.sent = append(m.sent, e)
+	if e.To == m.cancelAfter && m.cancel != nil {
+		m.cancel()
+	}
+	return nil
+}
+
+type smtpAnswer struct {
+	code int
+	msg  string
+}
+
+func (a smtpAnswer) Error() string   { return fmt.Sprintf("%d %s", a.code, a.msg) }
+func (a smtpAnswer) Permanent() bool { return a.code >= 500 }
+
+type fixedLinks struct{}
+
+func (fixedLinks) Token(id int64, gen int) string   { return fmt.Sprintf("t%d-%d", id, gen) }
+func (fixedLinks) Verify(string) (int64, int, bool) { return 0, 0, false }
+
+var outboxNow = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+
+func newOutboxFixture(n int) (*memOutbox, *scriptedMailer, *Service) {
+	o := &memOutbox{invs: map[int64]Invitation{}, held: map[int64]time.Time{}}
+	for i := 1; i <= n; i++ {
+		inv := Invitation{ID: int64(i), Email: fmt.Sprintf("p%d@example.com", i), State: StatePending,
+			ExpiresAt: outboxNow.AddDate(1, 0, 0), Language: Swedish}
+		o.invs[inv.ID] = inv
+		o.deliveries = append(o.deliveries, Delivery{ID: int64(100 + i), InvitationID: inv.ID, Kind: KindInvitation, State: DeliveryQueued})
+	}
+	m := &scriptedMailer{answers: map[string]error{}}
+	svc := &Service{Outbox: o, Mailer: m, Links: fixedLinks{}, Now: func() time.Time { return outboxNow }}
+	return o, m, svc
+}
+
+func TestDeliverSendsRecordsAndClassifies(t *testing.T) {
+	o, m, svc := newOutboxFixture(120) // more than two batches
+	m.answers["p2@example.com"] = smtpAnswer{451, "try again later"}
+	m.answers["p3@example.com"] = smtpAnswer{550, "no such mailbox"}
+	m.answers["p4@example.com"] = errors.New("connection reset")
+	inv := o.invs[5]
+	inv.LinkGeneration = 1 // renewed after its email was queued
+	o.invs[5] = inv
+	revoked := o.invs[6]
+	revoked.State = StateRevoked
+	o.invs[6] = revoked
+	var reported []int64
+	sum, err := svc.Deliver(context.Background(), DeliverRequest{Actor: "ops", Report: func(oc DeliveryOutcome) { reported = append(reported, oc.Claim.ID) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum != (DeliverySummary{Sent: 115, Failed: 1, Retrying: 2, Superseded: 2}) || sum.Undelivered() != 3 {
+		t.Fatalf("summary %+v", sum)
+	}
+	if len(reported) != 120 || len(o.finished) != 3 {
+		t.Fatalf("%d reported, %d batches recorded", len(reported), len(o.finished))
+	}
+	for i := 1; i < len(reported); i++ {
+		if reported[i] <= reported[i-1] {
+			t.Fatalf("reported out of order: %v", reported)
+		}
+	}
+	state := map[int64]Delivery{}
+	for _, d := range o.deliveries {
+		state[d.InvitationID] = d
+	}
+	for id, want := range map[int64]DeliveryState{1: DeliverySent, 2: DeliveryQueued, 3: DeliveryFailed, 4: DeliveryQueued, 5: DeliverySuperseded, 6: DeliverySuperseded} {
+		if state[id].State != want {
+			t.Errorf("invitation %d: %s, want %s (%s)", id, state[id].State, want, state[id].LastError)
+		}
+	}
+	if d := state[2]; !d.NextAttemptAt.Equal(outboxNow.Add(time.Minute)) || !strings.Contains(d.LastError, "451") {
+		t.Errorf("temporary failure: %+v", d)
+	}
+	if d := state[3]; !strings.Contains(d.LastError, "550 no such mailbox") {
+		t.Errorf("permanent failure: %+v", d)
+	}
+	for _, e := range m.sent {
+		if e.To == "p5@example.com" || e.To == "p6@example.com" {
+			t.Errorf("sent a superseded email to %s", e.To)
+		}
+	}
+	if e := m.sent[0]; e.Link != "http://127.0.0.1:8080/invite/t1-0" {
+		t.Errorf("link %q", e.Link)
+	}
+	// Sent ones carry their audit event; the run swept once, in ID order.
+	if ev := o.finished[0][0].Event; ev.Action != ActionSend || ev.Actor != "ops" || ev.InvitationID != 1 {
+		t.Errorf("audit event %+v", ev)
+	}
+	if q := o.claims; len(q) != 4 || q[1].AfterID != 150 || q[2].AfterID != 200 || q[3].AfterID != 220 {
+		t.Errorf("claims %+v", q)
+	}
+
+	// Again: every queued and failed one is attempted once more, now.
+	m.answers = map[string]error{}
+	sum, err = svc.Deliver(context.Background(), DeliverRequest{})
+	if err != nil || sum != (DeliverySummary{Sent: 3}) {
+		t.Errorf("second run: %+v, %v", sum, err)
+	}
+	// In the background, only what is due.
+	sum, err = svc.Deliver(context.Background(), DeliverRequest{Due: true})
+	if err != nil || sum != (DeliverySummary{}) {
+		t.Errorf("third run: %+v, %v", sum, err)
+	}
+}
+
+// An interrupted run records what it sent; the rest waits for its lease.
+func TestDeliverInterrupted(t *testing.T) {
+	o, m, svc := newOutboxFixture(10)
+	ctx, cancel := context.WithCancel(context.Background())
+	m.cancelAfter, m.cancel = "p3@example.com", cancel
+	sum, err := svc.Deliver(ctx, DeliverRequest{})
+	if !errors.Is(err, context.Canceled) || sum.Sent != 3 {
+		t.Fatalf("%+v, %v", sum, err)
+	}
+	sent := 0
+	for _, d := range o.deliveries {
+		if d.State == DeliverySent {
+			sent++
+		}
+	}
+	if sent != 3 || len(m.sent) != 3 {
+		t.Errorf("%d recorded as sent, %d sent", sent, len(m.sent))
+	}
+	// A later run after the lease sends the rest, and nothing twice.
+	svc.Now = func() time.Time { return outboxNow.Add(deliverLease + time.Second) }
+	m.cancel = nil
+	if sum, err := svc.Deliver(context.Background(), DeliverRequest{}); err != nil || sum.Sent != 7 || len(m.sent) != 10 {
+		t.Errorf("after the lease: %+v, %v, %d sent", sum, err, len(m.sent))
+	}
+}
+
+func TestRetryDelay(t *testing.T) {
+	for attempts, want := range map[int]time.Duration{1: time.Minute, 2: 2 * time.Minute, 3: 4 * time.Minute, 7: time.Hour, 50: time.Hour} {
+		if got := retryDelay(attempts); got != want {
+			t.Errorf("retryDelay(%d) = %v, want %v", attempts, got, want)
+		}
+	}
+}
