@@ -1,6 +1,7 @@
 package invite
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -95,32 +96,7 @@ type NewInvitation struct {
 // When sending fails the invitation stays recorded and the error is EDELIVERY.
 func (s *Service) Invite(ctx context.Context, in NewInvitation) (Invitation, string, error) {
 	now := s.now() // one clock reading: the personal number's "not in the future" and the record's times
-	var errs []FieldError
-	if strings.TrimSpace(in.Customer) == "" {
-		errs = append(errs, FieldError{Field: "customer", Message: "is required"})
-	}
-	email, err := NormalizeEmail(in.Email)
-	if err != nil {
-		errs = append(errs, FieldError{Field: "email", Message: err.Error()})
-	}
-	if in.Details.FirstName == nil {
-		errs = append(errs, FieldError{Field: "first-name", Message: "is required"})
-	}
-	if in.Details.LastName == nil {
-		errs = append(errs, FieldError{Field: "last-name", Message: "is required"})
-	}
-	details, _, err := in.Details.ApplyAt(Details{}, now)
-	errs = append(errs, ErrorFields(err)...)
-	lang := in.Language
-	if lang == "" {
-		lang = s.DefaultLanguage
-	}
-	if lang == "" {
-		lang = Swedish
-	}
-	if !ValidLanguage(lang) {
-		errs = append(errs, FieldError{Field: "language", Message: fmt.Sprintf("must be sv or en (got %q)", lang)})
-	}
+	inv, errs := s.checkNew(in, now)
 	if len(errs) > 0 {
 		return Invitation{}, "", &Error{Code: EINVALID, Message: "invalid invitation", Fields: errs}
 	}
@@ -128,18 +104,8 @@ func (s *Service) Invite(ctx context.Context, in NewInvitation) (Invitation, str
 	if err != nil {
 		return Invitation{}, "", err
 	}
-	inv := Invitation{
-		CustomerID: cust.ID,
-		Customer:   cust.Name,
-		Email:      email,
-		Details:    details,
-		Language:   lang,
-		State:      StatePending,
-		ExpiresAt:  now.Add(s.ttl()),
-		CreatedAt:  now,
-		CreatedBy:  in.Actor,
-		LastSentAt: now,
-	}
+	inv.CustomerID, inv.Customer = cust.ID, cust.Name
+	email := inv.Email
 	ev := AuditEvent{At: now, Actor: in.Actor, Action: ActionInvite,
 		Detail: fmt.Sprintf("invited %s to %q", email, cust.Name)}
 	if err := s.Store.CreateInvitation(ctx, &inv, ev); err != nil {
@@ -157,6 +123,43 @@ func (s *Service) Invite(ctx context.Context, in NewInvitation) (Invitation, str
 		return inv, link, err
 	}
 	return sent, link, nil
+}
+
+// checkNew validates a new invitation as every way of making one does
+// (invite, import): it returns the invitation in, at time now, describes
+// (without its customer's ID) or every rule it breaks.
+func (s *Service) checkNew(in NewInvitation, now time.Time) (Invitation, []FieldError) {
+	var errs []FieldError
+	if strings.TrimSpace(in.Customer) == "" {
+		errs = append(errs, FieldError{Field: "customer", Message: "is required"})
+	}
+	email, err := NormalizeEmail(in.Email)
+	if err != nil {
+		errs = append(errs, FieldError{Field: "email", Message: err.Error()})
+	}
+	if in.Details.FirstName == nil {
+		errs = append(errs, FieldError{Field: "first-name", Message: "is required"})
+	}
+	if in.Details.LastName == nil {
+		errs = append(errs, FieldError{Field: "last-name", Message: "is required"})
+	}
+	details, _, err := in.Details.ApplyAt(Details{}, now)
+	errs = append(errs, ErrorFields(err)...)
+	lang := cmp.Or(in.Language, s.DefaultLanguage, Swedish)
+	if !ValidLanguage(lang) {
+		errs = append(errs, FieldError{Field: "language", Message: fmt.Sprintf("must be sv or en (got %q)", lang)})
+	}
+	return Invitation{
+		Customer:   strings.TrimSpace(in.Customer),
+		Email:      email,
+		Details:    details,
+		Language:   lang,
+		State:      StatePending,
+		ExpiresAt:  now.Add(s.ttl()),
+		CreatedAt:  now,
+		CreatedBy:  in.Actor,
+		LastSentAt: now,
+	}, errs
 }
 
 // deliver sends inv's current link and records the send. A failed delivery
