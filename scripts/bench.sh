@@ -23,7 +23,7 @@ echo "== list (whole command) beside the sqlite3 shell, SQLite"
 go test -run '^$' -bench 'ListCommand|SQLiteShell|ListMemory' -benchtime 10x ./internal/cli/
 
 echo "== store List at $ROWS rows (in-process)"
-go test -run '^$' -bench 'BenchmarkList' -benchtime 10x ./internal/store/sqlite/
+go test -run '^$' -bench 'BenchmarkList/sqlite' -benchtime 10x ./internal/store/
 
 if [ -n "${PG_DSN:-}" ]; then
   "$WORK/invitectl" --db "$PG_DSN" migrate

@@ -1,20 +1,16 @@
-// Package postgres is the invite.Store for shared deployments, on
-// github.com/jackc/pgx/v5 through a pgxpool connection pool.
+// Package postgres is the PostgreSQL dialect of the store (internal/store),
+// on github.com/jackc/pgx/v5 through database/sql (pgx/v5/stdlib), with a
+// raw pgx connection for COPY.
 //
 // Several processes (serve-accept instances, CLI runs) share one database
-// safely at PostgreSQL's default READ COMMITTED isolation:
-//
-//   - every state change is a conditional UPDATE … WHERE id = $1 AND
-//     version = $2, in one transaction with its audit event: of two writers
-//     that read the same version, the second waits for the first's row lock,
-//     then finds the version moved and changes nothing;
-//   - accepting an invitation is one transaction: the conditional update, the
-//     user (a unique index on the email key refuses a second account), the
-//     session and the audit event;
-//   - creating an invitation and accepting one take a transaction-scoped
-//     advisory lock on the email, so "no open invitation and no account for
-//     this email" is checked and acted on without a race; a partial unique
-//     index on the email of pending invitations backs this up.
+// safely at PostgreSQL's default READ COMMITTED isolation: every change is
+// a conditional update (the second of two writers waits for the first's row
+// lock, then finds the version moved and changes nothing); accepting locks
+// the invitation's row (FOR UPDATE); creating an invitation and accepting
+// one take a transaction-scoped advisory lock on the email, so "no open
+// invitation and no account for this email" is checked and acted on
+// without a race; unique indexes back both up. Reads run in read-only
+// REPEATABLE READ transactions: one snapshot each.
 //
 // The schema is not migrated on Open: Migrate (`invitectl migrate`) applies
 // the embedded migrations, and Open refuses a database whose schema is
@@ -23,49 +19,144 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
+	"embed"
 	"errors"
 	"fmt"
+	"runtime"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/invitectl/invitectl/internal/invite"
+	"github.com/invitectl/invitectl/internal/store"
+	"github.com/invitectl/invitectl/internal/store/schema"
 )
 
-// Store is an invite.Store on one PostgreSQL database (or schema: tables
-// are found through the connection's search_path).
-type Store struct {
-	pool *pgxpool.Pool
+// Dialect is PostgreSQL's: writers at READ COMMITTED lock what they decide
+// on (a row, an email, the tables for a copy), and a failed statement spoils
+// its transaction, so statements that may fail run under a savepoint.
+var Dialect = &store.Dialect{
+	Name:       "postgres",
+	Numbered:   true,
+	LockEmail:  `SELECT pg_advisory_xact_lock(?)`,
+	ForUpdate:  " FOR UPDATE OF i",
+	LockTables: `LOCK TABLE customers, invitations, users, audit_events, invitation_counts IN EXCLUSIVE MODE`,
+	Savepoints: true,
+	ReadTx:     &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true},
+	// timestamptz keeps microseconds; truncate as SQLite's encoding does.
+	Time: func(t time.Time) any { return t.UTC().Truncate(time.Microsecond) },
+	// The planner picks the index by the table's statistics.
+	IndexedBy: func(string) string { return "" },
+	Contains:  func(col, param string) string { return "strpos(" + col + ", " + param + ") > 0" },
+	IsUnique:  func(err error) bool { return sqlState(err) == "23505" },
+	Bulk:      copyRows,
+	// Rows copied with their IDs move the sequence past them.
+	AfterBulkIDs: fixSequence,
+	IsForeignKey: func(err error) bool { return sqlState(err) == "23503" },
+	MigrationsTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    integer     PRIMARY KEY,
+		name       text        NOT NULL,
+		applied_at timestamptz NOT NULL DEFAULT now()
+	)`,
+	// The lock is per schema, so that separate schemas in one database (one
+	// per test, say) migrate independently. It is released at commit.
+	LockMigrations: `SELECT pg_advisory_xact_lock(hashtext('invitectl migrate ' || current_schema()))`,
 }
 
-var _ invite.Store = (*Store)(nil)
+// Store is the store on a PostgreSQL database (or schema: tables are found
+// through the connection's search_path).
+type Store = store.Store
+
+// Migrations are files named NNNN_what.sql, applied in order of NNNN. A file
+// that has been released is never edited: a change is a new file.
+//
+//go:embed migrations/*.sql
+var embedded embed.FS
+
+// Migrations are the embedded migrations.
+var Migrations = schema.Embedded(embedded)
 
 // ErrNoSchema is Open's error for a database that `invitectl migrate` has
 // not prepared yet.
 var ErrNoSchema = &invite.Error{Code: invite.EINTERNAL, Message: "the PostgreSQL database has no invitectl schema yet",
 	Hint: "run `invitectl migrate` with the same --db to create it"}
 
+// SchemaVersion is the schema version this build expects: the number of
+// its embedded migrations.
+func SchemaVersion() int {
+	ms, err := schema.Load(Migrations)
+	if err != nil {
+		panic(err) // the tests load them: a broken build
+	}
+	return len(ms)
+}
+
 // Open connects to the database at url (a postgres:// URL or a key=value
 // connection string) and checks that its schema is the one this build
 // expects. A missing or older schema is an error whose hint says to run
 // `invitectl migrate`.
 func Open(ctx context.Context, url string) (*Store, error) {
-	cfg, err := pgxpool.ParseConfig(url)
+	s, cfg, err := connect(ctx, url)
 	if err != nil {
-		return nil, invite.Errorf(invite.EINVALID, "invalid PostgreSQL URL: %v", err).
-			WithHint("write it as postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=…")
+		return nil, err
 	}
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	have, err := s.SchemaVersion(ctx)
+	want := SchemaVersion()
+	switch {
+	case sqlState(err) == "42P01" || err == nil && have == 0: // no schema_migrations, or empty
+		err = ErrNoSchema
+	case err != nil:
+		err = fmt.Errorf("postgres: connect to %s: %w", target(cfg), err)
+	case have < want:
+		err = invite.Errorf(invite.EINTERNAL, "the PostgreSQL schema is at version %d, but this invitectl needs version %d", have, want).
+			WithHint("run `invitectl migrate` with the same --db to upgrade it")
+	case have > want:
+		err = invite.Errorf(invite.EINTERNAL, "the PostgreSQL schema is at version %d, newer than this invitectl knows (%d)", have, want).
+			WithHint("upgrade invitectl to the release that migrated this database")
+	}
 	if err != nil {
-		return nil, fmt.Errorf("postgres: open %s: %w", target(cfg.ConnConfig), err)
-	}
-	s := &Store{pool: pool}
-	if err := s.checkSchema(ctx); err != nil {
-		pool.Close()
+		s.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// Migrate brings the schema of the database at url up to date and returns
+// its version. It is idempotent, and safe to run from several processes at
+// once: the migrations run in one transaction that first takes an advisory
+// lock, so one process applies them and the others then find nothing to do.
+// A failed migration leaves the database as it was.
+func Migrate(ctx context.Context, url string) (int, error) {
+	s, cfg, err := connect(ctx, url)
+	if err != nil {
+		return 0, err
+	}
+	defer s.Close()
+	v, err := s.Migrate(ctx, Migrations)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: migrate %s: %w", target(cfg), err)
+	}
+	return v, nil
+}
+
+func connect(ctx context.Context, url string) (*Store, *pgx.ConnConfig, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, nil, invite.Errorf(invite.EINVALID, "invalid PostgreSQL URL: %v", err).
+			WithHint("write it as postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=…")
+	}
+	db := stdlib.OpenDB(*cfg)
+	conns := max(4, runtime.GOMAXPROCS(0))
+	db.SetMaxOpenConns(4 * conns)
+	db.SetMaxIdleConns(conns)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, nil, fmt.Errorf("postgres: connect to %s: %w", target(cfg), err)
+	}
+	return store.New(Dialect, db, db, ""), cfg, nil
 }
 
 // target names a database for messages, without credentials.
@@ -73,99 +164,36 @@ func target(cfg *pgx.ConnConfig) string {
 	return fmt.Sprintf("database %q on %s:%d", cfg.Database, cfg.Host, cfg.Port)
 }
 
-// checkSchema compares the database's schema version with the migrations
-// embedded in this build.
-func (s *Store) checkSchema(ctx context.Context) error {
-	conn, err := s.pool.Acquire(ctx)
-	if err != nil {
-		return fmt.Errorf("postgres: connect to %s: %w", target(s.pool.Config().ConnConfig), err)
-	}
-	defer conn.Release()
-	have, err := schemaVersion(ctx, conn.Conn())
-	if err != nil {
+// copyRows writes rows with COPY on the transaction's own connection.
+func copyRows(ctx context.Context, tx *store.Tx, table string, cols []string, n int, row func(int) []any) error {
+	return tx.Conn.Raw(func(dc any) error {
+		i := 0
+		_, err := dc.(*stdlib.Conn).Conn().CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromFunc(func() ([]any, error) {
+			if i == n {
+				return nil, nil
+			}
+			i++
+			return row(i - 1), nil
+		}))
 		return err
-	}
-	want := len(mustLoad())
-	switch {
-	case have == 0:
-		return ErrNoSchema
-	case have < want:
-		return invite.Errorf(invite.EINTERNAL, "the PostgreSQL schema is at version %d, but this invitectl needs version %d", have, want).
-			WithHint("run `invitectl migrate` with the same --db to upgrade it")
-	case have > want:
-		return invite.Errorf(invite.EINTERNAL, "the PostgreSQL schema is at version %d, newer than this invitectl knows (%d)", have, want).
-			WithHint("upgrade invitectl to the release that migrated this database")
-	}
-	return nil
+	})
 }
 
-// Ping checks that the database answers.
-func (s *Store) Ping(ctx context.Context) error {
-	if err := s.pool.Ping(ctx); err != nil {
-		return fmt.Errorf("postgres: ping: %w", err)
-	}
-	return nil
-}
-
-// Close closes the pool, waiting for connections in use to be returned.
-func (s *Store) Close() error {
-	s.pool.Close()
-	return nil
-}
-
-// write runs fn in a READ COMMITTED transaction and commits it when fn
-// succeeds. Correctness under concurrency comes from conditional updates,
-// unique indexes and advisory locks, not from the isolation level, so a
-// transaction never fails with a serialization error that would need a retry.
-func (s *Store) write(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+// fixSequence moves table's id sequence past the highest id, after rows were
+// inserted with their own ids, so that the next generated id is free.
+func fixSequence(ctx context.Context, tx *store.Tx, table string) error {
+	_, err := tx.Exec(ctx, `SELECT setval(pg_get_serial_sequence(?, 'id'), coalesce(max(id), 0) + 1, false) FROM `+
+		pgx.Identifier{table}.Sanitize(), table)
 	if err != nil {
-		return fmt.Errorf("postgres: begin: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback(context.WithoutCancel(ctx)) // the error that matters is fn's
-		return err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("postgres: commit: %w", err)
+		return fmt.Errorf("postgres: move the %s id sequence: %w", table, err)
 	}
 	return nil
 }
-
-// read runs fn in a read-only REPEATABLE READ transaction: all its queries
-// see one snapshot (a page and its total agree).
-func (s *Store) read(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return fmt.Errorf("postgres: begin read: %w", err)
-	}
-	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }() // read-only: nothing to keep
-	return fn(tx)
-}
-
-// SQLSTATE codes the store tells apart.
-const (
-	uniqueViolation     = "23505"
-	foreignKeyViolation = "23503"
-	undefinedTable      = "42P01"
-)
 
 func sqlState(err error) string {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		return pe.Code
-	}
-	return ""
-}
-
-func isUnique(err error) bool     { return sqlState(err) == uniqueViolation }
-func isForeignKey(err error) bool { return sqlState(err) == foreignKeyViolation }
-
-// constraint is the name of the violated constraint or index, if any.
-func constraint(err error) string {
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		return pe.ConstraintName
 	}
 	return ""
 }

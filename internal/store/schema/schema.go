@@ -1,5 +1,7 @@
-// Package schema reads the embedded migrations that both stores apply: files
-// named NNNN_what.sql, numbered 1, 2, 3… without gaps.
+// Package schema holds what the store's engines share about the schema: the
+// derived columns (sort keys, search text, email key), the sort columns, and
+// the loader of the embedded migrations, files named NNNN_what.sql, numbered
+// 1, 2, 3… without gaps.
 package schema
 
 import (
@@ -18,6 +20,15 @@ type Migration struct {
 	Version int
 	Name    string
 	SQL     string
+}
+
+// Embedded is the migrations folder of an engine's embedded files.
+func Embedded(fsys fs.FS) fs.FS {
+	sub, err := fs.Sub(fsys, "migrations")
+	if err != nil {
+		panic(err) // embed.FS refuses no valid name
+	}
+	return sub
 }
 
 // Load reads and orders the migrations in fsys.
@@ -58,4 +69,13 @@ var SortColumns = map[invite.SortField]string{
 	invite.SortLastName:  "last_name_key",
 	invite.SortEmail:     "email_key",
 	invite.SortSentOn:    "last_sent_at",
+}
+
+// SortIndexes names the index that serves each sort field, led by state.
+var SortIndexes = map[invite.SortField]string{
+	invite.SortCustomer:  "invitations_by_customer",
+	invite.SortFirstName: "invitations_by_first_name",
+	invite.SortLastName:  "invitations_by_last_name",
+	invite.SortEmail:     "invitations_by_email",
+	invite.SortSentOn:    "invitations_by_sent_on",
 }

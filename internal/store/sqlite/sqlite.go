@@ -1,5 +1,5 @@
-// Package sqlite is the embedded invite.Store, on modernc.org/sqlite (pure
-// Go, no cgo).
+// Package sqlite is the SQLite dialect of the store (internal/store), on
+// modernc.org/sqlite (pure Go, no cgo), and opens stores on SQLite files.
 //
 // A Store holds two connection pools on one file. Writes go through a pool of
 // a single connection whose transactions begin IMMEDIATE: they take the write
@@ -16,6 +16,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"embed"
 	"errors"
 	"fmt"
 	"net/url"
@@ -23,20 +24,46 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
-	"github.com/invitectl/invitectl/internal/invite"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/invitectl/invitectl/internal/invite"
+	"github.com/invitectl/invitectl/internal/store"
+	"github.com/invitectl/invitectl/internal/store/schema"
 )
 
-// Store is an invite.Store on one SQLite file.
-type Store struct {
-	path string
-	w    *sql.DB // writes: one connection, BEGIN IMMEDIATE
-	r    *sql.DB // reads: query-only connections
-}
+// Store is the store on an SQLite file.
+type Store = store.Store
 
-var _ invite.Store = (*Store)(nil)
+// Migrations are files named NNNN_what.sql, applied in order of NNNN. A file
+// that has been released is never edited: a change is a new file.
+//
+//go:embed migrations/*.sql
+var embedded embed.FS
+
+// Migrations are the embedded migrations.
+var Migrations = schema.Embedded(embedded)
+
+// Dialect is SQLite's: times are INTEGER unix microseconds, the writer's
+// IMMEDIATE transactions hold the write lock (so no other lock is needed),
+// and a failed statement leaves its transaction usable.
+var Dialect = &store.Dialect{
+	Name:         "sqlite",
+	Time:         func(t time.Time) any { return t.UnixMicro() },
+	IndexedBy:    func(index string) string { return " INDEXED BY " + index },
+	Contains:     func(col, param string) string { return "instr(" + col + ", " + param + ") > 0" },
+	Bulk:         bulk,
+	IsUnique:     isUnique,
+	IsForeignKey: func(err error) bool { return constraint(err, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY) },
+	MigrationsTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		name       TEXT    NOT NULL,
+		applied_at INTEGER NOT NULL
+	)`,
+	ReadTx: &sql.TxOptions{ReadOnly: true},
+}
 
 // Pragmas every connection gets. busy_timeout comes first so that the others
 // wait rather than fail while another process holds a lock.
@@ -51,7 +78,7 @@ var writerPragmas = slices.Concat(commonPragmas, []string{"journal_mode(WAL)", "
 
 // Readers cannot write by accident, and keep a small page cache of their own
 // (512 KiB): their queries walk index ranges once, which the operating
-// system's cache serves as well, and a list runs up to three readers at once.
+// system's cache serves as well.
 var readerPragmas = slices.Concat(commonPragmas, []string{"query_only(1)", "cache_size(-512)"})
 
 // readers bounds the read pool; more than the cores buys little.
@@ -70,29 +97,30 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err := createFile(abs); err != nil {
 		return nil, err
 	}
-	s := &Store{path: abs}
-	s.w, err = sql.Open("sqlite", dsn(abs, writerPragmas, "_txlock=immediate"))
+	w, err := sql.Open("sqlite", DSN(abs, writerPragmas, "_txlock=immediate"))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
 	}
-	s.w.SetMaxOpenConns(1)
-	s.w.SetMaxIdleConns(1)
-	s.w.SetConnMaxLifetime(0)
-	s.w.SetConnMaxIdleTime(0)
-	if err := migrate(ctx, s.w, migrations); err != nil {
-		s.w.Close()
-		return nil, fmt.Errorf("sqlite: migrate %s: %w", abs, err)
-	}
-	s.r, err = sql.Open("sqlite", dsn(abs, readerPragmas))
-	if err != nil {
-		s.w.Close()
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	// WAL is set by the writer before the readers open.
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
 	}
-	s.r.SetMaxOpenConns(readers)
-	s.r.SetMaxIdleConns(readers)
-	if err := s.r.PingContext(ctx); err != nil {
+	r, err := sql.Open("sqlite", DSN(abs, readerPragmas))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
+	}
+	r.SetMaxOpenConns(readers)
+	r.SetMaxIdleConns(readers)
+	s := store.New(Dialect, w, r, abs)
+	if _, err := s.Migrate(ctx, Migrations); err != nil {
 		s.Close()
-		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
+		return nil, fmt.Errorf("sqlite: migrate %s: %w", abs, err)
 	}
 	return s, nil
 }
@@ -111,9 +139,9 @@ func createFile(path string) error {
 	return f.Close()
 }
 
-// dsn builds a file: URI, so that any character in the path is escaped
+// DSN builds a file: URI, so that any character in the path is escaped
 // rather than read as the start of the driver's parameters.
-func dsn(path string, pragmas []string, extra ...string) string {
+func DSN(path string, pragmas []string, extra ...string) string {
 	u := url.URL{Scheme: "file", Path: filepath.ToSlash(path), OmitHost: true}
 	q := make([]string, 0, len(pragmas)+len(extra))
 	for _, p := range pragmas {
@@ -123,54 +151,20 @@ func dsn(path string, pragmas []string, extra ...string) string {
 	return u.String() + "?" + strings.Join(q, "&")
 }
 
-// Path is the absolute path of the database file.
-func (s *Store) Path() string { return s.path }
-
-// Ping checks that the database answers.
-func (s *Store) Ping(ctx context.Context) error {
-	var one int
-	if err := s.r.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
-		return fmt.Errorf("sqlite: ping: %w", err)
-	}
-	return nil
-}
-
-// Close closes both pools.
-func (s *Store) Close() error {
-	var errs []error
-	if s.r != nil {
-		errs = append(errs, s.r.Close())
-	}
-	if s.w != nil {
-		errs = append(errs, s.w.Close())
-	}
-	return errors.Join(errs...)
-}
-
-// write runs fn in an immediate transaction and commits it when fn succeeds.
-func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
+// bulk inserts rows with one statement prepared for the transaction, one
+// row at a time: SQLite is in process, so a row costs no round trip.
+func bulk(ctx context.Context, tx *store.Tx, table string, cols []string, n int, row func(int) []any) error {
+	st, err := tx.Prepare(ctx, "INSERT INTO "+table+" ("+strings.Join(cols, ", ")+") VALUES (?"+strings.Repeat(", ?", len(cols)-1)+")")
 	if err != nil {
-		return fmt.Errorf("sqlite: begin: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback() // the error that matters is fn's
 		return err
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: commit: %w", err)
+	defer st.Close()
+	for i := range n {
+		if _, err := st.ExecContext(ctx, row(i)...); err != nil {
+			return err
+		}
 	}
 	return nil
-}
-
-// read runs fn in a read-only transaction: its queries see one snapshot.
-func (s *Store) read(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return fmt.Errorf("sqlite: begin read: %w", err)
-	}
-	defer func() { _ = tx.Rollback() }() // read-only: nothing to keep
-	return fn(tx)
 }
 
 // constraint reports whether err is the SQLite constraint violation code
@@ -183,5 +177,3 @@ func constraint(err error, code int) bool {
 func isUnique(err error) bool {
 	return constraint(err, sqlite3.SQLITE_CONSTRAINT_UNIQUE) || constraint(err, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
 }
-
-func isForeignKey(err error) bool { return constraint(err, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY) }

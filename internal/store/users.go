@@ -1,13 +1,12 @@
-package postgres
+package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/invitectl/invitectl/internal/invite"
 )
@@ -35,61 +34,60 @@ func (s *Store) Accept(ctx context.Context, inv invite.Invitation, u *invite.Use
 		ev.InvitationID = inv.ID
 	}
 	user := *u
-	err := s.write(ctx, func(tx pgx.Tx) error {
+	err := s.write(ctx, func(tx *Tx) error {
 		// An invitation's email never changes, so it can be read before the
 		// row is locked.
 		var email string
-		err := tx.QueryRow(ctx, `SELECT email FROM invitations WHERE id = $1`, inv.ID).Scan(&email)
-		if errors.Is(err, pgx.ErrNoRows) {
+		err := tx.row(ctx, `SELECT email FROM invitations WHERE id = ?`, inv.ID).Scan(&email)
+		if errors.Is(err, sql.ErrNoRows) {
 			return invite.ErrLinkUnknown
 		}
 		if err != nil {
-			return fmt.Errorf("postgres: accept invitation %d: %w", inv.ID, err)
+			return s.errorf(fmt.Sprintf("accept invitation %d", inv.ID), err)
 		}
-		key := emailKey(email)
 		// The same lock as CreateInvitation's, taken before the row's as
 		// there: no invitation for this email is created between this
 		// account's check and its commit.
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, emailLock(key)); err != nil {
-			return fmt.Errorf("postgres: accept invitation %d: %w", inv.ID, err)
+		if err := tx.lockEmail(ctx, invite.EmailKey(email)); err != nil {
+			return err
 		}
-		// FOR UPDATE waits for a concurrent change of the row to commit and
-		// then reads the row as committed, and keeps it from changing until
-		// this transaction ends: the account gets the details as they are
-		// now, and the reason for a refusal is the current one.
-		cur, err := scanInvitation(tx.QueryRow(ctx, `SELECT `+invitationColumns+`
-			FROM invitations i JOIN customers c ON c.id = i.customer_id WHERE i.id = $1 FOR UPDATE OF i`, inv.ID))
-		if errors.Is(err, pgx.ErrNoRows) {
+		// The row is read under the write lock, or locked (FOR UPDATE, which
+		// waits for a concurrent change to commit): the account gets the
+		// details as they are now, and a refusal gives the current reason.
+		cur, err := s.invitationByID(ctx, tx.tx.QueryRowContext, inv.ID, s.d.ForUpdate)
+		if invite.ErrorCode(err) == invite.ENOTFOUND {
 			return invite.ErrLinkUnknown
 		}
 		if err != nil {
-			return fmt.Errorf("postgres: accept invitation %d: %w", inv.ID, err)
+			return err
 		}
 		if err := acceptRefusal(&cur, inv.LinkGeneration, at); err != nil {
 			return err
 		}
 		// The condition is the guarantee; the checks above only say why it fails.
-		tag, err := tx.Exec(ctx, `UPDATE invitations SET state = 'accepted', accepted_at = $2, version = version + 1
-			WHERE id = $1 AND state = 'pending' AND link_generation = $3 AND expires_at > $2`,
-			inv.ID, ts(at), int32(inv.LinkGeneration))
+		res, err := tx.Exec(ctx, `UPDATE invitations SET state = 'accepted', accepted_at = ?, version = version + 1
+			WHERE id = ? AND state = 'pending' AND link_generation = ? AND expires_at > ?`,
+			s.d.Time(at), inv.ID, inv.LinkGeneration, s.d.Time(at))
 		if err != nil {
-			return fmt.Errorf("postgres: accept invitation %d: %w", inv.ID, err)
+			return s.errorf(fmt.Sprintf("accept invitation %d", inv.ID), err)
 		}
-		if tag.RowsAffected() != 1 {
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
 			// Cannot happen with the row locked and just checked.
-			return fmt.Errorf("postgres: accept invitation %d: the conditional update wrote %d rows", inv.ID, tag.RowsAffected())
+			return s.errorf(fmt.Sprintf("accept invitation %d", inv.ID), fmt.Errorf("the conditional update wrote %d rows (%v)", n, err))
 		}
+		tx.count(cur.CustomerID, invite.StatePending, -1)
+		tx.count(cur.CustomerID, invite.StateAccepted, 1)
 		user.CustomerID, user.Customer, user.Email = cur.CustomerID, cur.Customer, cur.Email
 		user.Details, user.InvitationID = cur.Details, cur.ID
-		if user.ID, err = insertUser(ctx, tx, &user, key); err != nil {
+		if user.ID, err = tx.insertUser(ctx, &user); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
-			sess.IDHash, user.ID, ts(sess.CreatedAt), ts(sess.ExpiresAt))
+		_, err = tx.Exec(ctx, `INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
+			sess.IDHash, user.ID, s.d.Time(sess.CreatedAt), s.d.Time(sess.ExpiresAt))
 		if err != nil {
-			return fmt.Errorf("postgres: create session: %w", err)
+			return s.errorf("create session", err)
 		}
-		return insertAudit(ctx, tx, ev)
+		return tx.insertAudit(ctx, ev)
 	})
 	if err == nil {
 		*u = user
@@ -107,7 +105,7 @@ func acceptRefusal(cur *invite.Invitation, gen int, at time.Time) error {
 	case cur.State == invite.StateRevoked:
 		return invite.ErrLinkRevoked
 	case cur.State != invite.StatePending:
-		return fmt.Errorf("postgres: invitation %d is in unknown state %q", cur.ID, cur.State)
+		return fmt.Errorf("store: invitation %d is in unknown state %q", cur.ID, cur.State)
 	case cur.LinkGeneration != gen:
 		// Only an expired link is ever replaced: an older generation is an expired link.
 		return invite.ErrLinkExpired
@@ -117,7 +115,7 @@ func acceptRefusal(cur *invite.Invitation, gen int, at time.Time) error {
 	return nil
 }
 
-// userColumns are the columns insertUser and exported rows fill, in order.
+// userColumns are the columns userRow fills, in its order.
 var userColumns = []string{
 	"id", "customer_id", "email", "email_key", "first_name", "last_name", "swedish_citizen",
 	"eu_eea_citizen", "personal_number", "lma_number", "phone", "gender", "language",
@@ -125,59 +123,55 @@ var userColumns = []string{
 }
 
 // userRow is u as the values of userColumns.
-func userRow(u *invite.User, key []byte) []any {
+func (s *Store) userRow(u *invite.User) []any {
+	email := strings.TrimSpace(u.Email)
 	return []any{
-		u.ID, u.CustomerID, u.Email, key, u.FirstName, u.LastName, u.SwedishCitizen.Bool(), u.EUCitizen.Bool(),
-		nullString(u.PersonalNumber), nullString(u.LMANumber), nullString(u.Phone), nullString(string(u.Gender)),
-		u.Language, u.PasswordHash, nullTime(u.EmailVerifiedAt), nullTime(u.PrivacyAcceptedAt), nullID(u.InvitationID),
-		ts(u.CreatedAt),
+		u.ID, u.CustomerID, email, invite.EmailKey(email), u.FirstName, u.LastName,
+		tristate(u.SwedishCitizen), tristate(u.EUCitizen), nullString(u.PersonalNumber), nullString(u.LMANumber),
+		nullString(u.Phone), nullString(string(u.Gender)), u.Language, u.PasswordHash,
+		s.nullTime(u.EmailVerifiedAt), s.nullTime(u.PrivacyAcceptedAt), nullID(u.InvitationID), s.d.Time(u.CreatedAt),
 	}
 }
 
 // insertUser inserts u with a fresh ID. The unique index on the email key
 // decides between two concurrent accounts for one email: the second waits
 // for the first to commit and then fails, which is ErrAccountExists.
-func insertUser(ctx context.Context, tx pgx.Tx, u *invite.User, key []byte) (int64, error) {
-	var id int64
-	err := tx.QueryRow(ctx, `INSERT INTO users (`+strings.Join(userColumns[1:], ", ")+`)
-		VALUES (`+placeholders(len(userColumns)-1)+`) RETURNING id`, userRow(u, key)[1:]...).Scan(&id)
-	if isUnique(err) {
+func (t *Tx) insertUser(ctx context.Context, u *invite.User) (int64, error) {
+	var exists bool
+	if err := t.row(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE email_key = ?)`, invite.EmailKey(u.Email)).Scan(&exists); err != nil {
+		return 0, t.s.errorf("create user", err)
+	}
+	if exists {
 		return 0, invite.ErrAccountExists
 	}
-	if isForeignKey(err) {
+	var id int64
+	err := t.row(ctx, insertSQL("users", userColumns[1:], " RETURNING id"), t.s.userRow(u)[1:]...).Scan(&id)
+	switch {
+	case t.s.d.IsUnique(err):
+		return 0, invite.ErrAccountExists
+	case t.s.d.IsForeignKey(err):
 		return 0, invite.Errorf(invite.ENOTFOUND, "no customer with ID %d", u.CustomerID)
-	}
-	if err != nil {
-		return 0, fmt.Errorf("postgres: create user: %w", err)
+	case err != nil:
+		return 0, t.s.errorf("create user", err)
 	}
 	return id, nil
 }
 
-const userSelect = `u.id, u.customer_id, c.name, u.email, u.first_name, u.last_name,
+const userSelect = `SELECT u.id, u.customer_id, c.name, u.email, u.first_name, u.last_name,
 	u.swedish_citizen, u.eu_eea_citizen, u.personal_number, u.lma_number, u.phone, u.gender,
 	u.language, u.password_hash, u.email_verified_at, u.privacy_accepted_at, u.invitation_id, u.created_at`
 
-func scanUser(row pgx.Row) (invite.User, error) {
+func scanUser(sc scanner) (invite.User, error) {
 	var u invite.User
-	var swedish, eu *bool
-	var pnr, lma, phone, gender *string
-	var verified, privacy *time.Time
-	var invID *int64
-	err := row.Scan(&u.ID, &u.CustomerID, &u.Customer, &u.Email, &u.FirstName, &u.LastName,
-		&swedish, &eu, &pnr, &lma, &phone, &gender,
-		&u.Language, &u.PasswordHash, &verified, &privacy, &invID, &u.CreatedAt)
-	if err != nil {
-		return invite.User{}, err
-	}
-	u.SwedishCitizen, u.EUCitizen = invite.TristateOf(swedish), invite.TristateOf(eu)
-	u.PersonalNumber, u.LMANumber, u.Phone = fromNullString(pnr), fromNullString(lma), fromNullString(phone)
-	u.Gender = invite.Gender(fromNullString(gender))
-	u.EmailVerifiedAt, u.PrivacyAcceptedAt = fromNullTime(verified), fromNullTime(privacy)
-	u.InvitationID, u.CreatedAt = fromNullID(invID), fromTime(u.CreatedAt)
-	return u, nil
+	var gender string
+	err := sc.Scan(&u.ID, &u.CustomerID, &u.Customer, &u.Email, &u.FirstName, &u.LastName,
+		scanTristate{&u.SwedishCitizen}, scanTristate{&u.EUCitizen}, scanString{&u.PersonalNumber},
+		scanString{&u.LMANumber}, scanString{&u.Phone}, scanString{&gender},
+		&u.Language, &u.PasswordHash, scanTime{&u.EmailVerifiedAt}, scanTime{&u.PrivacyAcceptedAt},
+		scanID{&u.InvitationID}, scanTime{&u.CreatedAt})
+	u.Gender = invite.Gender(gender)
+	return u, err
 }
-
-func collectUser(row pgx.CollectableRow) (invite.User, error) { return scanUser(row) }
 
 // ListUsers returns one page of users ordered by id, and the number of all
 // users. EINVALID for a page below 1 or a page size outside 1–MaxPerPage.
@@ -187,42 +181,42 @@ func (s *Store) ListUsers(ctx context.Context, page, perPage int) (invite.UserPa
 		return invite.UserPage{}, err
 	}
 	var out invite.UserPage
-	err := s.read(ctx, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM users`).Scan(&out.Total); err != nil {
-			return fmt.Errorf("postgres: count users: %w", err)
+	err := s.read(ctx, func(tx *Tx) error {
+		if err := tx.row(ctx, `SELECT count(*) FROM users`).Scan(&out.Total); err != nil {
+			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT `+userSelect+` FROM users u JOIN customers c ON c.id = u.customer_id
-			ORDER BY u.id LIMIT $1 OFFSET $2`, perPage, q.Offset())
-		if err != nil {
-			return fmt.Errorf("postgres: list users: %w", err)
-		}
-		if out.Users, err = pgx.CollectRows(rows, collectUser); err != nil {
-			return fmt.Errorf("postgres: list users: %w", err)
-		}
-		return nil
+		rows, err := tx.query(ctx, userSelect+` FROM users u JOIN customers c ON c.id = u.customer_id
+			ORDER BY u.id LIMIT ? OFFSET ?`, perPage, q.Offset())
+		out.Users, err = collect(rows, err, scanUser)
+		return err
 	})
-	return out, err
+	if err != nil {
+		return invite.UserPage{}, s.errorf("list users", err)
+	}
+	return out, nil
 }
 
 // SessionUser returns the user of a session that is live at now. ENOTFOUND
 // if the session does not exist or has expired.
 func (s *Store) SessionUser(ctx context.Context, idHash []byte, now time.Time) (invite.User, error) {
-	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userSelect+`
+	u, err := scanUser(s.row(ctx, userSelect+`
 		FROM sessions s JOIN users u ON u.id = s.user_id JOIN customers c ON c.id = u.customer_id
-		WHERE s.id_hash = $1 AND s.expires_at > $2`, idHash, ts(now)))
-	if errors.Is(err, pgx.ErrNoRows) {
+		WHERE s.id_hash = ? AND s.expires_at > ?`, idHash, s.d.Time(now)))
+	if errors.Is(err, sql.ErrNoRows) {
 		return u, invite.Errorf(invite.ENOTFOUND, "not signed in")
 	}
 	if err != nil {
-		return u, fmt.Errorf("postgres: session: %w", err)
+		return u, s.errorf("session", err)
 	}
 	return u, nil
 }
 
 // DeleteSession ends a session; deleting a missing one is not an error.
 func (s *Store) DeleteSession(ctx context.Context, idHash []byte) error {
-	if _, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE id_hash = $1`, idHash); err != nil {
-		return fmt.Errorf("postgres: delete session: %w", err)
-	}
-	return nil
+	return s.write(ctx, func(tx *Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE id_hash = ?`, idHash); err != nil {
+			return s.errorf("delete session", err)
+		}
+		return nil
+	})
 }

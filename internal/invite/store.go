@@ -1,0 +1,108 @@
+package invite
+
+import (
+	"context"
+	"time"
+)
+
+// Store persists customers, invitations, users, sessions and audit events.
+// Every method that changes state writes its audit event in the same
+// transaction. Implementations must pass storetest.Run.
+type Store interface {
+	CustomerStore
+	InvitationStore
+	UserStore
+	AuditStore
+	// Ping checks that the store answers.
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// CustomerStore keeps the customer organisations.
+type CustomerStore interface {
+	// CreateCustomer adds a customer. ECONFLICT if the name exists (ignoring case).
+	CreateCustomer(ctx context.Context, c *Customer, ev AuditEvent) error
+	// CustomerByName finds a customer by name, ignoring case. ENOTFOUND if none.
+	CustomerByName(ctx context.Context, name string) (Customer, error)
+	// ListCustomers returns every customer in Swedish alphabetical order.
+	ListCustomers(ctx context.Context) ([]CustomerSummary, error)
+}
+
+// InvitationStore keeps invitations and lists them.
+type InvitationStore interface {
+	// CreateInvitation inserts inv, setting inv.ID, and its audit event.
+	// ECONFLICT (ErrEmailTaken) if the email, ignoring case, belongs to an
+	// open invitation or to a user. ENOTFOUND if the customer does not exist.
+	CreateInvitation(ctx context.Context, inv *Invitation, ev AuditEvent) error
+	// Invitation returns one invitation. ENOTFOUND if none.
+	Invitation(ctx context.Context, id int64) (Invitation, error)
+	// InvitationsByEmail returns every invitation for an email, ignoring
+	// case, newest first; customerID 0 means any customer.
+	InvitationsByEmail(ctx context.Context, email string, customerID int64) ([]Invitation, error)
+	// ListInvitations returns one page and the total number of matches,
+	// both read from one snapshot.
+	ListInvitations(ctx context.Context, q ListQuery) (InvitationPage, error)
+	// UpdateInvitation writes inv if the stored version still equals
+	// inv.Version, increments the version and records ev, all in one
+	// transaction. It returns the stored invitation. ENOTFOUND if the
+	// invitation is gone; ErrEditedMeanwhile if the version moved.
+	UpdateInvitation(ctx context.Context, inv Invitation, ev AuditEvent) (Invitation, error)
+	// UpdateInvitations applies many changes in one transaction, each as
+	// UpdateInvitation applies one: conditional on its version, with its
+	// audit event. Each change is written or not on its own: when errs[i] is
+	// nil, out[i] is the stored invitation; otherwise change i was not
+	// written (ENOTFOUND, ErrEditedMeanwhile, ErrEmailTaken) and the others
+	// were all the same. A non-nil err means that nothing was written.
+	UpdateInvitations(ctx context.Context, changes []InvitationChange) (out []Invitation, errs []error, err error)
+	// InsertInvitations inserts many invitations at once, without per-row
+	// checks beyond the schema's; for seed and copy. IDs are kept when set.
+	InsertInvitations(ctx context.Context, invs []Invitation) error
+}
+
+// UserStore keeps the accounts and their sessions.
+type UserStore interface {
+	// Accept accepts invitation inv.ID at time inv.AcceptedAt (u.CreatedAt
+	// when zero), creates the user u (setting u.ID) and the session s and
+	// records ev, all or nothing. It is conditional on what a link needs,
+	// not on inv.Version: the invitation must still be pending, on link
+	// generation inv.LinkGeneration (the token's), and unexpired
+	// (expires_at > inv.AcceptedAt); an edit or a resend in between is no
+	// reason to refuse. The user gets the customer, email and details of
+	// the invitation as stored inside the accepting transaction, whatever u
+	// and inv held; u keeps its language, password hash and times. Errors:
+	// ErrLinkUnknown if the invitation does not exist; ErrLinkUsed if it is
+	// accepted (of two concurrent accepts, the second); ErrLinkRevoked if it
+	// is revoked; ErrLinkExpired if its link generation moved on (renewed)
+	// or it expired; ErrAccountExists if a user with the email exists.
+	// Nothing is written when it fails.
+	Accept(ctx context.Context, inv Invitation, u *User, s Session, ev AuditEvent) error
+	// ListUsers returns one page of users ordered by id.
+	ListUsers(ctx context.Context, page, perPage int) (UserPage, error)
+	// SessionUser returns the user of a live session. ENOTFOUND if none.
+	SessionUser(ctx context.Context, idHash []byte, now time.Time) (User, error)
+	// DeleteSession ends a session; deleting a missing one is not an error.
+	DeleteSession(ctx context.Context, idHash []byte) error
+}
+
+// AuditStore keeps the audit log.
+type AuditStore interface {
+	// AddAudit records an event that goes with no state change (a reveal).
+	AddAudit(ctx context.Context, ev AuditEvent) error
+	// ListAudit returns events oldest first; invitationID 0 means all.
+	ListAudit(ctx context.Context, invitationID int64) ([]AuditEvent, error)
+}
+
+// InvitationChange is one update of Store.UpdateInvitations: Invitation is
+// written if the stored version still equals Invitation.Version, and Event
+// is recorded with it.
+type InvitationChange struct {
+	Invitation Invitation
+	Event      AuditEvent
+}
+
+// CustomerSummary is a customer with counts for `customers list`.
+type CustomerSummary struct {
+	Customer
+	OpenInvitations int
+	Users           int
+}

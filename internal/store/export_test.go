@@ -1,0 +1,83 @@
+package store
+
+import (
+	"context"
+	"strings"
+
+	"github.com/invitectl/invitectl/internal/invite"
+)
+
+// Exec runs statements on the store's writer, for tests and benchmarks that
+// set up what the store itself never does (VACUUM, an older schema).
+func (s *Store) Exec(ctx context.Context, query string, args ...any) error {
+	_, err := s.w.ExecContext(ctx, s.sql(query), args...)
+	return err
+}
+
+// Query runs a query on a reader and returns its rows' first columns, as
+// text.
+func (s *Store) Query(ctx context.Context, query string, args ...any) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, s.sql(query), args...)
+	return collect(rows, err, func(sc scanner) (string, error) {
+		cols, err := rows.Columns()
+		if err != nil {
+			return "", err
+		}
+		v := make([]any, len(cols))
+		var first string
+		v[0] = scanString{&first}
+		for i := 1; i < len(v); i++ {
+			v[i] = new(any)
+		}
+		return first, sc.Scan(v...)
+	})
+}
+
+// ListQueries returns the SQL of a list: the page query with its arguments,
+// and the count query of the expired (or, with a search, of the matches)
+// in the first state, with its arguments.
+func (s *Store) ListQueries(q invite.ListQuery) (page string, pageArgs []any, count string, countArgs []any, err error) {
+	l, err := s.planList(q)
+	if err != nil {
+		return "", nil, "", nil, err
+	}
+	page, pageArgs = l.page(q)
+	index, expiry := "", l.expiry
+	if l.search == "" {
+		index, expiry = "invitations_by_expiry", "<= ?"
+	}
+	cond, countArgs := l.where(l.states[0], expiry)
+	return s.sql(page), pageArgs, s.sql("SELECT count(*) FROM " + l.from(index) + cond), countArgs, nil
+}
+
+// Explain runs the setup statements, then query, in one read transaction,
+// and returns the first column of its rows, one per line: for EXPLAIN.
+func (s *Store) Explain(ctx context.Context, setup []string, query string, args ...any) (string, error) {
+	var lines []string
+	err := s.read(ctx, func(tx *Tx) error {
+		for _, st := range setup {
+			if _, err := tx.Exec(ctx, st); err != nil {
+				return err
+			}
+		}
+		rows, err := tx.query(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		cols, err := rows.Columns()
+		if err != nil {
+			return err
+		}
+		lines, err = collect(rows, nil, func(sc scanner) (string, error) {
+			v := make([]any, len(cols))
+			for i := range v {
+				v[i] = new(any)
+			}
+			var line string
+			v[len(v)-1] = scanString{&line}
+			return line, sc.Scan(v...)
+		})
+		return err
+	})
+	return strings.Join(lines, "\n"), err
+}

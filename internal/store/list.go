@@ -1,0 +1,199 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/invitectl/invitectl/internal/invite"
+	"github.com/invitectl/invitectl/internal/store/schema"
+)
+
+// ListInvitations returns one page and the number of all matches, both
+// read in one read transaction, so the total always agrees with the page.
+// The total of a list without a search comes from the kept counts (and
+// the expiry index for pending and expired); only a search counts rows.
+// The page is chosen by walking the sort field's index (led by state) for
+// ids alone; only the rows of the page are then read and joined with their
+// customer, so a deep page costs an index walk, not a million row reads.
+func (s *Store) ListInvitations(ctx context.Context, q invite.ListQuery) (invite.InvitationPage, error) {
+	l, err := s.planList(q)
+	if err != nil {
+		return invite.InvitationPage{}, err
+	}
+	var page invite.InvitationPage
+	err = s.read(ctx, func(tx *Tx) error {
+		if page.Total, err = l.total(ctx, tx); err != nil || q.Offset() >= page.Total {
+			return err
+		}
+		query, args := l.page(q)
+		rows, err := tx.query(ctx, query, args...)
+		page.Invitations, err = collect(rows, err, scanInvitation)
+		return err
+	})
+	if err != nil {
+		return invite.InvitationPage{}, s.errorf("list invitations", err)
+	}
+	return page, nil
+}
+
+// listPlan is a list query taken apart: the states it reads (each one
+// range of every sort index), the other conditions, and how to count.
+type listPlan struct {
+	s      *Store
+	col    string // the sort column
+	index  string // its index
+	desc   bool
+	states []invite.State
+	// expiry is "> ?" (pending) or "<= ?" (expired) on expires_at, or "".
+	expiry   string
+	now      any
+	customer int64
+	search   string
+}
+
+func (s *Store) planList(q invite.ListQuery) (*listPlan, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	field := cmp.Or(q.Sort.Field, invite.DefaultSort.Field)
+	col, ok := schema.SortColumns[field]
+	if !ok {
+		return nil, invite.Errorf(invite.EINVALID, "invalid sort field %q", field)
+	}
+	l := &listPlan{s: s, col: col, index: schema.SortIndexes[field], desc: q.Sort.Desc, now: s.d.Time(q.Now), customer: q.CustomerID, search: schema.SearchTerm(q.Search)}
+	pending := []invite.State{invite.StatePending}
+	switch q.Status {
+	case invite.FilterOpen, "":
+		l.states = pending
+	case invite.FilterPending:
+		l.states, l.expiry = pending, "> ?"
+	case invite.FilterExpired:
+		l.states, l.expiry = pending, "<= ?"
+	case invite.FilterAccepted:
+		l.states = []invite.State{invite.StateAccepted}
+	case invite.FilterRevoked:
+		l.states = []invite.State{invite.StateRevoked}
+	case invite.FilterAll:
+		l.states = []invite.State{invite.StatePending, invite.StateAccepted, invite.StateRevoked}
+	default:
+		return nil, invite.Errorf(invite.EINVALID, "invalid status %q", q.Status)
+	}
+	return l, nil
+}
+
+// where is the condition on the rows of one state; expiry replaces the
+// plan's own condition on expires_at ("" for none).
+func (l *listPlan) where(state invite.State, expiry string) (string, []any) {
+	conds := []string{"state = '" + string(state) + "'"}
+	var args []any
+	if l.customer != 0 {
+		// The customer's sort key is unique, so the customer index holds
+		// exactly the customer's rows of a state in one range.
+		conds = append(conds, "customer_key = (SELECT sort_key FROM customers WHERE id = ?)")
+		args = append(args, l.customer)
+	}
+	if expiry != "" {
+		conds = append(conds, "expires_at "+expiry)
+		args = append(args, l.now)
+	}
+	if l.search != "" {
+		conds = append(conds, l.s.d.Contains("search_text", "?"))
+		args = append(args, l.search)
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+// from is the table a query of the plan reads, with the index it must
+// read where the planner needs telling: the customer index for a customer's
+// rows, otherwise the sort index for a page and the expiry index for a count
+// of the expired.
+func (l *listPlan) from(index string) string {
+	if l.customer != 0 {
+		index = "invitations_by_customer"
+	}
+	if index == "" {
+		return "invitations"
+	}
+	return "invitations" + l.s.d.IndexedBy(index)
+}
+
+// total is the number of matches. Without a search it is the kept count of
+// the states (of the customer); the expired are counted from an index, and
+// the pending are all pending less the expired.
+func (l *listPlan) total(ctx context.Context, tx *Tx) (int, error) {
+	var total int
+	if l.search != "" {
+		for _, st := range l.states {
+			cond, args := l.where(st, l.expiry)
+			var n int
+			if err := tx.row(ctx, "SELECT count(*) FROM "+l.from("")+cond, args...).Scan(&n); err != nil {
+				return 0, err
+			}
+			total += n
+		}
+		return total, nil
+	}
+	if l.expiry != "" {
+		cond, args := l.where(invite.StatePending, "<= ?")
+		if err := tx.row(ctx, "SELECT count(*) FROM "+l.from("invitations_by_expiry")+cond, args...).Scan(&total); err != nil || l.expiry == "<= ?" {
+			return total, err
+		}
+		total = -total // pending: all pending less the expired
+	}
+	query := "SELECT coalesce(sum(n), 0) FROM invitation_counts WHERE state IN ('" + strings.Join(statesOf(l.states), "', '") + "')"
+	var args []any
+	if l.customer != 0 {
+		query += " AND customer_id = ?"
+		args = append(args, l.customer)
+	}
+	var kept int
+	err := tx.row(ctx, query, args...).Scan(&kept)
+	return total + kept, err
+}
+
+func statesOf(states []invite.State) []string {
+	out := make([]string, len(states))
+	for i, st := range states {
+		out[i] = string(st)
+	}
+	return out
+}
+
+// page is the query of one page. One state is a walk of its index range;
+// several are one walk each, each cut at the end of the page, merged in
+// order instead of sorting every row.
+func (l *listPlan) page(q invite.ListQuery) (string, []any) {
+	dir := "ASC"
+	if l.desc {
+		dir = "DESC"
+	}
+	order := fmt.Sprintf(" ORDER BY %[1]s %[2]s, id %[2]s", l.col, dir)
+	var args []any
+	branch := func(st invite.State) string {
+		cond, a := l.where(st, l.expiry)
+		args = append(args, a...)
+		return "SELECT id, " + l.col + " AS k FROM " + l.from(l.index) + cond + order
+	}
+	var ids string
+	if len(l.states) == 1 {
+		ids = branch(l.states[0]) + " LIMIT ? OFFSET ?"
+	} else {
+		var parts []string
+		for _, st := range l.states {
+			parts = append(parts, "SELECT * FROM ("+branch(st)+" LIMIT ?) AS b")
+			args = append(args, min(q.Offset(), math.MaxInt-q.PerPage)+q.PerPage)
+		}
+		ids = "SELECT id, k FROM (" + strings.Join(parts, " UNION ALL ") + ") AS u" +
+			fmt.Sprintf(" ORDER BY k %[1]s, id %[1]s", dir) + " LIMIT ? OFFSET ?"
+	}
+	args = append(args, q.PerPage, q.Offset())
+	// The outer query orders by the subquery's own columns, so the planner
+	// keeps the index order through the joins instead of sorting again.
+	return `SELECT ` + invitationColumns + ` FROM (` + ids + `) AS p
+		JOIN invitations i ON i.id = p.id
+		JOIN customers c ON c.id = i.customer_id
+		ORDER BY p.k ` + dir + `, p.id ` + dir, args
+}
