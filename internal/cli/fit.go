@@ -7,6 +7,8 @@ import (
 
 	"github.com/jedib0t/go-pretty/v6/table"
 	"github.com/jedib0t/go-pretty/v6/text"
+
+	"github.com/invitectl/invitectl/internal/termfit"
 )
 
 // A wideTable is a table that fits the terminal when it has to: its cells
@@ -15,11 +17,8 @@ import (
 type wideTable struct {
 	header table.Row
 	rows   []table.Row
-	// priority lists the important columns' indexes, most important first;
-	// the others are less important, in table order.
-	priority []int
-	// fixed columns are never shortened (IDs, statuses, times).
-	fixed map[int]bool
+	// columns says which columns matter most and which are never shortened.
+	columns termfit.Columns
 }
 
 // Overhead of the rounded style: "│ " before and " " after every cell,
@@ -27,9 +26,6 @@ type wideTable struct {
 const (
 	cellOverhead  = 3
 	tableOverhead = 1
-	// minCell is the narrowest a shortened cell becomes: "Maximilia…"
-	// still says who it is.
-	minCell = 12
 )
 
 // render writes the table with st. With a terminal width (st.width > 0) and
@@ -86,12 +82,12 @@ func plural(n int, one, many string) string {
 // be (0: as wide as its cells); widths is nil when nothing is shortened.
 func (w wideTable) fit(st style) (keep []int, widths []int) {
 	n := len(w.header)
-	all := make([]int, n)
-	for i := range all {
-		all[i] = i
-	}
 	if !st.tty || st.wide || st.width <= 0 {
-		return all, nil
+		keep = make([]int, n)
+		for i := range keep {
+			keep[i] = i
+		}
+		return keep, nil
 	}
 	natural := make([]int, n)
 	for c := range n {
@@ -100,62 +96,9 @@ func (w wideTable) fit(st style) (keep []int, widths []int) {
 			natural[c] = max(natural[c], cellWidth(r[c]))
 		}
 	}
-	least := func(c int) int {
-		if w.fixed[c] {
-			return natural[c]
-		}
-		return min(natural[c], minCell)
-	}
-	// The important columns, in order of importance, while they fit when
-	// shortened; then the others, in table order, while they fit whole.
-	// Either way the first that does not fit ends the list: columns are
-	// left out least important first.
-	in := map[int]bool{}
-	short, full := tableOverhead, tableOverhead
-	for _, c := range w.priority {
-		if short+least(c)+cellOverhead > st.width && len(in) > 0 {
-			break
-		}
-		in[c] = true
-		short += least(c) + cellOverhead
-		full += natural[c] + cellOverhead
-	}
-	if len(in) == len(w.priority) {
-		for c := range n {
-			if in[c] {
-				continue
-			}
-			if full+natural[c]+cellOverhead > st.width {
-				break
-			}
-			in[c] = true
-			full += natural[c] + cellOverhead
-		}
-	}
-	widths = make([]int, n)
-	total := tableOverhead
-	for c := range n {
-		if in[c] {
-			keep = append(keep, c)
-			widths[c] = natural[c]
-			total += natural[c] + cellOverhead
-		}
-	}
-	// Shorten the widest cells, one character at a time, until it fits.
-	for total > st.width {
-		widest := -1
-		for _, c := range keep {
-			if widths[c] > least(c) && (widest < 0 || widths[c] > widths[widest]) {
-				widest = c
-			}
-		}
-		if widest < 0 {
-			break
-		}
-		widths[widest]--
-		total--
-	}
-	return keep, widths
+	cols := w.columns
+	cols.Natural, cols.CellOverhead, cols.TableOverhead = natural, cellOverhead, tableOverhead
+	return cols.Fit(st.width)
 }
 
 // cellWidth is how many terminal columns a cell takes, colour codes aside.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/invitectl/invitectl/internal/invite"
 	"github.com/invitectl/invitectl/internal/personnummer"
+	"github.com/invitectl/invitectl/internal/termfit"
 )
 
 // invitationJSON is the JSON shape of an invitation (CONTRACT.md).
@@ -85,19 +86,18 @@ func writeJSON(w io.Writer, v any) error {
 }
 
 // invitationColumns are the table columns, in the contract's order.
-var invitationColumns = table.Row{"ID", "Customer account", "First name", "Last name", "Email", "Status",
-	"Swedish citizenship", "EU/EEA citizenship", "Personal number", "LMA number", "Phone number",
-	"Gender", "Sent on", "Sent by"}
-
-// invitationTable is an empty table of invitations that fits a terminal:
-// the contract's order of importance is ID, First name, Last name, Email,
-// Status, Customer account, Sent on, then the others in table order.
-func invitationTable(st style) wideTable {
-	return wideTable{
-		header:   invitationColumns,
-		priority: []int{0, 2, 3, 4, 5, 1, 12},
-		fixed:    map[int]bool{0: true, 5: true, 12: true},
+var invitationColumns = func() table.Row {
+	header := make(table.Row, len(termfit.InvitationHeader))
+	for i, h := range termfit.InvitationHeader {
+		header[i] = h
 	}
+	return header
+}()
+
+// invitationTable is an empty table of invitations that fits a terminal as
+// termfit.InvitationColumns says.
+func invitationTable(st style) wideTable {
+	return wideTable{header: invitationColumns, columns: termfit.InvitationColumns()}
 }
 
 // csvColumns are the CSV header: the JSON keys.
@@ -163,46 +163,7 @@ func (st style) time(t time.Time) string {
 	if !st.tty {
 		return rfc3339(t)
 	}
-	if !st.now.IsZero() {
-		if s, ok := relativeTime(t, st.now); ok {
-			return s
-		}
-	}
-	loc := st.loc
-	if loc == nil {
-		loc = time.UTC
-	}
-	return t.In(loc).Format("2006-01-02 15:04 MST")
-}
-
-// relativeTime says how long ago (or ahead) t is, when that is within a week.
-func relativeTime(t, now time.Time) (string, bool) {
-	d := now.Sub(t)
-	future := d < 0
-	if future {
-		d = -d
-	}
-	var n int
-	var unit string
-	switch {
-	case d >= 7*24*time.Hour:
-		return "", false
-	case d < time.Minute:
-		return "just now", true
-	case d < time.Hour:
-		n, unit = int(d/time.Minute), "minute"
-	case d < 24*time.Hour:
-		n, unit = int(d/time.Hour), "hour"
-	default:
-		n, unit = int(d/(24*time.Hour)), "day"
-	}
-	if n != 1 {
-		unit += "s"
-	}
-	if future {
-		return fmt.Sprintf("in %d %s", n, unit), true
-	}
-	return fmt.Sprintf("%d %s ago", n, unit), true
+	return termfit.Time(t, st.now, st.loc)
 }
 
 func (st style) status(s invite.Status) styled {

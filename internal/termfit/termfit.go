@@ -1,0 +1,204 @@
+// Package termfit fits invitations to a terminal, for every screen that
+// shows them there (`list` and `browse`): which columns of a table fit its
+// width and how wide each may be, times as people read them, and text from
+// the store made safe to print. It draws nothing itself.
+package termfit
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// InvitationHeader is the invitation table's columns, in the contract's order.
+var InvitationHeader = []string{"ID", "Customer account", "First name", "Last name", "Email", "Status",
+	"Swedish citizenship", "EU/EEA citizenship", "Personal number", "LMA number", "Phone number",
+	"Gender", "Sent on", "Sent by"}
+
+// Indexes of InvitationHeader's columns that other code refers to.
+const (
+	ColID = iota
+	ColCustomer
+	ColFirstName
+	ColLastName
+	ColEmail
+	ColStatus
+	ColSwedishCitizen
+	ColEUCitizen
+	ColPersonalNumber
+	ColLMANumber
+	ColPhone
+	ColGender
+	ColSentOn
+	ColSentBy
+)
+
+// InvitationColumns is the invitation table's fitting rules: the contract's
+// order of importance is ID, First name, Last name, Email, Status, Customer
+// account, Sent on, then the others in table order; IDs, statuses and times
+// are never shortened. Natural and the overheads are the caller's.
+func InvitationColumns() Columns {
+	return Columns{
+		Priority: []int{ColID, ColFirstName, ColLastName, ColEmail, ColStatus, ColCustomer, ColSentOn},
+		Fixed:    map[int]bool{ColID: true, ColStatus: true, ColSentOn: true},
+		MinCell:  MinCell,
+	}
+}
+
+// MinCell is the narrowest a shortened cell becomes: "Maximilia…" still says
+// who it is.
+const MinCell = 12
+
+// Columns is a table to fit into a terminal's width.
+type Columns struct {
+	// Natural is each column's width with nothing shortened: its widest
+	// cell, header included.
+	Natural []int
+	// Priority lists the important columns' indexes, most important first;
+	// the others are less important, in table order.
+	Priority []int
+	// Fixed columns are never shortened.
+	Fixed map[int]bool
+	// CellOverhead is what the table draws beside each cell (padding, a
+	// border); TableOverhead what it draws once (the closing border).
+	CellOverhead, TableOverhead int
+	// MinCell is the narrowest a shortened cell becomes.
+	MinCell int
+}
+
+// Fit chooses the columns to keep within width, in table order, and the
+// widest each may be; widths[c] is 0 for a column left out. Cells are
+// shortened first and, where that is not enough, whole columns are left out,
+// the least important first.
+func (cs Columns) Fit(width int) (keep []int, widths []int) {
+	n := len(cs.Natural)
+	natural := cs.Natural
+	least := func(c int) int {
+		if cs.Fixed[c] {
+			return natural[c]
+		}
+		return min(natural[c], cs.MinCell)
+	}
+	// The important columns, in order of importance, while they fit when
+	// shortened; then the others, in table order, while they fit whole.
+	// Either way the first that does not fit ends the list: columns are
+	// left out least important first.
+	in := map[int]bool{}
+	short, full := cs.TableOverhead, cs.TableOverhead
+	for _, c := range cs.Priority {
+		if short+least(c)+cs.CellOverhead > width && len(in) > 0 {
+			break
+		}
+		in[c] = true
+		short += least(c) + cs.CellOverhead
+		full += natural[c] + cs.CellOverhead
+	}
+	if len(in) == len(cs.Priority) {
+		for c := range n {
+			if in[c] {
+				continue
+			}
+			if full+natural[c]+cs.CellOverhead > width {
+				break
+			}
+			in[c] = true
+			full += natural[c] + cs.CellOverhead
+		}
+	}
+	widths = make([]int, n)
+	total := cs.TableOverhead
+	for c := range n {
+		if in[c] {
+			keep = append(keep, c)
+			widths[c] = natural[c]
+			total += natural[c] + cs.CellOverhead
+		}
+	}
+	// Shorten the widest cells, one character at a time, until it fits.
+	for total > width {
+		widest := -1
+		for _, c := range keep {
+			if widths[c] > least(c) && (widest < 0 || widths[c] > widths[widest]) {
+				widest = c
+			}
+		}
+		if widest < 0 {
+			break
+		}
+		widths[widest]--
+		total--
+	}
+	return keep, widths
+}
+
+// Time is a time as people read it on a terminal: relative when within a
+// week of now ("3 hours ago", "in 2 days"), otherwise the date and time in
+// loc (UTC when nil) with its zone. A zero now means no relative times.
+func Time(t, now time.Time, loc *time.Location) string {
+	if !now.IsZero() {
+		if s, ok := relativeTime(t, now); ok {
+			return s
+		}
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format("2006-01-02 15:04 MST")
+}
+
+// relativeTime says how long ago (or ahead) t is, when that is within a week.
+func relativeTime(t, now time.Time) (string, bool) {
+	d := now.Sub(t)
+	future := d < 0
+	if future {
+		d = -d
+	}
+	var n int
+	var unit string
+	switch {
+	case d >= 7*24*time.Hour:
+		return "", false
+	case d < time.Minute:
+		return "just now", true
+	case d < time.Hour:
+		n, unit = int(d/time.Minute), "minute"
+	case d < 24*time.Hour:
+		n, unit = int(d/time.Hour), "hour"
+	default:
+		n, unit = int(d/(24*time.Hour)), "day"
+	}
+	if n != 1 {
+		unit += "s"
+	}
+	if future {
+		return fmt.Sprintf("in %d %s", n, unit), true
+	}
+	return fmt.Sprintf("%d %s ago", n, unit), true
+}
+
+// Safe makes text from the store safe to print on a terminal: control and
+// format characters (escape sequences, bidirectional overrides, line
+// separators, zero-width characters) are shown as Go escapes instead of
+// acting on the terminal.
+func Safe(s string) string {
+	if strings.IndexFunc(s, unsafeRune) < 0 {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case !unsafeRune(r):
+			b.WriteRune(r)
+		case r < 0x80:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		default:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+	}
+	return b.String()
+}
+
+func unsafeRune(r rune) bool {
+	return unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp)
+}
