@@ -181,6 +181,9 @@ func appliedVersions(t *testing.T, db *sql.DB) string {
 		}
 		out = append(out, v)
 	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
 	return fmt.Sprint(out)
 }
 
