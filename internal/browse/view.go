@@ -1,0 +1,331 @@
+package browse
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	ltable "charm.land/lipgloss/v2/table"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/invitectl/invitectl/internal/invite"
+	"github.com/invitectl/invitectl/internal/personnummer"
+	"github.com/invitectl/invitectl/internal/termfit"
+)
+
+// View draws the screen on the alternate screen.
+func (m Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.WindowTitle = "invitectl browse"
+	return v
+}
+
+// Overhead of the rounded table: "│ " before and " " after every cell, and
+// the closing "│", as `list` draws it.
+const (
+	cellOverhead  = 3
+	tableOverhead = 1
+	// tableChrome is the table's lines besides its rows: the top border,
+	// the header, the line under it and the bottom border.
+	tableChrome = 4
+)
+
+func (m Model) render() string {
+	top := m.topView()
+	tw := m.tableWidth()
+	keep, _, _ := m.layout(tw)
+	bottom := m.bottomView(keep)
+	rows := m.height - lipgloss.Height(top) - lipgloss.Height(bottom)
+	body := m.tableView(tw, rows)
+	if m.mode == modeEdit {
+		if tw > 0 {
+			body = lipgloss.JoinHorizontal(lipgloss.Top, body, " ", m.form.view(rows))
+		} else {
+			body = m.form.view(rows)
+		}
+	}
+	screen := top + "\n" + body + "\n" + bottom
+	var box string
+	x, y := 0, 0
+	switch m.mode {
+	case modeMenu:
+		box = m.menu.view(m.st)
+		// Beside the selected row, or as near as the screen allows.
+		x = min(8, max(m.width-lipgloss.Width(box), 0))
+		// Under the selected row, which stays in sight.
+		y = lipgloss.Height(top) + 4 + m.cursor - m.firstRow(rows-tableChrome)
+		y = max(min(y, m.height-lipgloss.Height(box)), 0)
+	case modeConfirm:
+		box = m.dialog.view(m.st, m.width-2)
+	case modeHelp:
+		box = m.helpView()
+	default:
+		return screen
+	}
+	if m.mode != modeMenu {
+		x = max((m.width-lipgloss.Width(box))/2, 0)
+		y = max((m.height-lipgloss.Height(box))/2, 0)
+	}
+	return lipgloss.NewCompositor(lipgloss.NewLayer(screen), lipgloss.NewLayer(box).X(x).Y(y).Z(1)).Render()
+}
+
+// helpView is every key, in groups laid out side by side as far as the
+// screen is wide.
+func (m Model) helpView() string {
+	st := m.st
+	width := m.width - 4 // the box's border and padding
+	var rows, row []string
+	rowWidth := 0
+	titles := []string{"The table", "Pages, search, filter", "Menus, forms, dialogs"}
+	for i, group := range m.keys.FullHelp() {
+		keyWidth := 0
+		for _, b := range group {
+			keyWidth = max(keyWidth, lipgloss.Width(b.Help().Key))
+		}
+		lines := []string{st.faint.Render(titles[i])}
+		for _, b := range group {
+			lines = append(lines, st.help.FullKey.Width(keyWidth+2).Render(b.Help().Key)+st.help.FullDesc.Render(b.Help().Desc))
+		}
+		col := lipgloss.NewStyle().PaddingRight(3).Render(strings.Join(lines, "\n"))
+		if w := lipgloss.Width(col); rowWidth+w > width && len(row) > 0 {
+			rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
+			row, rowWidth = nil, 0
+		}
+		row = append(row, col)
+		rowWidth += lipgloss.Width(col)
+	}
+	rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
+	notes := lipgloss.NewStyle().Width(min(width, 76)).Render("In the edit form ←/→ change a choice, and move the cursor in a text field. Press ? or esc to close.")
+	return st.box.Render(st.bold.Render("Keys") + "\n\n" + strings.Join(rows, "\n\n") + "\n\n" + st.faint.Render(notes))
+}
+
+// topView is the title, the filter and sort, and the search.
+func (m Model) topView() string {
+	st := m.st
+	sort := termfit.InvitationHeader[sortColumn(m.query.Sort.Field)] + " " + arrow(m.query.Sort)
+	title := st.title.Render("Invitations") + st.faint.Render("  ·  ") + "status: " + st.bold.Render(string(m.query.Status)) +
+		st.faint.Render("  ·  ") + "sorted by " + st.bold.Render(sort)
+	var search string
+	switch {
+	case m.mode == modeSearch:
+		search = "Search: " + m.search.View() + st.faint.Render("  enter keeps it · esc clears it")
+	case m.query.Search != "":
+		search = "Search: " + st.bold.Render(termfit.Safe(m.query.Search)) + st.faint.Render("  / changes it · esc clears it")
+	default:
+		search = st.faint.Render("/ searches first names, last names and emails")
+	}
+	return m.fitLine(title) + "\n" + m.fitLine(search)
+}
+
+// bottomView is the page line, what was left out, the status line and the keys.
+func (m Model) bottomView(keep []int) string {
+	st := m.st
+	var lines []string
+	if m.loaded && len(m.page.Invitations) > 0 {
+		lines = append(lines, showingLine(m.shown.Page, m.shown.PerPage, len(m.page.Invitations), m.page.Total)+
+			st.faint.Render(fmt.Sprintf("  ·  page %d of %d", m.shown.Page, invite.LastPage(m.page.Total, m.shown.PerPage))))
+		if left := len(termfit.InvitationHeader) - len(keep); left > 0 && len(keep) > 0 {
+			var names []string
+			in := map[int]bool{}
+			for _, c := range keep {
+				in[c] = true
+			}
+			for c, h := range termfit.InvitationHeader {
+				if !in[c] {
+					names = append(names, h)
+				}
+			}
+			lines = append(lines, st.faint.Render(fmt.Sprintf("%d %s left out to fit the terminal (Edit shows every detail): %s.",
+				left, plural(left, "column", "columns"), strings.Join(names, ", "))))
+		}
+	}
+	status := m.status
+	switch {
+	case m.busy() && status == "" && !m.loaded:
+		status = m.spinner.View() + " Loading…"
+	case m.busy() && status == "":
+		status = m.spinner.View() + " Working…"
+	case m.busy():
+		status = m.spinner.View() + " " + status
+	case m.failed:
+		status = st.failure.Render("✗ " + status)
+	}
+	lines = append(lines, status)
+	switch m.mode {
+	case modeTable:
+		lines = append(lines, m.help.ShortHelpView(m.keys.ShortHelp()))
+	case modeSearch:
+		lines = append(lines, st.faint.Render("type to search · enter keeps the search · esc clears it"))
+	case modeHelp:
+		lines = append(lines, st.faint.Render("? or esc closes the help"))
+	case modeEdit:
+		lines = append(lines, st.faint.Render("tab/↑↓ field · ←→ choice · enter next, or a button · esc closes, saving nothing"))
+	default:
+		lines = append(lines, st.faint.Render("↑↓ ←→ tab move · enter chooses · esc closes, changing nothing"))
+	}
+	for i := range lines {
+		lines[i] = m.fitLine(lines[i])
+	}
+	return strings.Join(lines, "\n")
+}
+
+// fitLine shortens a line to the screen's width.
+func (m Model) fitLine(s string) string { return ansi.Truncate(s, m.width, "…") }
+
+// showingLine is the footer of a page, as `list` prints it.
+func showingLine(page, perPage, n, total int) string {
+	from := invite.PageOffset(page, perPage) + 1
+	return fmt.Sprintf("Showing %d–%d of %d results", from, from+n-1, total)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// sortColumn is the column a sort field sorts by.
+func sortColumn(f invite.SortField) int {
+	for c, sf := range sortFields {
+		if sf == f {
+			return c
+		}
+	}
+	return termfit.ColFirstName
+}
+
+func arrow(s invite.Sort) string {
+	if s.Desc {
+		return "▼"
+	}
+	return "▲"
+}
+
+// tableWidth is the width left for the table; 0 when the edit panel needs
+// the whole screen.
+func (m Model) tableWidth() int {
+	if m.mode != modeEdit {
+		return m.width
+	}
+	w := m.width - m.panelWidth() - 1
+	if w < 24 {
+		return 0
+	}
+	return w
+}
+
+func (m Model) panelWidth() int { return min(maxPanelWidth, m.width) }
+
+// layout fits the page's table into width: the columns kept (in table
+// order), the widest each may be, and every cell of the header and rows.
+func (m Model) layout(width int) (keep, widths []int, cells [][]string) {
+	header := make([]string, len(termfit.InvitationHeader))
+	copy(header, termfit.InvitationHeader)
+	sorted := sortColumn(m.query.Sort.Field)
+	header[sorted] += " " + arrow(m.query.Sort)
+	cells = [][]string{header}
+	for _, inv := range m.page.Invitations {
+		cells = append(cells, m.row(inv))
+	}
+	cols := termfit.InvitationColumns()
+	cols.CellOverhead, cols.TableOverhead = cellOverhead, tableOverhead
+	cols.Natural = make([]int, len(header))
+	for _, r := range cells {
+		for c, s := range r {
+			cols.Natural[c] = max(cols.Natural[c], ansi.StringWidth(s))
+		}
+	}
+	if width <= 0 {
+		return nil, nil, cells
+	}
+	keep, widths = cols.Fit(width)
+	return keep, widths, cells
+}
+
+// row is an invitation's cells, as `list` shows them on a terminal: the
+// personal number masked, absent values as —, text from the store safe to
+// print.
+func (m Model) row(inv invite.Invitation) []string {
+	now := m.shown.Now
+	dash := func(s string) string {
+		if s == "" {
+			return invite.Dash
+		}
+		return termfit.Safe(s)
+	}
+	sentOn := invite.Dash
+	if !inv.LastSentAt.IsZero() {
+		sentOn = termfit.Time(inv.LastSentAt, now, m.o.Location)
+	}
+	return []string{
+		strconv.FormatInt(inv.ID, 10), termfit.Safe(inv.Customer), termfit.Safe(inv.FirstName), termfit.Safe(inv.LastName),
+		termfit.Safe(inv.Email), strings.ToUpper(string(inv.Status(now))),
+		inv.SwedishCitizen.Label(), inv.EUCitizen.Label(), dash(personnummer.Mask(inv.PersonalNumber)),
+		dash(inv.LMANumber), dash(inv.Phone), dash(string(inv.Gender)), sentOn, dash(inv.CreatedBy),
+	}
+}
+
+// firstRow is the first row on screen when visible rows fit: the page
+// scrolls so that the selected row shows.
+func (m Model) firstRow(visible int) int {
+	return max(m.cursor-max(visible, 1)+1, 0)
+}
+
+// tableView is the table of the page in width and lines.
+func (m Model) tableView(width, lines int) string {
+	st := m.st
+	switch {
+	case width <= 0:
+		return ""
+	case !m.loaded:
+		return ""
+	case len(m.page.Invitations) == 0:
+		hint := "Press f to show other statuses"
+		if m.query.Search != "" {
+			hint += ", or esc to clear the search"
+		}
+		hint += ". To create invitations, quit and run `invitectl invite` (or `invitectl seed` for sample data)."
+		return "No invitations match.\n" + st.faint.Render(lipgloss.NewStyle().Width(width).Render(hint))
+	}
+	keep, widths, cells := m.layout(width)
+	visible := max(lines-tableChrome, 1)
+	first := m.firstRow(visible)
+	last := min(first+visible, len(m.page.Invitations))
+	pick := func(r []string) []string {
+		out := make([]string, len(keep))
+		for i, c := range keep {
+			out[i] = ansi.Truncate(r[c], widths[c], "…")
+		}
+		return out
+	}
+	var rows [][]string
+	for _, r := range cells[1+first : 1+last] {
+		rows = append(rows, pick(r))
+	}
+	now := m.shown.Now
+	t := ltable.New().Border(lipgloss.RoundedBorder()).BorderStyle(st.border).
+		Headers(pick(cells[0])...).Rows(rows...).
+		StyleFunc(func(row, col int) lipgloss.Style {
+			c := keep[col]
+			if row == ltable.HeaderRow {
+				if c == m.column {
+					return st.chosen
+				}
+				return st.header
+			}
+			s := st.cell
+			if c == termfit.ColStatus {
+				inv := m.page.Invitations[first+row]
+				s = s.Inherit(st.status[inv.Status(now)])
+			}
+			if first+row == m.cursor {
+				s = s.Reverse(true)
+			}
+			return s
+		})
+	return t.Render()
+}
