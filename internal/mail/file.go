@@ -19,6 +19,8 @@ type fileMailer struct {
 	dir  string
 	from *netmail.Address
 	now  func() time.Time
+
+	writer aheadWriter // writes prepared messages
 }
 
 // SendInvitation writes the message atomically: readers of dir never see a
@@ -31,33 +33,18 @@ func (f *fileMailer) SendInvitation(ctx context.Context, e invite.InvitationEmai
 	if err != nil {
 		return err
 	}
-	return f.deliver(msg)
+	return f.deliver(ctx, msg)
 }
 
-// PrepareInvitation writes the message in memory; Send puts it in the folder.
+// PrepareInvitation checks and renders the message and has it written in
+// memory in the background; its Send puts it in the folder.
 func (f *fileMailer) PrepareInvitation(e invite.InvitationEmail) (invite.PreparedEmail, error) {
-	msg, err := compose(f.from, e, f.now())
-	if err != nil {
-		return nil, err
-	}
-	return preparedFile{f: f, msg: msg}, nil
+	return f.writer.prepare(f.from, e, f.now(), f.deliver)
 }
 
-// preparedFile is a written message that f delivers.
-type preparedFile struct {
-	f   *fileMailer
-	msg *message
-}
-
-// Send delivers the message as SendInvitation would.
-func (p preparedFile) Send(ctx context.Context) error {
-	if err := sendContextErr(ctx); err != nil {
-		return err
-	}
-	return p.f.deliver(p.msg)
-}
-
-func (f *fileMailer) deliver(msg *message) error {
+// deliver writes msg into the folder; the context is not consulted once
+// writing starts, so that a file is written whole or not at all.
+func (f *fileMailer) deliver(_ context.Context, msg *message) error {
 	if err := f.write(msg); err != nil {
 		return &invite.Error{Code: invite.EDELIVERY, Err: err,
 			Message: fmt.Sprintf("writing the message to %s into %s: %v", msg.to, f.dir, err),
@@ -88,7 +75,7 @@ func (f *fileMailer) write(msg *message) (err error) {
 	if err := tmp.Chmod(0o600); err != nil {
 		return err
 	}
-	if _, err := tmp.Write(msg.raw); err != nil {
+	if _, err := tmp.WriteString(msg.raw); err != nil {
 		return err
 	}
 	if err := tmp.Sync(); err != nil {

@@ -165,7 +165,7 @@ func TestComposeKeepsHeadersIntact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := parseMessage(t, msg.raw)
+	p := parseMessage(t, []byte(msg.raw))
 	if p.Header.Get("Bcc") != "" || p.Header.Get("X-Injected") != "" {
 		t.Fatalf("a name added headers: %v", p.Header)
 	}

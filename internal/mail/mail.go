@@ -2,7 +2,8 @@
 // two transports: SMTP, keeping one connection alive across a batch of sends,
 // and file, which writes each message as an .eml file into a folder. Both
 // send the same message: a multipart/alternative text and HTML body written
-// from the embedded templates in the invitation's language.
+// from the embedded templates in the invitation's language, and composed
+// (headers, MIME parts, quoted-printable) by go-simple-mail.
 package mail
 
 import (

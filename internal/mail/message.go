@@ -2,17 +2,16 @@ package mail
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"fmt"
-	"mime"
-	"mime/multipart"
 	netmail "net/mail"
-	"net/textproto"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/invitectl/invitectl/internal/invite"
+	simplemail "github.com/xhit/go-simple-mail/v2"
 )
 
 // message is one composed email, ready for either transport.
@@ -21,24 +20,40 @@ type message struct {
 	from string // envelope sender
 	to   string // envelope recipient
 	date time.Time
-	raw  []byte // the complete RFC 5322 message, CRLF line ends, 7-bit
+	raw  string // the complete RFC 5322 message, CRLF line ends, 7-bit
 }
 
-// compose renders m and writes the whole message. Both transports send its
-// bytes unchanged, so an .eml file shows exactly what SMTP would deliver.
+// compose renders m and has go-simple-mail write the whole message: a
+// multipart/alternative of the text and the HTML body, both quoted-printable.
+// Both transports send its bytes unchanged, so an .eml file shows exactly
+// what SMTP would deliver.
 func compose(from *netmail.Address, m invite.InvitationEmail, now time.Time) (*message, error) {
+	d, err := newDraft(from, m, now)
+	if err != nil {
+		return nil, err
+	}
+	return d.write(), nil
+}
+
+// draft is a message rendered and checked, with every header and part given
+// to go-simple-mail, but not yet written out: writing it is the larger part
+// of composing (the library scans and encodes every part and header), and
+// nothing is left that can fail.
+type draft struct {
+	msg   *message // all but raw
+	email *simplemail.Email
+}
+
+// newDraft does all of compose that can fail: it checks the recipient and
+// the link, renders the templates and sets the headers and parts.
+func newDraft(from *netmail.Address, m invite.InvitationEmail, now time.Time) (*draft, error) {
 	to, err := recipient(m)
 	if err != nil {
 		return nil, err
 	}
-	bufs := composeBuffers.Get().(*composeBuffer)
-	defer func() {
-		bufs.text.Reset()
-		bufs.html.Reset()
-		composeBuffers.Put(bufs)
-	}()
-	text, html := &bufs.text, &bufs.html
-	subject, err := render(m, text, html)
+	// The parts keep these buffers until the message is written.
+	var text, html bytes.Buffer
+	subject, err := render(m, &text, &html)
 	if err != nil {
 		return nil, err
 	}
@@ -48,48 +63,87 @@ func compose(from *netmail.Address, m invite.InvitationEmail, now time.Time) (*m
 		to:   to.Address,
 		date: now,
 	}
-
-	// One buffer holds the whole message, sized for the headers and the
-	// bodies once encoded: quoted-printable makes each non-ASCII byte three,
-	// and the bodies are mostly ASCII.
-	var b bytes.Buffer
-	b.Grow(1024 + (text.Len()+html.Len())*5/4)
-	mp := multipart.NewWriter(&b) // writes nothing before the first part
-	header(&b, "Date", now.Format(time.RFC1123Z))
-	header(&b, "From", from.String())
-	header(&b, "To", to.String())
-	header(&b, "Subject", mime.QEncoding.Encode("utf-8", subject))
-	header(&b, "Message-ID", "<"+msg.id+"@"+messageIDDomain(from.Address)+">")
-	header(&b, "MIME-Version", "1.0")
-	header(&b, "Content-Type", mime.FormatMediaType("multipart/alternative", map[string]string{"boundary": mp.Boundary()}))
-	header(&b, "Content-Language", m.Language)
-	// Marks the mail as sent by a program (RFC 3834) so that auto-responders
-	// do not answer it.
-	header(&b, "Auto-Submitted", "auto-generated")
-	b.WriteString("\r\n")
-	if bufs.encoded, err = writePart(mp, "text/plain; charset=utf-8", text.Bytes(), bufs.encoded); err != nil {
-		return nil, err
+	e := simplemail.NewMSG() // MIME-Version, UTF-8, quoted-printable
+	e.SetFrom(from.String()).
+		AddTo(to.String()).
+		SetSubject(subject).
+		// SetDate reads a zone abbreviation, which only UTC survives
+		// intact; without it the library would read the host's clock.
+		SetDate(now.UTC().Format("2006-01-02 15:04:05 MST")).
+		AddHeader("Message-ID", "<"+msg.id+"@"+messageIDDomain(from.Address)+">").
+		AddHeader("Content-Language", m.Language).
+		// Marks the mail as sent by a program (RFC 3834) so that
+		// auto-responders do not answer it.
+		AddHeader("Auto-Submitted", "auto-generated").
+		SetBodyData(simplemail.TextPlain, text.Bytes()).
+		AddAlternativeData(simplemail.TextHTML, html.Bytes())
+	if err := e.GetError(); err != nil {
+		return nil, invite.Errorf(invite.EINVALID, "writing the email to %s: %v", to.Address, err)
 	}
-	if bufs.encoded, err = writePart(mp, "text/html; charset=utf-8", html.Bytes(), bufs.encoded); err != nil {
-		return nil, err
-	}
-	if err := mp.Close(); err != nil {
-		return nil, err
-	}
-	msg.raw = b.Bytes()
-	return msg, nil
+	return &draft{msg: msg, email: e}, nil
 }
 
-// composeBuffer is compose's scratch space: the rendered bodies and a body
-// once encoded.
-type composeBuffer struct {
-	text, html bytes.Buffer
-	encoded    []byte
+// write has the library write the whole message.
+func (d *draft) write() *message {
+	d.msg.raw = d.email.GetMessage()
+	return d.msg
 }
 
-// composeBuffers keeps compose's scratch space between messages: a batch
-// writes thousands, all about the same size.
-var composeBuffers = sync.Pool{New: func() any { return new(composeBuffer) }}
+// aheadWriter prepares messages for a transport: it checks and renders
+// each at once, and writes them on goroutines of their own, one at a time
+// and in the order given, so that a batch renders the next messages and
+// does its bookkeeping while these are written and the current one is on
+// the wire. One at a time, because writing takes about as long as sending:
+// on a small machine a second writer would only take the cores the sending
+// and the caller need.
+type aheadWriter struct {
+	mu   sync.Mutex
+	last chan struct{} // closed when the latest draft given is written
+}
+
+// prepare returns m's message, to be written in the background and then
+// handed to deliver by Send. It fails as compose does.
+func (a *aheadWriter) prepare(from *netmail.Address, m invite.InvitationEmail, now time.Time,
+	deliver func(context.Context, *message) error) (invite.PreparedEmail, error) {
+	d, err := newDraft(from, m, now)
+	if err != nil {
+		return nil, err
+	}
+	p := prepared{done: make(chan struct{}), msg: d.msg, deliver: deliver}
+	a.mu.Lock()
+	prev := a.last
+	a.last = p.done
+	a.mu.Unlock()
+	go func() {
+		if prev != nil {
+			<-prev
+		}
+		d.write()
+		close(p.done)
+	}()
+	return p, nil
+}
+
+// prepared is a message, written or being written, that a transport delivers.
+type prepared struct {
+	done    chan struct{} // closed once msg is written
+	msg     *message
+	deliver func(context.Context, *message) error
+}
+
+// Send waits until the message is written and delivers it as SendInvitation
+// would.
+func (p prepared) Send(ctx context.Context) error {
+	if err := sendContextErr(ctx); err != nil {
+		return err
+	}
+	select {
+	case <-p.done:
+	case <-ctx.Done():
+		return sendContextErr(ctx)
+	}
+	return p.deliver(ctx, p.msg)
+}
 
 // recipient checks m.To and pairs it with the invitee's name.
 func recipient(m invite.InvitationEmail) (*netmail.Address, error) {
@@ -99,40 +153,6 @@ func recipient(m invite.InvitationEmail) (*netmail.Address, error) {
 	}
 	a.Name = oneLine(oneLine(m.FirstName) + " " + oneLine(m.LastName))
 	return a, nil
-}
-
-func writePart(mp *multipart.Writer, contentType string, content, scratch []byte) ([]byte, error) {
-	w, err := mp.CreatePart(textproto.MIMEHeader{
-		"Content-Type":              {contentType},
-		"Content-Transfer-Encoding": {"quoted-printable"},
-	})
-	if err != nil {
-		return scratch, err
-	}
-	// quoted-printable keeps every line short and 7-bit, and its text mode
-	// turns the templates' \n into the CRLF that mail requires.
-	scratch = appendQuotedPrintable(scratch[:0], content)
-	_, err = w.Write(scratch)
-	return scratch, err
-}
-
-// header writes one header field, folded at spaces so that lines stay
-// within the 78 characters RFC 5322 recommends where the value allows.
-func header(b *bytes.Buffer, name, value string) {
-	const limit = 78
-	line := name + ":"
-	for i, word := range strings.Split(value, " ") {
-		switch {
-		case i == 0:
-			line += " " + word
-		case len(line)+1+len(word) > limit:
-			b.WriteString(line + "\r\n")
-			line = " " + word
-		default:
-			line += " " + word
-		}
-	}
-	b.WriteString(line + "\r\n")
 }
 
 // messageIDDomain is the sender's domain when it is plain ASCII dot-atom text,

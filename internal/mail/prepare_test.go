@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/invitectl/invitectl/internal/invite"
@@ -52,6 +53,52 @@ func TestSMTPPreparedMessagesSendLikeSendInvitation(t *testing.T) {
 	}
 	if n := ts.Sessions(); n != 1 {
 		t.Errorf("%d connections, want 1", n)
+	}
+}
+
+// Messages prepared from several goroutines at once are each written and
+// sent whole, each with its own Message-ID (run with -race).
+func TestSMTPPrepareFromSeveralGoroutines(t *testing.T) {
+	ts := startServer(t, serverConfig{})
+	m := mustNew(t, smtpConfig(ts))
+	const workers, each = 4, 10
+	prepared := make(chan invite.PreparedEmail, workers*each)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := range each {
+				e := sampleEmail(invite.Swedish)
+				e.To = fmt.Sprintf("w%d-%d@example.com", w, i)
+				p, err := m.PrepareInvitation(e)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				prepared <- p
+			}
+		})
+	}
+	wg.Wait()
+	close(prepared)
+	for p := range prepared {
+		if err := p.Send(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msgs := ts.Messages()
+	if len(msgs) != workers*each {
+		t.Fatalf("server got %d messages, want %d", len(msgs), workers*each)
+	}
+	ids := map[string]bool{}
+	for _, msg := range msgs {
+		p := parseMessage(t, msg.Data)
+		if p.To.Address != msg.To[0] || !strings.Contains(p.Text, testLink) {
+			t.Errorf("message for %s: header To %v, text:\n%s", msg.To[0], p.To, p.Text)
+		}
+		ids[p.Header.Get("Message-ID")] = true
+	}
+	if len(ids) != len(msgs) {
+		t.Errorf("%d distinct Message-IDs in %d messages", len(ids), len(msgs))
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"math/big"
 	"mime"
 	"mime/multipart"
+	"mime/quotedprintable"
 	"net"
 	netmail "net/mail"
 	"strings"
@@ -369,15 +370,19 @@ func parseMessage(tb testing.TB, raw []byte) parsedMessage {
 	}
 	mr := multipart.NewReader(msg.Body, params["boundary"])
 	for {
-		part, err := mr.NextPart()
+		// NextRawPart leaves the transfer encoding alone, so that the test
+		// sees it and decodes it as a mail client would.
+		part, err := mr.NextRawPart()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			tb.Fatalf("reading a part: %v", err)
 		}
-		// multipart decodes quoted-printable parts itself.
-		body, err := io.ReadAll(part)
+		if cte := part.Header.Get("Content-Transfer-Encoding"); cte != "quoted-printable" {
+			tb.Fatalf("part %q has Content-Transfer-Encoding %q, want quoted-printable", part.Header.Get("Content-Type"), cte)
+		}
+		body, err := io.ReadAll(quotedprintable.NewReader(part))
 		if err != nil {
 			tb.Fatalf("decoding a part: %v", err)
 		}
@@ -385,7 +390,7 @@ func parseMessage(tb testing.TB, raw []byte) parsedMessage {
 			tb.Fatalf("part is not valid UTF-8")
 		}
 		ct, ctParams, _ := mime.ParseMediaType(part.Header.Get("Content-Type"))
-		if ctParams["charset"] != "utf-8" {
+		if !strings.EqualFold(ctParams["charset"], "utf-8") { // charset names ignore case (RFC 2046)
 			tb.Errorf("part %s has charset %q", ct, ctParams["charset"])
 		}
 		p.PartTypes = append(p.PartTypes, ct)

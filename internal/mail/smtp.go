@@ -32,6 +32,8 @@ type smtpMailer struct {
 	client *simplemail.SMTPClient
 	conn   net.Conn  // the TCP connection under client, for deadlines
 	used   time.Time // when the connection last finished a command
+
+	writer aheadWriter // writes prepared messages
 }
 
 // noopAfterIdle is how long a kept connection may rest before it is checked
@@ -55,28 +57,12 @@ func (m *smtpMailer) SendInvitation(ctx context.Context, e invite.InvitationEmai
 	return m.send(ctx, msg)
 }
 
-// PrepareInvitation writes the message without sending it: a batch writes
-// the next messages while the connection is busy with the current one.
+// PrepareInvitation checks and renders the message, and has it written
+// in the background: a batch prepares the next messages while the
+// connection is busy with the current one. Its Send waits until it is
+// written, then sends it as SendInvitation would.
 func (m *smtpMailer) PrepareInvitation(e invite.InvitationEmail) (invite.PreparedEmail, error) {
-	msg, err := compose(m.s.from, e, m.s.now())
-	if err != nil {
-		return nil, err
-	}
-	return preparedSMTP{m: m, msg: msg}, nil
-}
-
-// preparedSMTP is a written message that m sends.
-type preparedSMTP struct {
-	m   *smtpMailer
-	msg *message
-}
-
-// Send delivers the message as SendInvitation would.
-func (p preparedSMTP) Send(ctx context.Context) error {
-	if err := sendContextErr(ctx); err != nil {
-		return err
-	}
-	return p.m.send(ctx, p.msg)
+	return m.writer.prepare(m.s.from, e, m.s.now(), m.send)
 }
 
 // send delivers a written message over the kept connection.
@@ -223,7 +209,7 @@ func (m *smtpMailer) noop(ctx context.Context) error {
 // transmit runs one MAIL, RCPT, DATA transaction within the send timeout.
 func (m *smtpMailer) transmit(ctx context.Context, msg *message) error {
 	release := bound(ctx, m.conn, m.s.sendTO)
-	err := simplemail.SendMessage(msg.from, []string{msg.to}, string(msg.raw), m.client)
+	err := simplemail.SendMessage(msg.from, []string{msg.to}, msg.raw, m.client)
 	release()
 	return err
 }

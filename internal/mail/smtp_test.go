@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -58,6 +59,14 @@ func TestSMTPDeliversCompleteMessage(t *testing.T) {
 			if v := p.Header.Get("Content-Language"); v != tt.lang {
 				t.Errorf("Content-Language = %q", v)
 			}
+			if v := p.Header.Get("Auto-Submitted"); v != "auto-generated" {
+				t.Errorf("Auto-Submitted = %q, want auto-generated", v)
+			}
+			// Exactly these headers: nothing of the library's own, no Bcc.
+			wantHeaders := []string{"Auto-Submitted", "Content-Language", "Content-Type", "Date", "From", "Message-Id", "Mime-Version", "Subject", "To"}
+			if got := headerNames(p); !slices.Equal(got, wantHeaders) {
+				t.Errorf("headers %v, want %v", got, wantHeaders)
+			}
 			if strings.Join(p.PartTypes, ",") != "text/plain,text/html" {
 				t.Fatalf("parts %v, want text/plain then text/html", p.PartTypes)
 			}
@@ -68,8 +77,16 @@ func TestSMTPDeliversCompleteMessage(t *testing.T) {
 					}
 				}
 			}
+			// The link is longer than a quoted-printable line, so it arrives
+			// broken by a soft line break and must come out whole.
+			if strings.Contains(string(got.Data), testLink) {
+				t.Fatal("the link is not split on the wire: the test no longer checks the decoding")
+			}
 			if !strings.Contains(p.Text, "\r\n"+testLink+"\r\n") {
 				t.Errorf("the link is not on a line of its own in the text part:\n%s", p.Text)
+			}
+			if !strings.Contains(p.HTML, `href="`+testLink+`"`) {
+				t.Errorf("the HTML part has no link to %s:\n%s", testLink, p.HTML)
 			}
 			if !strings.Contains(p.Text, tt.greeting) || !strings.Contains(p.Text, tt.expiry) {
 				t.Errorf("text part lacks %q or %q:\n%s", tt.greeting, tt.expiry, p.Text)
@@ -79,6 +96,28 @@ func TestSMTPDeliversCompleteMessage(t *testing.T) {
 				t.Error("the decoded parts differ from what Render produces")
 			}
 		})
+	}
+}
+
+// The Date header is the injected clock's instant, whatever its zone, and
+// never the host's clock: the library would fill in time.Now if it had no date.
+func TestDateComesFromTheClock(t *testing.T) {
+	clocks := []time.Time{
+		time.Date(2031, 3, 9, 23, 30, 15, 987654321, time.FixedZone("CET", 3600)),
+		time.Date(1999, 12, 31, 19, 0, 0, 0, time.FixedZone("", -5*3600)),
+		sendTime,
+	}
+	for _, now := range clocks {
+		ts := startServer(t, serverConfig{})
+		cfg := smtpConfig(ts)
+		cfg.Now = func() time.Time { return now }
+		if err := mustNew(t, cfg).SendInvitation(context.Background(), sampleEmail(invite.English)); err != nil {
+			t.Fatal(err)
+		}
+		p := parseMessage(t, ts.Messages()[0].Data)
+		if want := now.Truncate(time.Second); !p.Date.Equal(want) {
+			t.Errorf("clock %v: Date = %v (%q), want %v", now, p.Date, p.Header.Get("Date"), want)
+		}
 	}
 }
 
@@ -96,10 +135,16 @@ func TestSMTPBatchUsesOneConnection(t *testing.T) {
 	if len(msgs) != 10 {
 		t.Fatalf("server got %d messages, want 10", len(msgs))
 	}
+	ids := map[string]bool{}
 	for i, msg := range msgs {
 		if want := fmt.Sprintf("person%d@example.com", i); len(msg.To) != 1 || msg.To[0] != want {
 			t.Errorf("message %d went to %v, want %s", i, msg.To, want)
 		}
+		id := parseMessage(t, msg.Data).Header.Get("Message-ID")
+		if id == "" || ids[id] {
+			t.Errorf("message %d has Message-ID %q, empty or seen before", i, id)
+		}
+		ids[id] = true
 	}
 	if n := ts.Sessions(); n != 1 {
 		t.Errorf("the batch used %d connections, want 1", n)

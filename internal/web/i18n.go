@@ -2,8 +2,8 @@ package web
 
 import (
 	"net/http"
-	"strconv"
-	"strings"
+
+	"golang.org/x/text/language"
 
 	"github.com/invitectl/invitectl/internal/invite"
 )
@@ -30,34 +30,35 @@ func (h *handler) pickLanguage(r *http.Request, hints langHints) string {
 	return invite.Swedish
 }
 
-// acceptLanguage returns the language of an Accept-Language header we speak
-// with the highest quality, earlier entries winning ties, or "".
+// acceptLanguage returns the language we speak that an Accept-Language
+// header asks for first, or "" when it asks for neither (or cannot be read).
+// golang.org/x/text/language parses the header (q-values, ranges such as
+// sv-SE or en-US, "*") and matches it against what we speak, so entries are
+// weighed by quality, earlier ones winning ties; a header it cannot parse is
+// ignored as a whole, and the page's other hints decide.
+//
+// Only a match of confidence High or better counts. A lower one is the
+// matcher's guess from a related language, and a Norwegian or Danish reader
+// is better served by the invitation's language, which the administrator
+// chose for them, than by a guess that they read Swedish. Such a header
+// still gets Swedish or English when it also names one of them.
 func acceptLanguage(header string) string {
-	best, bestQ := "", 0.0
-	for part := range strings.SplitSeq(header, ",") {
-		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		primary, _, _ := strings.Cut(strings.TrimSpace(tag), "-")
-		lang := strings.ToLower(primary)
-		if !invite.ValidLanguage(lang) {
-			continue
-		}
-		q := 1.0
-		for p := range strings.SplitSeq(params, ";") {
-			k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
-			if ok && strings.EqualFold(strings.TrimSpace(k), "q") {
-				f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-				if err != nil || f < 0 || f > 1 {
-					f = 0 // a malformed weight does not get to win
-				}
-				q = f
-			}
-		}
-		if q > bestQ {
-			best, bestQ = lang, q
-		}
+	tags, _, err := language.ParseAcceptLanguage(header)
+	if err != nil || len(tags) == 0 {
+		return ""
 	}
-	return best
+	_, i, confidence := languageMatcher.Match(tags...)
+	if confidence < language.High {
+		return ""
+	}
+	return pageLanguages[i]
 }
+
+// pageLanguages are the languages pages are written in; languageMatcher
+// matches requests against them in this order.
+var pageLanguages = []string{invite.Swedish, invite.English}
+
+var languageMatcher = language.NewMatcher([]language.Tag{language.Swedish, language.English})
 
 // catalog holds every text the pages show, per language. Keys are shared by
 // both languages; a test checks that each one exists in both and that every

@@ -463,8 +463,8 @@ func TestAcceptLanguage(t *testing.T) {
 		"sv;q=0.6, en;q=0.6":        "sv",
 		"en;q=0, sv;q=0.1":          "sv",
 		"en;q=0":                    "",
-		"en;q=abc, sv;q=0.2":        "sv",
-		"en;q=2, sv;q=0.2":          "sv",
+		"en;q=abc, sv;q=0.2":        "",   // x/text refuses the whole header
+		"en;q=2, sv;q=0.2":          "en", // x/text takes the weight as given
 		"nb-NO,nb;q=0.9,no;q=0.8":   "",
 		"sv-FI;q=0.9 , en ; q=0.95": "en",
 	} {
