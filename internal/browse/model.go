@@ -52,9 +52,11 @@ type Model struct {
 	query, shown invite.ListQuery
 	page         invite.InvitationPage
 	loaded       bool
-	loadSeq      int    // the latest load asked for; older answers are dropped
-	loading      bool   // a load is on its way
-	after        string // the status to show once it arrives
+	loadSeq      int  // the latest load asked for; older answers are dropped
+	loading      bool // a load is on its way
+	cancelLoad   context.CancelFunc
+	firstLoad    tea.Cmd // New's, for Init
+	after        string  // the status to show once it arrives
 
 	cursor int // the selected row of the page
 	column int // the chosen column, an index of termfit.InvitationHeader
@@ -132,6 +134,7 @@ func New(ctx context.Context, o Options) Model {
 	m.help.Styles = st.help
 	m.help.ShortSeparator = "  "
 	m.help.SetWidth(m.width)
+	m.firstLoad = m.listCmd(m.loadSeq, m.query)
 	return m
 }
 
@@ -165,7 +168,7 @@ func newInput(st styles, value string) textinput.Model {
 
 // Init loads the first page.
 func (m Model) Init() tea.Cmd {
-	return tea.Batch(m.listCmd(m.loadSeq, m.query), m.spinner.Tick)
+	return tea.Batch(m.firstLoad, m.spinner.Tick)
 }
 
 // Update handles one message.
@@ -304,9 +307,15 @@ func (m *Model) reload(after string) tea.Cmd {
 	return m.listCmd(m.loadSeq, m.query)
 }
 
-// listCmd reads one page: the only read the table ever makes.
+// listCmd reads one page: the only read the table ever makes. A read still
+// on its way when the next is asked for is cancelled: nobody will see it.
 func (m *Model) listCmd(seq int, q invite.ListQuery) tea.Cmd {
-	svc, ctx := m.o.Service, m.ctx
+	if m.cancelLoad != nil {
+		m.cancelLoad()
+	}
+	ctx, cancel := context.WithCancel(m.ctx)
+	m.cancelLoad = cancel
+	svc := m.o.Service
 	q.Now = m.o.Now()
 	return func() tea.Msg {
 		p, err := svc.List(ctx, q)
@@ -319,6 +328,7 @@ func (m *Model) gotPage(msg pageMsg) tea.Cmd {
 		return nil // the user has asked for another page since
 	}
 	m.loading = false
+	m.cancelLoad()
 	if last := invite.ErrorAbout(msg.err).LastPage; errors.Is(msg.err, invite.ErrPageRange) && last >= 1 && last < m.query.Page {
 		// The page emptied (rows revoked, filtered away): show the last one.
 		m.query.Page = last
@@ -443,7 +453,7 @@ func (m *Model) applySearch() tea.Cmd {
 	if s == "" {
 		return m.reload("Search cleared.")
 	}
-	return m.reload(fmt.Sprintf("Searching for %q.", termfit.Safe(s)))
+	return m.reload(fmt.Sprintf("Showing the invitations that match %q.", termfit.Safe(s)))
 }
 
 // neighbourColumn is the column on screen beside the chosen one.
