@@ -758,28 +758,33 @@ func TestHelpAndQuit(t *testing.T) {
 	f := newFixture(t)
 	f.invite("asa@example.com", "Åsa", "Lind")
 	d := f.open(f.options())
+	// quits reports whether key k makes the screen quit.
+	quits := func(k string) bool {
+		_, cmd := d.m.Update(keyPress(k))
+		return cmd != nil && cmd() == tea.Quit()
+	}
 	d.press("?")
-	d.must("Keys", "next page", "status filter", "sort by the column")
+	d.must("Keys", "next page", "status filter", "sort by the column", "close, change nothing")
+	if !quits("q") {
+		t.Error("q does not quit from the help")
+	}
 	d.press("esc")
 	d.mustNot("Keys")
-	d.update(keyPress("q"))
-	if d.m.mode != modeTable {
-		t.Fatal("not in the table")
-	}
-	m, cmd := d.m.Update(keyPress("q"))
-	if cmd == nil || cmd() != tea.Quit() {
-		t.Errorf("q does not quit")
+	d.press("?", "?")
+	d.mustNot("Keys")
+	if !quits("q") || !quits("ctrl+c") {
+		t.Error("q or ctrl+c does not quit from the table")
 	}
 	// While typing a search, q is a letter; ctrl+c still quits.
-	m, _ = m.Update(keyPress("/"))
-	m, cmd = m.Update(keyPress("q"))
-	if m.(Model).search.Value() != "q" {
-		t.Errorf("q was not typed into the search")
+	d.press("/")
+	if quits("q") {
+		t.Error("q quits while typing a search")
 	}
-	if _, cmd = m.Update(keyPress("ctrl+c")); cmd == nil || cmd() != tea.Quit() {
-		t.Errorf("ctrl+c does not quit")
+	d.press("q")
+	d.must("Search: q")
+	if !quits("ctrl+c") {
+		t.Error("ctrl+c does not quit while typing")
 	}
-	_ = cmd
 }
 
 var colour = regexp.MustCompile(`\x1b\[[0-9;]*(3[0-9]|4[0-9]|9[0-7]|10[0-7])(;[0-9;]*)?m`)
@@ -827,4 +832,18 @@ func TestStoreTextIsSafe(t *testing.T) {
 		t.Fatal("control characters from the store reach the terminal")
 	}
 	d.must(`Eve\u202e`, `LMA\x1b[2J`)
+}
+
+// Revoking the only row of the last page shows the page before it.
+func TestRevokingTheLastRowOfTheLastPage(t *testing.T) {
+	f := newFixture(t)
+	f.invite("ada@example.com", "Ada", "Ek")
+	f.invite("bea@example.com", "Bea", "Ek")
+	o := f.options()
+	o.PerPage = 1
+	d := f.open(o)
+	d.press("n")
+	d.must("Showing 2–2 of 2 results", "Bea")
+	d.press("enter", "up", "enter", "left", "enter")
+	d.must("Revoked invitation 2 for bea@example.com.", "Showing 1–1 of 1 results", "page 1 of 1", "Ada")
 }

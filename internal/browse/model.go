@@ -215,7 +215,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		case modeEdit:
 			cmd = m.formKey(msg)
 		case modeHelp:
-			if key.Matches(msg, m.keys.Help, m.keys.Close, m.keys.Quit) {
+			switch {
+			case key.Matches(msg, m.keys.Quit):
+				return m, tea.Quit
+			case key.Matches(msg, m.keys.Help, m.keys.Close):
 				m.mode = modeTable
 			}
 		}
@@ -493,6 +496,9 @@ func (m *Model) gotForm(msg formMsg) tea.Cmd {
 	if msg.err != nil {
 		m.fail(msg.err)
 		return nil
+	}
+	if m.mode != modeTable {
+		return nil // the user went on to something else meanwhile
 	}
 	m.form = newForm(msg.inv, m.st, m.panelWidth())
 	m.mode = modeEdit
