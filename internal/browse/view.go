@@ -258,8 +258,8 @@ func (m Model) row(inv invite.Invitation) []string {
 		return termfit.Safe(s)
 	}
 	sentOn := invite.Dash
-	if !inv.LastSentAt.IsZero() {
-		sentOn = termfit.Time(inv.LastSentAt, now, m.o.Location)
+	if !inv.CreatedAt.IsZero() {
+		sentOn = termfit.Time(inv.CreatedAt, now, m.o.Location)
 	}
 	return []string{
 		strconv.FormatInt(inv.ID, 10), termfit.Safe(inv.Customer), termfit.Safe(inv.FirstName), termfit.Safe(inv.LastName),

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/invitectl/invitectl/internal/invite"
@@ -91,9 +92,11 @@ var hints = []struct {
 	}},
 	{invite.ErrNoMailer, func(invite.About) string { return "set mail.transport (see `invitectl config show`)" }},
 	{invite.ErrNotDelivered, func(a invite.About) string {
-		return fmt.Sprintf("check the mail settings (`invitectl config show`), then run `invitectl resend %d`", a.ID)
+		return "the email stays in the outbox; check the mail settings (`invitectl config show`), then run `invitectl deliver`"
 	}},
-	{invite.ErrNotSent, func(a invite.About) string { return fmt.Sprintf("run `invitectl resend %d` to send it", a.ID) }},
+	{invite.ErrNotSent, func(a invite.About) string {
+		return "the email stays in the outbox; `invitectl deliver` sends it, or `invitectl show " + strconv.FormatInt(a.ID, 10) + "` shows where it stands"
+	}},
 	{invite.ErrBadSort, func(a invite.About) string {
 		var fields []string
 		for _, f := range invite.SortFields {

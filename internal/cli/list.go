@@ -19,6 +19,7 @@ type ListOptions struct {
 	Status   invite.StatusFilter
 	Customer string // a customer's name, "" for all
 	Search   string
+	Delivery invite.DeliveryState // "" for any
 	Page     int
 	PerPage  int
 }
@@ -26,7 +27,7 @@ type ListOptions struct {
 // NewCmdList builds `list`; runF replaces listRun in tests.
 func NewCmdList(f *Factory, runF func(*ListOptions) error) *cobra.Command {
 	opts := &ListOptions{Service: f.Service}
-	var sortFlag, status string
+	var sortFlag, status, delivery string
 	cmd := &cobra.Command{
 		Use:     "list",
 		Aliases: []string{"ls"},
@@ -40,7 +41,8 @@ pages never repeat or skip a row. Personal numbers are always masked.`,
 		Example: `  invitectl list
   invitectl list --sort last-name:desc --page 2 --per-page 50
   invitectl list --status expired --customer "Acme AB"
-  invitectl list --search lind -o json`,
+  invitectl list --search lind -o json
+  invitectl list --delivery failed`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
@@ -48,6 +50,9 @@ pages never repeat or skip a row. Personal numbers are always masked.`,
 				return err
 			}
 			if opts.Status, err = invite.ParseStatusFilter(status); err != nil {
+				return err
+			}
+			if opts.Delivery, err = invite.ParseDeliveryFilter(delivery); err != nil {
 				return err
 			}
 			opts.Search = strings.TrimSpace(opts.Search)
@@ -68,8 +73,10 @@ pages never repeat or skip a row. Personal numbers are always masked.`,
 	fl.StringVar(&status, "status", string(invite.FilterOpen), "pending, expired, accepted, revoked, open (pending or expired) or all")
 	fl.StringVar(&opts.Customer, "customer", "", "only this customer's invitations")
 	fl.StringVar(&opts.Search, "search", "", "only invitations whose names or email contain TEXT (ignoring case)")
+	fl.StringVar(&delivery, "delivery", "", "only invitations whose latest email is queued, sent, failed or none (never asked for)")
 	_ = cmd.RegisterFlagCompletionFunc("customer", completeCustomers(f))
 	_ = cmd.RegisterFlagCompletionFunc("status", completeValues("pending", "expired", "accepted", "revoked", "open", "all"))
+	_ = cmd.RegisterFlagCompletionFunc("delivery", completeValues("queued", "sent", "failed", "none"))
 	_ = cmd.RegisterFlagCompletionFunc("sort", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		var out []string
 		for _, fld := range invite.SortFields {
@@ -85,7 +92,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	q := invite.ListQuery{Status: opts.Status, Search: opts.Search, Sort: opts.Sort, Page: opts.Page, PerPage: opts.PerPage, Now: opts.Now()}
+	q := invite.ListQuery{Status: opts.Status, Search: opts.Search, Delivery: opts.Delivery, Sort: opts.Sort, Page: opts.Page, PerPage: opts.PerPage, Now: opts.Now()}
 	if opts.Customer != "" {
 		c, err := svc.Customer(ctx, opts.Customer)
 		if err != nil {
@@ -123,7 +130,7 @@ func printInvitationPage(o common, q invite.ListQuery, res invite.InvitationPage
 	if len(res.Invitations) == 0 {
 		fmt.Fprintln(o.IO.Out, "No invitations match.")
 		hint := "create one with `invitectl invite --customer NAME --email EMAIL --first-name F --last-name L`, or try sample data with `invitectl seed`"
-		if q.Status != invite.FilterOpen || q.CustomerID != 0 || q.Search != "" {
+		if q.Status != invite.FilterOpen || q.CustomerID != 0 || q.Search != "" || q.Delivery != "" {
 			hint = "widen the filters (e.g. --status all), " + hint
 		}
 		fmt.Fprintf(o.IO.ErrOut, "invitectl: hint: %s\n", hint)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -28,11 +29,25 @@ type invitationJSON struct {
 	Email     string `json:"email"`
 	Status    string `json:"status"`
 	detailsJSON
-	Language  string  `json:"language"`
-	SentOn    string  `json:"sent_on"`
-	SentBy    *string `json:"sent_by"`
-	ExpiresAt string  `json:"expires_at"`
-	Link      string  `json:"link,omitempty"`
+	Language   string  `json:"language"`
+	SentOn     string  `json:"sent_on"`
+	SentBy     *string `json:"sent_by"`
+	ExpiresAt  string  `json:"expires_at"`
+	Version    int     `json:"version"`
+	EmailsSent int     `json:"emails_sent"`
+	LastSentAt *string `json:"last_sent_at"`
+	Delivery   string  `json:"delivery"`
+	AcceptedAt *string `json:"accepted_at"`
+	RevokedAt  *string `json:"revoked_at"`
+	Link       string  `json:"link,omitempty"`
+}
+
+// optionalTime is t in RFC 3339, nil when zero.
+func optionalTime(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	return optional(rfc3339(t))
 }
 
 func optional(s string) *string {
@@ -74,7 +89,10 @@ func toJSON(inv invite.Invitation, now time.Time, reveal bool) invitationJSON {
 		ID: inv.ID, Customer: inv.Customer, FirstName: inv.FirstName, LastName: inv.LastName,
 		Email: inv.Email, Status: string(inv.Status(now)), detailsJSON: detailsOf(inv.Details, reveal),
 		Language: inv.Language,
-		SentOn:   rfc3339(inv.LastSentAt), SentBy: optional(inv.CreatedBy), ExpiresAt: rfc3339(inv.ExpiresAt),
+		SentOn:   rfc3339(inv.CreatedAt), SentBy: optional(inv.CreatedBy), ExpiresAt: rfc3339(inv.ExpiresAt),
+		Version: inv.Version, EmailsSent: inv.SendCount, LastSentAt: optionalTime(inv.LastSentAt),
+		Delivery:   string(cmp.Or(inv.Delivery, invite.DeliveryNone)),
+		AcceptedAt: optionalTime(inv.AcceptedAt), RevokedAt: optionalTime(inv.RevokedAt),
 	}
 }
 
@@ -102,7 +120,8 @@ func invitationTable(st style) wideTable {
 
 // csvColumns are the CSV header: the JSON keys.
 var csvColumns = []string{"id", "customer", "first_name", "last_name", "email", "status", "swedish_citizen",
-	"eu_eea_citizen", "personal_number", "lma_number", "phone", "gender", "language", "sent_on", "sent_by", "expires_at"}
+	"eu_eea_citizen", "personal_number", "lma_number", "phone", "gender", "language", "sent_on", "sent_by", "expires_at",
+	"version", "emails_sent", "last_sent_at", "delivery", "accepted_at", "revoked_at"}
 
 func dash(s string) string {
 	if s == "" {
@@ -181,7 +200,7 @@ func (st style) status(s invite.Status) styled {
 func (st style) invitationRow(inv invite.Invitation, now time.Time) table.Row {
 	return table.Row{inv.ID, inv.Customer, inv.FirstName, inv.LastName, inv.Email, st.status(inv.Status(now)),
 		inv.SwedishCitizen.Label(), inv.EUCitizen.Label(), dash(personnummer.Mask(inv.PersonalNumber)),
-		dash(inv.LMANumber), dash(inv.Phone), dash(string(inv.Gender)), st.time(inv.LastSentAt), dash(inv.CreatedBy)}
+		dash(inv.LMANumber), dash(inv.Phone), dash(string(inv.Gender)), st.time(inv.CreatedAt), dash(inv.CreatedBy)}
 }
 
 func csvRow(j invitationJSON) []string {
@@ -199,7 +218,8 @@ func csvRow(j invitationJSON) []string {
 	}
 	return []string{strconv.FormatInt(j.ID, 10), j.Customer, j.FirstName, j.LastName, j.Email, j.Status,
 		b(j.SwedishCitizen), b(j.EUCitizen), s(j.PersonalNumber), s(j.LMANumber), s(j.Phone), s(j.Gender),
-		j.Language, j.SentOn, s(j.SentBy), j.ExpiresAt}
+		j.Language, j.SentOn, s(j.SentBy), j.ExpiresAt,
+		strconv.Itoa(j.Version), strconv.Itoa(j.EmailsSent), s(j.LastSentAt), j.Delivery, s(j.AcceptedAt), s(j.RevokedAt)}
 }
 
 // writeCSV writes a header and rows, guarding against formula injection in

@@ -187,7 +187,7 @@ func printResendResults(opts *ResendOptions, results []refResult, targets, sent,
 	case opts.Expired:
 		msg := fmt.Sprintf("Resent %d of %d expired %s with a new link.", sent, targets, plural(targets, "invitation", "invitations"))
 		if failed > 0 {
-			msg += fmt.Sprintf(" %d could not be delivered (see above); `invitectl resend ID` tries one again.", failed)
+			msg += fmt.Sprintf(" %d could not be delivered (see above); their new links are saved and their emails wait in the outbox for `invitectl deliver`.", failed)
 		}
 		_, err := fmt.Fprintln(out, msg)
 		return err

@@ -40,17 +40,15 @@ func TestResendExpiredReportsEachFailure(t *testing.T) {
 	if code := r.do("resend", "--expired"); code != cli.ExitDelivery {
 		t.Fatalf("exit %d, want %d\n%s", code, cli.ExitDelivery, r.stderr.String())
 	}
-	if got := r.stdout.String(); got != "Resent 0 of 5 expired invitations with a new link. 5 could not be delivered (see above); `invitectl resend ID` tries one again.\n" {
+	if got := r.stdout.String(); got != "Resent 0 of 5 expired invitations with a new link. 5 could not be delivered (see above); their new links are saved and their emails wait in the outbox for `invitectl deliver`.\n" {
 		t.Errorf("stdout %q", got)
 	}
 	errs := strings.Count(r.stderr.String(), "invitectl: error: the email to p0")
 	if errs != 5 {
 		t.Errorf("%d error lines, want 5:\n%s", errs, r.stderr.String())
 	}
-	for i := 1; i <= 5; i++ {
-		if !strings.Contains(r.stderr.String(), fmt.Sprintf("invitectl resend %d`", i)) {
-			t.Errorf("no hint to resend invitation %d:\n%s", i, r.stderr.String())
-		}
+	if n := strings.Count(r.stderr.String(), "then run `invitectl deliver`"); n != 5 {
+		t.Errorf("%d hints to deliver, want 5:\n%s", n, r.stderr.String())
 	}
 	// The fresh links were saved: the invitations are pending now.
 	srv.RejectRecipients(nil)
@@ -61,6 +59,16 @@ func TestResendExpiredReportsEachFailure(t *testing.T) {
 		if s := r.status(strconv.Itoa(i)); s != "pending" {
 			t.Errorf("invitation %d is %s, want pending with its fresh link", i, s)
 		}
+	}
+	// Their emails waited in the outbox: deliver sends each fresh link.
+	if out := r.must("deliver"); out != "Delivered 5 emails.\n" {
+		t.Errorf("deliver: %q", out)
+	}
+	if n := len(srv.Messages()); n != 5 {
+		t.Errorf("%d messages, want 5", n)
+	}
+	if out := r.must("list", "--delivery", "sent", "-o", "json"); !strings.Contains(out, `"total": 5`) {
+		t.Errorf("after deliver: %s", out)
 	}
 }
 

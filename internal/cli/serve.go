@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"time"
 
 	"golang.org/x/time/rate"
 
@@ -28,11 +29,15 @@ type ServeOptions struct {
 	RateLimit        float64
 	RateBurst        int
 	TrustProxy       bool
+	// Deliver runs the outbox's deliverer in the background.
+	Deliver bool
+	// Mailing is the service with the mailer, for the deliverer.
+	Mailing func(context.Context) (*invite.Service, error)
 }
 
 // NewCmdServe builds `serve-accept`; runF replaces serveRun in tests.
 func NewCmdServe(f *Factory, runF func(*ServeOptions) error) *cobra.Command {
-	opts := &ServeOptions{Service: f.Service}
+	opts := &ServeOptions{Service: f.Service, Mailing: f.MailingService}
 	cmd := &cobra.Command{
 		Use:   "serve-accept [--listen ADDR] [--base-url URL]",
 		Short: "Serve the invitees' registration page",
@@ -74,6 +79,7 @@ database; a CLI and one server may share one SQLite file.`,
 	}
 	cmd.Flags().String("listen", "", "address to listen on (config listen; default 127.0.0.1:8080)")
 	cmd.Flags().String("base-url", "", "public address used in links (config base_url; default http://127.0.0.1:8080)")
+	cmd.Flags().BoolVar(&opts.Deliver, "deliver", false, "also deliver the outbox's emails in the background, retrying temporary failures with backoff")
 	return cmd
 }
 
@@ -107,9 +113,54 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 	if opts.BaseURL != base {
 		fmt.Fprintf(errOut, "invitectl: hint: invitation links use base_url %s; set base_url (INVITECTL_BASE_URL) to %s so that they reach this server\n", opts.BaseURL, base)
 	}
+	stopDelivering := func() {}
+	if opts.Deliver {
+		mailing, err := opts.Mailing(ctx)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		stopDelivering = deliverInBackground(ctx, mailing, slog.New(slog.NewTextHandler(errOut, nil)))
+		fmt.Fprintln(errOut, "invitectl: delivering the outbox's emails in the background")
+	}
 	err = web.Serve(ctx, ln, web.NewServer(opts.Listen, h))
+	stopDelivering()
 	if err == nil {
 		fmt.Fprintln(errOut, "invitectl: stopped")
 	}
 	return err
+}
+
+// deliverPoll is how often the background deliverer looks for due emails.
+const deliverPoll = 5 * time.Second
+
+// deliverInBackground delivers due emails until ctx is done or the returned
+// function is called, which waits for the batch in progress.
+func deliverInBackground(ctx context.Context, svc *invite.Service, log *slog.Logger) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(deliverPoll)
+		defer t.Stop()
+		for {
+			sum, err := svc.Deliver(ctx, invite.DeliverRequest{Due: true, Actor: "serve-accept", Report: func(o invite.DeliveryOutcome) {
+				if o.State != invite.DeliverySent {
+					log.Warn("email not delivered", "invitation", o.Claim.InvitationID, "state", o.State, "err", o.Error)
+				}
+			}})
+			if err != nil && ctx.Err() == nil {
+				log.Error("delivering emails", "err", err)
+			}
+			if sum.Sent > 0 {
+				log.Info("emails delivered", "sent", sum.Sent)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }

@@ -91,6 +91,11 @@ func printInvitation(o common, inv invite.Invitation, reveal bool) error {
 	t.AppendRow(table.Row{"Language", inv.Language})
 	t.AppendRow(table.Row{"Expires", st.time(inv.ExpiresAt)})
 	t.AppendRow(table.Row{"Emails sent", strconv.Itoa(inv.SendCount)})
+	t.AppendRow(table.Row{"Last sent", st.time(inv.LastSentAt)})
+	t.AppendRow(table.Row{"Delivery", j.Delivery})
+	if inv.DeliveryError != "" {
+		t.AppendRow(table.Row{"Delivery error", inv.DeliveryError})
+	}
 	t.AppendRow(table.Row{"Created", st.time(inv.CreatedAt)})
 	if !inv.AcceptedAt.IsZero() {
 		t.AppendRow(table.Row{"Accepted", st.time(inv.AcceptedAt)})

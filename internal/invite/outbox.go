@@ -38,6 +38,8 @@ const (
 	DeliverySent       DeliveryState = "sent"
 	DeliveryFailed     DeliveryState = "failed"
 	DeliverySuperseded DeliveryState = "superseded"
+	// DeliveryReleased is an outcome only: the claim is given up unattempted.
+	DeliveryReleased DeliveryState = "released"
 	// DeliveryNone is an invitation's state when no email was ever asked
 	// for (--no-send); no delivery has it.
 	DeliveryNone DeliveryState = "none"
@@ -105,8 +107,9 @@ type Outbox interface {
 	// is never returned: two deliverers never hold one delivery at once.
 	ClaimDeliveries(ctx context.Context, q ClaimQuery) ([]ClaimedDelivery, error)
 	// FinishDeliveries records outcomes in one transaction: the delivery's
-	// new state, attempts and error; for a sent one the invitation's send
-	// count, last sent time and delivery state, and the audit event. An
+	// new state, attempts and error, and the invitation's delivery state and
+	// error; for a sent one also the invitation's send count and last sent
+	// time, and the audit event; a released one only loses its claim. An
 	// outcome whose claim is no longer held (another deliverer took the row
 	// after the lease ran out) is skipped.
 	FinishDeliveries(ctx context.Context, outcomes []DeliveryOutcome) error
@@ -117,8 +120,10 @@ const (
 	// deliverBatch deliveries are claimed, sent and recorded at a time: a
 	// crash between a send and its record repeats at most one batch.
 	deliverBatch = 50
-	// deliverLease holds a batch; long enough for a batch of slow sends.
-	deliverLease = 10 * time.Minute
+	// deliverLease holds a batch; long enough for a batch of slow sends. A
+	// deliverer killed mid-batch holds its rows this long; then any
+	// deliverer sends them.
+	deliverLease = 5 * time.Minute
 	// composeAhead messages are written ahead of the one being sent.
 	composeAhead = 8
 )
@@ -165,48 +170,100 @@ func permanent(err error) bool {
 // sent, when its link is no longer the invitation's current one. It stops
 // when nothing more is selected or ctx is done, and returns what it did;
 // the error is a store or context error, never a delivery's.
+//
+// Three goroutines share the work so that the store and the mail server
+// are busy at once: one claims the next batch while the current one is
+// sent, one records the batch before, in order, and calls Report after
+// each batch is recorded.
 func (s *Service) Deliver(ctx context.Context, req DeliverRequest) (DeliverySummary, error) {
 	var sum DeliverySummary
 	if s.Mailer == nil {
 		return sum, ErrNoMailer
 	}
-	q := ClaimQuery{Lease: deliverLease, Limit: deliverBatch, Due: req.Due, InvitationIDs: req.InvitationIDs, CustomerID: req.CustomerID}
-	for ctx.Err() == nil {
-		q.Now = s.now()
-		claims, err := s.Outbox.ClaimDeliveries(ctx, q)
-		if err != nil || len(claims) == 0 {
-			return sum, err
-		}
-		q.AfterID = claims[len(claims)-1].ID
-		outcomes := s.deliverBatch(ctx, req.Actor, claims)
-		// Recorded even when ctx is done: what was sent must not be sent again.
-		if err := s.Outbox.FinishDeliveries(context.WithoutCancel(ctx), outcomes); err != nil {
-			return sum, err
-		}
-		for _, o := range outcomes {
-			switch o.State {
-			case DeliverySent:
-				sum.Sent++
-			case DeliveryFailed:
-				sum.Failed++
-			case DeliveryQueued:
-				sum.Retrying++
-			case DeliverySuperseded:
-				sum.Superseded++
+	g, gctx := errgroup.WithContext(ctx)
+	batches := make(chan []ClaimedDelivery, 1) // one claimed ahead
+	g.Go(func() error {
+		defer close(batches)
+		q := ClaimQuery{Lease: deliverLease, Limit: deliverBatch, Due: req.Due, InvitationIDs: req.InvitationIDs, CustomerID: req.CustomerID}
+		for gctx.Err() == nil {
+			q.Now = s.now()
+			claims, err := s.Store.ClaimDeliveries(gctx, q)
+			if err != nil || len(claims) == 0 {
+				return err
 			}
-			if req.Report != nil {
-				req.Report(o)
+			q.AfterID = claims[len(claims)-1].ID
+			select {
+			case batches <- claims:
+			case <-gctx.Done():
+				return s.release(claims)
 			}
 		}
+		return nil
+	})
+	done := make(chan []DeliveryOutcome, 1)
+	g.Go(func() error {
+		// What was sent is recorded even after a cancellation: it must not
+		// be sent again.
+		for outcomes := range done {
+			if err := s.Store.FinishDeliveries(context.WithoutCancel(ctx), outcomes); err != nil {
+				return err
+			}
+			for _, o := range outcomes {
+				sum.count(o.State)
+				if req.Report != nil {
+					req.Report(o)
+				}
+			}
+		}
+		return nil
+	})
+	g.Go(func() error {
+		defer close(done)
+		for claims := range batches {
+			outcomes, rest := s.deliverBatch(gctx, req.Actor, claims)
+			done <- outcomes
+			if len(rest) > 0 {
+				return s.release(rest)
+			}
+		}
+		return nil
+	})
+	err := g.Wait()
+	if err == nil {
+		err = ctx.Err()
 	}
-	return sum, ctx.Err()
+	return sum, err
+}
+
+// release gives up claims that were not attempted, for the next deliverer.
+func (s *Service) release(claims []ClaimedDelivery) error {
+	outcomes := make([]DeliveryOutcome, len(claims))
+	for i, c := range claims {
+		outcomes[i] = DeliveryOutcome{Claim: c, State: DeliveryReleased}
+	}
+	return s.Store.FinishDeliveries(context.Background(), outcomes)
+}
+
+func (sum *DeliverySummary) count(state DeliveryState) {
+	switch state {
+	case DeliverySent:
+		sum.Sent++
+	case DeliveryFailed:
+		sum.Failed++
+	case DeliveryQueued:
+		sum.Retrying++
+	case DeliverySuperseded:
+		sum.Superseded++
+	}
 }
 
 // deliverBatch sends one batch of claimed deliveries, writing the messages
-// ahead of the one on the wire when the mailer can, and returns an outcome
-// for every claim that was attempted (those after a cancellation are left
-// to their lease).
-func (s *Service) deliverBatch(ctx context.Context, actor string, claims []ClaimedDelivery) []DeliveryOutcome {
+// ahead of the one on the wire when the mailer can. It returns an outcome
+// for every claim that was attempted, and the claims it did not attempt
+// because ctx was done. One whose send was interrupted is neither: it may
+// have gone out, so it is left to its lease, and a later run sends it again
+// (at least once).
+func (s *Service) deliverBatch(ctx context.Context, actor string, claims []ClaimedDelivery) (out []DeliveryOutcome, rest []ClaimedDelivery) {
 	type job struct {
 		email PreparedEmail
 		err   error
@@ -232,11 +289,10 @@ func (s *Service) deliverBatch(ctx context.Context, actor string, claims []Claim
 			})
 		}
 	}()
-	var out []DeliveryOutcome
 	for i, c := range claims {
 		<-ready[i]
 		if ctx.Err() != nil {
-			break
+			return out, claims[i:]
 		}
 		o := DeliveryOutcome{Claim: c, At: s.now()}
 		j := jobs[i]
@@ -255,9 +311,7 @@ func (s *Service) deliverBatch(ctx context.Context, actor string, claims []Claim
 			o.Event = AuditEvent{At: o.At, Actor: actor, Action: ActionSend, InvitationID: c.InvitationID,
 				Detail: fmt.Sprintf("emailed the %s to %s (link generation %d)", c.Kind, c.Invitation.Email, c.LinkGeneration)}
 		case ctx.Err() != nil && !permanent(err):
-			// Interrupted mid-send: it may or may not have gone out; its
-			// lease runs out and a later run sends it (at least once).
-			return out
+			return out, claims[i+1:]
 		case permanent(err):
 			o.State, o.Error = DeliveryFailed, err.Error()
 		default:
@@ -268,7 +322,7 @@ func (s *Service) deliverBatch(ctx context.Context, actor string, claims []Claim
 	}
 	// Let the writers finish what they started; their results are unused.
 	go func() { _ = g.Wait() }()
-	return out
+	return out, nil
 }
 
 // prepare writes m, with the mailer's preparing side when it has one.

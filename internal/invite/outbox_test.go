@@ -13,6 +13,7 @@ import (
 // memOutbox is an in-memory outbox with the store's claim rules, for the
 // deliverer's own logic; the stores' outboxes pass storetest.
 type memOutbox struct {
+	Store      // nil: the deliverer uses only the outbox
 	mu         sync.Mutex
 	deliveries []Delivery // in ID order
 	invs       map[int64]Invitation
@@ -54,9 +55,11 @@ func (o *memOutbox) FinishDeliveries(_ context.Context, outcomes []DeliveryOutco
 	for _, oc := range outcomes {
 		for i := range o.deliveries {
 			if d := &o.deliveries[i]; d.ID == oc.Claim.ID {
-				d.State, d.LastError, d.NextAttemptAt = oc.State, oc.Error, oc.Next
-				d.Attempts++
 				delete(o.held, d.ID)
+				if oc.State != DeliveryReleased {
+					d.State, d.LastError, d.NextAttemptAt = oc.State, oc.Error, oc.Next
+					d.Attempts++
+				}
 			}
 		}
 	}
@@ -110,7 +113,7 @@ func newOutboxFixture(n int) (*memOutbox, *scriptedMailer, *Service) {
 		o.deliveries = append(o.deliveries, Delivery{ID: int64(100 + i), InvitationID: inv.ID, Kind: KindInvitation, State: DeliveryQueued})
 	}
 	m := &scriptedMailer{answers: map[string]error{}}
-	svc := &Service{Outbox: o, Mailer: m, Links: fixedLinks{}, Now: func() time.Time { return outboxNow }}
+	svc := &Service{Store: o, Mailer: m, Links: fixedLinks{}, Now: func() time.Time { return outboxNow }}
 	return o, m, svc
 }
 

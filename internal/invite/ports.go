@@ -61,6 +61,16 @@ const (
 	FilterAll      StatusFilter = "all"
 )
 
+// ParseDeliveryFilter validates a delivery filter: queued, sent, failed or
+// none ("" for any).
+func ParseDeliveryFilter(s string) (DeliveryState, error) {
+	switch d := DeliveryState(strings.ToLower(strings.TrimSpace(s))); d {
+	case "", DeliveryQueued, DeliverySent, DeliveryFailed, DeliveryNone:
+		return d, nil
+	}
+	return "", Errorf(EINVALID, "invalid delivery state %q", s).WithHint("use one of: queued, sent, failed, none")
+}
+
 // ParseStatusFilter validates a status filter.
 func ParseStatusFilter(s string) (StatusFilter, error) {
 	switch f := StatusFilter(strings.ToLower(strings.TrimSpace(s))); f {
@@ -139,8 +149,9 @@ const (
 // ListQuery selects a page of invitations.
 type ListQuery struct {
 	Status     StatusFilter
-	CustomerID int64  // 0: any
-	Search     string // substring of first name, last name or email, ignoring case
+	CustomerID int64         // 0: any
+	Search     string        // substring of first name, last name or email, ignoring case
+	Delivery   DeliveryState // only invitations whose latest email is in this state; "" for any
 	Sort       Sort
 	Page       int // 1-based
 	PerPage    int

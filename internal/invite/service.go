@@ -21,7 +21,6 @@ const DefaultSessionTTL = 7 * 24 * time.Hour
 // values of TTL, Now and DefaultLanguage are replaced by defaults.
 type Service struct {
 	Store           Store
-	Outbox          Outbox // the store's outbox (usually the Store itself)
 	Mailer          Mailer // nil: links are printed, never sent
 	Links           Links
 	Passwords       Passwords
@@ -108,21 +107,46 @@ func (s *Service) Invite(ctx context.Context, in NewInvitation) (Invitation, str
 	email := inv.Email
 	ev := AuditEvent{At: now, Actor: in.Actor, Action: ActionInvite,
 		Detail: fmt.Sprintf("invited %s to %q", email, cust.Name)}
-	if err := s.Store.CreateInvitation(ctx, &inv, ev); err != nil {
+	mail := KindInvitation
+	if in.NoSend {
+		mail = ""
+	}
+	if err := s.Store.CreateInvitation(ctx, &inv, ev, mail); err != nil {
 		if errors.Is(err, ErrEmailTaken) {
 			return Invitation{}, "", ErrEmailTaken.Explain("%s already has an open invitation or an account", email).With(About{Name: email})
 		}
 		return Invitation{}, "", err
 	}
 	link := s.Link(inv)
-	if in.NoSend || s.Mailer == nil {
+	if in.NoSend {
 		return inv, link, nil
 	}
-	sent, err := s.deliver(ctx, in.Actor, ActionSend, inv, "invitation email sent")
-	if err != nil {
-		return inv, link, err
+	out, err := s.deliverOne(ctx, in.Actor, inv)
+	return out, link, err
+}
+
+// deliverOne delivers the email just queued for inv, and returns inv as
+// stored afterwards. An email that is not delivered stays in the outbox
+// (queued or failed) and the error is EDELIVERY.
+func (s *Service) deliverOne(ctx context.Context, actor string, inv Invitation) (Invitation, error) {
+	if s.Mailer == nil {
+		return inv, ErrNoMailer.With(About{ID: inv.ID})
 	}
-	return sent, link, nil
+	var outcome *DeliveryOutcome
+	_, err := s.Deliver(ctx, DeliverRequest{InvitationIDs: []int64{inv.ID}, Actor: actor, Report: func(o DeliveryOutcome) { outcome = &o }})
+	if err != nil {
+		return inv, err
+	}
+	if stored, err := s.Store.Invitation(ctx, inv.ID); err == nil {
+		inv = stored
+	}
+	switch {
+	case outcome == nil:
+		return inv, ErrNotSent.Explain("the email to %s is queued; another deliverer is sending it", inv.Email).With(About{ID: inv.ID})
+	case outcome.State != DeliverySent:
+		return inv, undelivered(*outcome)
+	}
+	return inv, nil
 }
 
 // checkNew validates a new invitation as every way of making one does
@@ -150,26 +174,15 @@ func (s *Service) checkNew(in NewInvitation, now time.Time) (Invitation, []Field
 		errs = append(errs, FieldError{Field: "language", Message: fmt.Sprintf("must be sv or en (got %q)", lang)})
 	}
 	return Invitation{
-		Customer:   strings.TrimSpace(in.Customer),
-		Email:      email,
-		Details:    details,
-		Language:   lang,
-		State:      StatePending,
-		ExpiresAt:  now.Add(s.ttl()),
-		CreatedAt:  now,
-		CreatedBy:  in.Actor,
-		LastSentAt: now,
+		Customer:  strings.TrimSpace(in.Customer),
+		Email:     email,
+		Details:   details,
+		Language:  lang,
+		State:     StatePending,
+		ExpiresAt: now.Add(s.ttl()),
+		CreatedAt: now,
+		CreatedBy: in.Actor,
 	}, errs
-}
-
-// deliver sends inv's current link and records the send. A failed delivery
-// changes nothing and returns EDELIVERY.
-func (s *Service) deliver(ctx context.Context, actor, action string, inv Invitation, what string) (Invitation, error) {
-	if err := s.Mailer.SendInvitation(ctx, s.invitationEmail(inv)); err != nil {
-		return inv, deliveryError(inv, err)
-	}
-	upd, ev := sentChange(actor, action, inv, what, s.now())
-	return s.Store.UpdateInvitation(ctx, upd, ev)
 }
 
 // invitationEmail is the email that sends inv's current link.
@@ -179,21 +192,6 @@ func (s *Service) invitationEmail(inv Invitation) InvitationEmail {
 		Customer: inv.Customer, Language: inv.Language, Link: s.Link(inv),
 		ExpiresAt: inv.ExpiresAt, SentBy: inv.CreatedBy,
 	}
-}
-
-// sentChange records that inv's email was delivered at time at.
-func sentChange(actor, action string, inv Invitation, what string, at time.Time) (Invitation, AuditEvent) {
-	upd := inv
-	upd.LastSentAt = at
-	upd.SendCount++
-	return upd, AuditEvent{At: at, Actor: actor, Action: action, InvitationID: inv.ID, Detail: what}
-}
-
-// deliveryError says that inv's email was not delivered, and how to try again.
-func deliveryError(inv Invitation, err error) error {
-	e := ErrNotDelivered.Explain("the email to %s could not be delivered: %v", inv.Email, err).With(About{ID: inv.ID})
-	e.Err = err
-	return e
 }
 
 // Resolve finds the invitation a REF names: a numeric ID, or an email

@@ -13,6 +13,7 @@ type Store interface {
 	InvitationStore
 	UserStore
 	AuditStore
+	Outbox
 	// Ping checks that the store answers.
 	Ping(ctx context.Context) error
 	Close() error
@@ -30,10 +31,12 @@ type CustomerStore interface {
 
 // InvitationStore keeps invitations and lists them.
 type InvitationStore interface {
-	// CreateInvitation inserts inv, setting inv.ID, and its audit event.
-	// ECONFLICT (ErrEmailTaken) if the email, ignoring case, belongs to an
-	// open invitation or to a user. ENOTFOUND if the customer does not exist.
-	CreateInvitation(ctx context.Context, inv *Invitation, ev AuditEvent) error
+	// CreateInvitation inserts inv, setting inv.ID, and its audit event,
+	// and queues an email of kind mail with it ("" for none) in the same
+	// transaction. ECONFLICT (ErrEmailTaken) if the email, ignoring case,
+	// belongs to an open invitation or to a user. ENOTFOUND if the customer
+	// does not exist.
+	CreateInvitation(ctx context.Context, inv *Invitation, ev AuditEvent, mail DeliveryKind) error
 	// Invitation returns one invitation. ENOTFOUND if none.
 	Invitation(ctx context.Context, id int64) (Invitation, error)
 	// InvitationsByEmail returns every invitation for an email, ignoring
@@ -94,10 +97,14 @@ type AuditStore interface {
 
 // InvitationChange is one update of Store.UpdateInvitations: Invitation is
 // written if the stored version still equals Invitation.Version, and Event
-// is recorded with it.
+// is recorded with it. With Mail set, an email of that kind is queued for
+// the invitation's (new) link generation in the same transaction. Either
+// way, a change that moves the link generation or resolves the invitation
+// supersedes its undelivered emails: only the latest link is ever sent.
 type InvitationChange struct {
 	Invitation Invitation
 	Event      AuditEvent
+	Mail       DeliveryKind
 }
 
 // CustomerSummary is a customer with counts for `customers list`.

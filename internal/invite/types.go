@@ -154,11 +154,15 @@ type Invitation struct {
 	ExpiresAt      time.Time
 	CreatedAt      time.Time
 	CreatedBy      string    // the actor who invited; empty when unknown
-	LastSentAt     time.Time // the "Sent on" time: creation, then each resend
+	LastSentAt     time.Time // when its latest email was delivered; zero while none was
 	SendCount      int       // emails delivered
-	AcceptedAt     time.Time
-	RevokedAt      time.Time
-	Version        int // incremented by every update; guards against lost updates
+	// Delivery is the state of its latest email (none when it was never
+	// asked for); DeliveryError the error of that email's last attempt.
+	Delivery      DeliveryState
+	DeliveryError string
+	AcceptedAt    time.Time
+	RevokedAt     time.Time
+	Version       int // incremented by every update; guards against lost updates
 }
 
 // Status derives the status at time now.

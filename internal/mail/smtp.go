@@ -229,7 +229,7 @@ func (m *smtpMailer) sendError(ctx context.Context, msg *message, err error) err
 			m.drop()
 		}
 		release()
-		return &invite.Error{Code: invite.EDELIVERY, Err: err,
+		return &invite.Error{Code: invite.EDELIVERY, Err: refusal{err, reply.Code},
 			Message: fmt.Sprintf("%s refused the message to %s: %s", m.s.addr(), msg.to, describe(err)),
 			Hint:    "check the recipient address, and that the server accepts mail.from as a sender"}
 	}
@@ -340,6 +340,17 @@ func unwrapLibrary(err error) error {
 	}
 	return err
 }
+
+// refusal is the server's refusal of one message. A 5xx answer is
+// permanent (the outbox marks the email failed); a 4xx one is temporary
+// (it is tried again later), as is every error that is not a refusal.
+type refusal struct {
+	error
+	code int
+}
+
+func (r refusal) Permanent() bool { return r.code >= 500 }
+func (r refusal) Unwrap() error   { return r.error }
 
 // stepError names the step of the conversation that failed.
 type stepError struct {

@@ -30,6 +30,27 @@ type Server struct {
 	conn int
 	// Reject, when set, makes RCPT fail with this error.
 	reject error
+	// answers, when set, are the codes the next RCPTs get, one each.
+	answers []int
+	delay   time.Duration // before each message is accepted
+}
+
+// Answer makes the next n RCPTs fail with code (421, 451, 550 …), then
+// accepts again: a server with a temporary or a permanent problem.
+func (s *Server) Answer(code, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.answers = append(s.answers, code)
+	}
+}
+
+// SetDelay makes the server wait d before accepting each message: a slow
+// server, for tests that interrupt a batch.
+func (s *Server) SetDelay(d time.Duration) {
+	s.mu.Lock()
+	s.delay = d
+	s.mu.Unlock()
 }
 
 // Start starts a server on a free loopback port; it stops when the test ends.
@@ -116,9 +137,16 @@ func (x *session) Mail(from string, _ *smtp.MailOptions) error {
 func (x *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	x.s.mu.Lock()
 	err := x.s.reject
+	code := 0
+	if len(x.s.answers) > 0 {
+		code, x.s.answers = x.s.answers[0], x.s.answers[1:]
+	}
 	x.s.mu.Unlock()
 	if err != nil {
 		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: err.Error()}
+	}
+	if code != 0 {
+		return &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{code / 100, 0, 0}, Message: "answered " + strconv.Itoa(code) + " by the test"}
 	}
 	x.msg.To = append(x.msg.To, to)
 	return nil
@@ -133,6 +161,10 @@ func (x *session) Data(r io.Reader) error {
 		return errors.New("no recipients")
 	}
 	x.msg.Data = b
+	x.s.mu.Lock()
+	delay := x.s.delay
+	x.s.mu.Unlock()
+	time.Sleep(delay)
 	x.s.mu.Lock()
 	x.s.msgs = append(x.s.msgs, x.msg)
 	x.s.mu.Unlock()

@@ -34,7 +34,7 @@ func TestTwoStoresWriteAtOnce(t *testing.T) {
 			wg.Go(func() {
 				for i := range perWriter {
 					inv := storetest.NewInvitation(c, fmt.Sprintf("w%d-%d@example.com", w, i), "Writer", fmt.Sprint("Nr", w))
-					if err := s.CreateInvitation(context.Background(), &inv, invite.AuditEvent{At: storetest.T0, Action: invite.ActionInvite}); err != nil {
+					if err := s.CreateInvitation(context.Background(), &inv, invite.AuditEvent{At: storetest.T0, Action: invite.ActionInvite}, ""); err != nil {
 						errs <- fmt.Errorf("writer %d: %w", w, err)
 						return
 					}
@@ -139,7 +139,7 @@ func TestTwoStoresEmailStaysUnique(t *testing.T) {
 						return
 					}
 					inv := storetest.NewInvitation(b, strings.ToUpper(email), "Round", "Robin")
-					errs[i] = s.CreateInvitation(context.Background(), &inv, invite.AuditEvent{At: storetest.T0, Action: invite.ActionInvite})
+					errs[i] = s.CreateInvitation(context.Background(), &inv, invite.AuditEvent{At: storetest.T0, Action: invite.ActionInvite}, "")
 				})
 			}
 			close(release)

@@ -40,6 +40,10 @@ func (s *Store) Export(ctx context.Context, fn func(storecopy.Record) error) err
 		if err = each(rows, err, scanAudit, func(ev invite.AuditEvent) error { return fn(storecopy.Record{Event: &ev}) }); err != nil {
 			return s.errorf("export", err)
 		}
+		rows, err = tx.query(ctx, `SELECT `+deliveryColumns+` FROM deliveries d ORDER BY d.id`)
+		if err = each(rows, err, scanDelivery, func(d invite.Delivery) error { return fn(storecopy.Record{Delivery: &d}) }); err != nil {
+			return s.errorf("export", err)
+		}
 		return nil
 	})
 }
@@ -53,8 +57,8 @@ func (s *Store) Counts(ctx context.Context) (storecopy.Counts, error) {
 func countRows(ctx context.Context, q queryRow, s *Store) (storecopy.Counts, error) {
 	var c storecopy.Counts
 	err := q(ctx, `SELECT (SELECT count(*) FROM customers), (SELECT count(*) FROM invitations),
-		(SELECT count(*) FROM users), (SELECT count(*) FROM audit_events)`).
-		Scan(&c.Customers, &c.Invitations, &c.Users, &c.AuditEvents)
+		(SELECT count(*) FROM users), (SELECT count(*) FROM audit_events), (SELECT count(*) FROM deliveries)`).
+		Scan(&c.Customers, &c.Invitations, &c.Users, &c.AuditEvents, &c.Deliveries)
 	if err != nil {
 		return c, s.errorf("count rows", err)
 	}
@@ -99,12 +103,13 @@ const importBatch = 10000
 // arrive kind by kind, so a batch never waits for a row of a later kind.
 type importer struct {
 	tx     *Tx
-	kind   int // of the pending records: 0 customers, 1 invitations, 2 users, 3 events
+	kind   int // of the pending records: 0 customers, 1 invitations, 2 users, 3 events, 4 emails
 	n      int
 	custs  []invite.Customer
 	invs   []invite.Invitation
 	users  []invite.User
 	events []invite.AuditEvent
+	mails  []invite.Delivery
 }
 
 func (im *importer) add(ctx context.Context, r storecopy.Record) error {
@@ -116,6 +121,8 @@ func (im *importer) add(ctx context.Context, r storecopy.Record) error {
 		kind = 2
 	case r.Event != nil:
 		kind = 3
+	case r.Delivery != nil:
+		kind = 4
 	}
 	// A record of another kind flushes the pending ones first, so that rows
 	// are written in the order foreign keys need.
@@ -133,8 +140,10 @@ func (im *importer) add(ctx context.Context, r storecopy.Record) error {
 		im.invs = append(im.invs, *r.Invitation)
 	case 2:
 		im.users = append(im.users, *r.User)
-	default:
+	case 3:
 		im.events = append(im.events, *r.Event)
+	default:
+		im.mails = append(im.mails, *r.Delivery)
 	}
 	return nil
 }
@@ -164,8 +173,15 @@ func (im *importer) flush(ctx context.Context) error {
 			ev := &im.events[i]
 			return []any{ev.ID, s.d.Time(ev.At), ev.Actor, ev.Action, nullID(ev.InvitationID), ev.Detail}
 		})
+	case len(im.mails) > 0:
+		table = "deliveries"
+		err = s.d.Bulk(ctx, t, table, deliveryCols, len(im.mails), func(i int) []any {
+			d := &im.mails[i]
+			return []any{d.ID, d.InvitationID, string(d.Kind), d.LinkGeneration, string(d.State), d.Attempts,
+				s.d.Time(d.NextAttemptAt), nullString(d.LastError), s.d.Time(d.CreatedAt), s.nullTime(d.SentAt)}
+		})
 	}
-	im.custs, im.invs, im.users, im.events, im.n = im.custs[:0], im.invs[:0], im.users[:0], im.events[:0], 0
+	im.custs, im.invs, im.users, im.events, im.mails, im.n = im.custs[:0], im.invs[:0], im.users[:0], im.events[:0], im.mails[:0], 0
 	if err != nil {
 		return s.errorf("import "+table, err)
 	}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -17,19 +18,23 @@ import (
 const invitationColumns = `i.id, i.customer_id, c.name, i.email, i.first_name, i.last_name,
 	i.swedish_citizen, i.eu_eea_citizen, i.personal_number, i.lma_number, i.phone, i.gender,
 	i.language, i.state, i.link_generation, i.expires_at, i.created_at, i.created_by,
-	i.last_sent_at, i.send_count, i.accepted_at, i.revoked_at, i.version`
+	i.last_sent_at, i.send_count, i.accepted_at, i.revoked_at, i.version, i.delivery, i.delivery_error`
 
 const invitationFrom = ` FROM invitations i JOIN customers c ON c.id = i.customer_id`
 
-func scanInvitation(sc scanner) (invite.Invitation, error) {
+func scanInvitation(sc scanner) (invite.Invitation, error) { return scanInvitationWith(sc) }
+
+// scanInvitationWith reads columns into before, then invitationColumns.
+func scanInvitationWith(sc scanner, before ...any) (invite.Invitation, error) {
 	var inv invite.Invitation
-	var gender, state string
-	err := sc.Scan(&inv.ID, &inv.CustomerID, &inv.Customer, &inv.Email, &inv.FirstName, &inv.LastName,
+	var gender, state, delivery string
+	err := sc.Scan(append(before, &inv.ID, &inv.CustomerID, &inv.Customer, &inv.Email, &inv.FirstName, &inv.LastName,
 		scanTristate{&inv.SwedishCitizen}, scanTristate{&inv.EUCitizen}, scanString{&inv.PersonalNumber},
 		scanString{&inv.LMANumber}, scanString{&inv.Phone}, scanString{&gender},
 		&inv.Language, &state, &inv.LinkGeneration, scanTime{&inv.ExpiresAt}, scanTime{&inv.CreatedAt}, scanString{&inv.CreatedBy},
-		scanTime{&inv.LastSentAt}, &inv.SendCount, scanTime{&inv.AcceptedAt}, scanTime{&inv.RevokedAt}, &inv.Version)
-	inv.Gender, inv.State = invite.Gender(gender), invite.State(state)
+		scanTime{&inv.LastSentAt}, &inv.SendCount, scanTime{&inv.AcceptedAt}, scanTime{&inv.RevokedAt}, &inv.Version,
+		&delivery, scanString{&inv.DeliveryError})...)
+	inv.Gender, inv.State, inv.Delivery = invite.Gender(gender), invite.State(state), invite.DeliveryState(delivery)
 	return inv, err
 }
 
@@ -39,7 +44,7 @@ var insertColumns = []string{
 	"last_name", "last_name_key", "search_text", "swedish_citizen", "eu_eea_citizen",
 	"personal_number", "lma_number", "phone", "gender", "language", "state", "link_generation",
 	"expires_at", "created_at", "created_by", "last_sent_at", "send_count", "accepted_at",
-	"revoked_at", "version",
+	"revoked_at", "version", "delivery", "delivery_error",
 }
 
 // insertRow is inv as the values of insertColumns.
@@ -50,8 +55,9 @@ func (s *Store) insertRow(inv *invite.Invitation, k schema.Keys, customerKey []b
 		tristate(inv.SwedishCitizen), tristate(inv.EUCitizen), nullString(inv.PersonalNumber),
 		nullString(inv.LMANumber), nullString(inv.Phone), nullString(string(inv.Gender)),
 		inv.Language, string(inv.State), inv.LinkGeneration, s.d.Time(inv.ExpiresAt), s.d.Time(inv.CreatedAt),
-		nullString(inv.CreatedBy), s.d.Time(inv.LastSentAt), inv.SendCount,
+		nullString(inv.CreatedBy), s.nullTime(inv.LastSentAt), inv.SendCount,
 		s.nullTime(inv.AcceptedAt), s.nullTime(inv.RevokedAt), max(inv.Version, 1),
+		string(cmp.Or(inv.Delivery, invite.DeliveryNone)), nullString(inv.DeliveryError),
 	}
 }
 
@@ -68,9 +74,10 @@ func insertSQL(table string, cols []string, returning string) string {
 // CreateInvitation inserts inv at version 1 with its audit event, setting
 // inv.ID. ENOTFOUND if the customer does not exist; ErrEmailTaken if the
 // email has an open invitation or an account.
-func (s *Store) CreateInvitation(ctx context.Context, inv *invite.Invitation, ev invite.AuditEvent) error {
+func (s *Store) CreateInvitation(ctx context.Context, inv *invite.Invitation, ev invite.AuditEvent, mail invite.DeliveryKind) error {
 	row := *inv
 	row.Email, row.Version = strings.TrimSpace(row.Email), 1
+	row.Delivery, row.DeliveryError = invite.DeliveryNone, ""
 	k := keysOf(&row)
 	err := s.write(ctx, func(tx *Tx) error {
 		var custKey []byte
@@ -104,7 +111,10 @@ func (s *Store) CreateInvitation(ctx context.Context, inv *invite.Invitation, ev
 		if ev.InvitationID == 0 {
 			ev.InvitationID = row.ID
 		}
-		return tx.insertAudit(ctx, ev)
+		if err := tx.insertAudit(ctx, ev); err != nil || mail == "" {
+			return err
+		}
+		return tx.queue(ctx, &row, mail, row.CreatedAt)
 	})
 	if err == nil {
 		*inv = row

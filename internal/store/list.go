@@ -52,6 +52,7 @@ type listPlan struct {
 	now      any
 	customer int64
 	search   string
+	delivery string
 }
 
 func (s *Store) planList(q invite.ListQuery) (*listPlan, error) {
@@ -63,7 +64,7 @@ func (s *Store) planList(q invite.ListQuery) (*listPlan, error) {
 	if !ok {
 		return nil, invite.Errorf(invite.EINVALID, "invalid sort field %q", field)
 	}
-	l := &listPlan{s: s, col: col, index: schema.SortIndexes[field], desc: q.Sort.Desc, now: s.d.Time(q.Now), customer: q.CustomerID, search: schema.SearchTerm(q.Search)}
+	l := &listPlan{s: s, col: col, index: schema.SortIndexes[field], desc: q.Sort.Desc, now: s.d.Time(q.Now), customer: q.CustomerID, search: schema.SearchTerm(q.Search), delivery: string(q.Delivery)}
 	pending := []invite.State{invite.StatePending}
 	switch q.Status {
 	case invite.FilterOpen, "":
@@ -103,6 +104,10 @@ func (l *listPlan) where(state invite.State, expiry string) (string, []any) {
 		conds = append(conds, l.s.d.Contains("search_text", "?"))
 		args = append(args, l.search)
 	}
+	if l.delivery != "" {
+		conds = append(conds, "delivery = ?")
+		args = append(args, l.delivery)
+	}
 	return " WHERE " + strings.Join(conds, " AND "), args
 }
 
@@ -120,12 +125,13 @@ func (l *listPlan) from(index string) string {
 	return "invitations" + l.s.d.IndexedBy(index)
 }
 
-// total is the number of matches. Without a search it is the kept count of
+// total is the number of matches. Without a search or a delivery filter it
+// is the kept count of
 // the states (of the customer); the expired are counted from an index, and
 // the pending are all pending less the expired.
 func (l *listPlan) total(ctx context.Context, tx *Tx) (int, error) {
 	var total int
-	if l.search != "" {
+	if l.search != "" || l.delivery != "" {
 		for _, st := range l.states {
 			cond, args := l.where(st, l.expiry)
 			var n int

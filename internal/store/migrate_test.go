@@ -279,7 +279,7 @@ func TestMigrateRederivesOldRows(t *testing.T) {
 		}
 		// The account's email is taken in its composed spelling.
 		inv := storetest.NewInvitation(invite.Customer{ID: 1, Name: "Åre AB"}, "ÅSA.lind@example.com", "Åsa", "Lind")
-		if err := s.CreateInvitation(t.Context(), &inv, invite.AuditEvent{At: storetest.T0, Action: invite.ActionInvite}); err != invite.ErrEmailTaken {
+		if err := s.CreateInvitation(t.Context(), &inv, invite.AuditEvent{At: storetest.T0, Action: invite.ActionInvite}, ""); err != invite.ErrEmailTaken {
 			t.Errorf("inviting the decomposed account's email composed: %v, want ErrEmailTaken", err)
 		}
 	})

@@ -48,6 +48,10 @@ type Dialect struct {
 	// ForUpdate is appended to a read that the transaction then changes,
 	// to lock the row until the end of the transaction.
 	ForUpdate string
+	// SkipLocked is appended to the outbox's claim: concurrent claimers
+	// skip each other's rows instead of waiting ("" where the write
+	// transaction already excludes other writers).
+	SkipLocked string
 	// LockTables is run by Import before it checks that the store is empty.
 	LockTables string
 	// Savepoints is true where a failed statement spoils its transaction,

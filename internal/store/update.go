@@ -78,7 +78,9 @@ func (t *Tx) apply(ctx context.Context, changes []invite.InvitationChange, out [
 		case cur.Version != inv.Version:
 			errs[i] = invite.ErrEditedMeanwhile
 		default:
-			errs[i] = t.update(ctx, &cur, &inv, ev)
+			// The outbox's columns are the store's: queue and supersede set them.
+			inv.Delivery, inv.DeliveryError = cur.Delivery, cur.DeliveryError
+			errs[i] = t.update(ctx, &cur, &inv, ev, ch.Mail)
 		}
 		if errs[i] != nil {
 			if !changeError(errs[i]) {
@@ -115,7 +117,7 @@ func (t *Tx) readChanged(ctx context.Context, changes []invite.InvitationChange)
 // one read, and records ev. Only changed columns are named because an
 // UPDATE that names an indexed column rewrites every index holding it, even
 // with the same value.
-func (t *Tx) update(ctx context.Context, cur, inv *invite.Invitation, ev invite.AuditEvent) error {
+func (t *Tx) update(ctx context.Context, cur, inv *invite.Invitation, ev invite.AuditEvent, mail invite.DeliveryKind) error {
 	// The event must not fail after the update, which would leave the
 	// change without its event: an event about another invitation is
 	// checked first, and one about this invitation cannot fail the key.
@@ -164,7 +166,23 @@ func (t *Tx) update(ctx context.Context, cur, inv *invite.Invitation, ev invite.
 		t.count(cur.CustomerID, cur.State, -1)
 		t.count(cur.CustomerID, inv.State, 1)
 	}
-	return t.insertAudit(ctx, ev)
+	if err := t.insertAudit(ctx, ev); err != nil {
+		return err
+	}
+	// Only the latest link is ever sent.
+	switch {
+	case mail != "":
+		return t.queue(ctx, inv, mail, ev.At)
+	case inv.LinkGeneration != cur.LinkGeneration || inv.State != invite.StatePending:
+		if cur.Delivery == invite.DeliveryQueued || cur.Delivery == invite.DeliveryFailed {
+			inv.Delivery, inv.DeliveryError = invite.DeliveryNone, ""
+			if err := t.supersede(ctx, inv.ID); err != nil {
+				return err
+			}
+			return t.setDelivery(ctx, inv.ID, "none", nil, 0)
+		}
+	}
+	return nil
 }
 
 // assignments returns the changeable columns whose stored values differ
@@ -216,7 +234,7 @@ func (s *Store) assignments(cur, inv *invite.Invitation) (cols []string, args []
 		set("expires_at", s.d.Time(inv.ExpiresAt))
 	}
 	if !stored(inv.LastSentAt).Equal(cur.LastSentAt) {
-		set("last_sent_at", s.d.Time(inv.LastSentAt))
+		set("last_sent_at", s.nullTime(inv.LastSentAt))
 	}
 	if !stored(inv.AcceptedAt).Equal(cur.AcceptedAt) {
 		set("accepted_at", s.nullTime(inv.AcceptedAt))

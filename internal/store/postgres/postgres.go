@@ -43,6 +43,7 @@ var Dialect = &store.Dialect{
 	Numbered:   true,
 	LockEmail:  `SELECT pg_advisory_xact_lock(?)`,
 	ForUpdate:  " FOR UPDATE OF i",
+	SkipLocked: " FOR UPDATE OF d SKIP LOCKED",
 	LockTables: `LOCK TABLE customers, invitations, users, audit_events, invitation_counts IN EXCLUSIVE MODE`,
 	Savepoints: true,
 	ReadTx:     &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true},

@@ -61,14 +61,15 @@ func Load(fsys fs.FS) ([]Migration, error) {
 
 // SortColumns maps each sort field to the indexed invitations column it
 // orders by, the same in both stores. The name keys are collation keys
-// computed in Go and compared as bytes, and sent-on is a time, so both stores
+// computed in Go and compared as bytes, and sent-on (the creation time) is a
+// time, so both stores
 // order identically without a database collation.
 var SortColumns = map[invite.SortField]string{
 	invite.SortCustomer:  "customer_key",
 	invite.SortFirstName: "first_name_key",
 	invite.SortLastName:  "last_name_key",
 	invite.SortEmail:     "email_key",
-	invite.SortSentOn:    "last_sent_at",
+	invite.SortSentOn:    "created_at",
 }
 
 // SortIndexes names the index that serves each sort field, led by state.

@@ -23,12 +23,13 @@ type Record struct {
 	Invitation *invite.Invitation
 	User       *invite.User
 	Event      *invite.AuditEvent
+	Delivery   *invite.Delivery // an email of the outbox, with its outcome
 }
 
 // Source is a store whose rows can be read out.
 type Source interface {
 	// Export calls fn for every customer, then every invitation, every
-	// user and every audit event, each kind in ID order, all from one
+	// user, every audit event and every email, each kind in ID order, all from one
 	// snapshot. It stops at fn's first error and returns it.
 	Export(ctx context.Context, fn func(Record) error) error
 }
@@ -51,6 +52,7 @@ type Counts struct {
 	Invitations int `json:"invitations"`
 	Users       int `json:"users"`
 	AuditEvents int `json:"audit_events"`
+	Deliveries  int `json:"deliveries"`
 }
 
 // Empty reports whether there are no rows at all.
@@ -67,11 +69,13 @@ func (c *Counts) Add(r Record) {
 		c.Users++
 	case r.Event != nil:
 		c.AuditEvents++
+	case r.Delivery != nil:
+		c.Deliveries++
 	}
 }
 
 func (c Counts) String() string {
-	return fmt.Sprintf("%d customers, %d invitations, %d users, %d audit events", c.Customers, c.Invitations, c.Users, c.AuditEvents)
+	return fmt.Sprintf("%d customers, %d invitations, %d users, %d audit events, %d emails", c.Customers, c.Invitations, c.Users, c.AuditEvents, c.Deliveries)
 }
 
 // NotEmpty is the error of a Target that already holds rows.

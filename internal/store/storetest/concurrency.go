@@ -154,7 +154,7 @@ func testConcurrentCreateSameEmail(t *testing.T, s invite.Store) {
 			email = strings.ToUpper(email)
 		}
 		inv := NewInvitation(c, email, "Race", "Condition")
-		return s.CreateInvitation(t.Context(), &inv, event(invite.ActionInvite, 0, "invited"))
+		return s.CreateInvitation(t.Context(), &inv, event(invite.ActionInvite, 0, "invited"), "")
 	})
 	if won := winners(t, errs, invite.ErrEmailTaken); len(won) != 1 {
 		t.Fatalf("%d of %d invitations for one email were stored, want exactly 1", len(won), writers)

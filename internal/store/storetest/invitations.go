@@ -33,7 +33,7 @@ func testCreateInvitation(t *testing.T, s invite.Store) {
 	c := MustCreateCustomer(t, s, "Ärlig Handel AB")
 	want := fullInvitation(c, "asa.lind@example.com")
 	inv := want
-	if err := s.CreateInvitation(t.Context(), &inv, event(invite.ActionInvite, 0, "invited")); err != nil {
+	if err := s.CreateInvitation(t.Context(), &inv, event(invite.ActionInvite, 0, "invited"), ""); err != nil {
 		t.Fatal(err)
 	}
 	if inv.ID == 0 {
@@ -65,7 +65,7 @@ func testCreateInvitation(t *testing.T, s invite.Store) {
 func testCreateInvitationUnknownCustomer(t *testing.T, s invite.Store) {
 	c := MustCreateCustomer(t, s, "Real AB")
 	inv := NewInvitation(invite.Customer{ID: c.ID + 1000, Name: "Ghost AB"}, "ghost@example.com", "Gh", "Ost")
-	wantCode(t, s.CreateInvitation(t.Context(), &inv, event(invite.ActionInvite, 0, "invited")), invite.ENOTFOUND)
+	wantCode(t, s.CreateInvitation(t.Context(), &inv, event(invite.ActionInvite, 0, "invited"), ""), invite.ENOTFOUND)
 	if n := countAll(t, s); n != 0 {
 		t.Errorf("a rejected invitation was stored: %d invitations", n)
 	}
@@ -84,8 +84,8 @@ func testCreateInvitationEmailTaken(t *testing.T, s invite.Store) {
 	taken := func(c invite.Customer, email string) {
 		t.Helper()
 		inv := NewInvitation(c, email, "Kim", "Berg")
-		wantErr(t, s.CreateInvitation(ctx, &inv, event(invite.ActionInvite, 0, "invited")), invite.ErrEmailTaken)
-		wantCode(t, s.CreateInvitation(ctx, &inv, event(invite.ActionInvite, 0, "invited")), invite.ECONFLICT)
+		wantErr(t, s.CreateInvitation(ctx, &inv, event(invite.ActionInvite, 0, "invited"), ""), invite.ErrEmailTaken)
+		wantCode(t, s.CreateInvitation(ctx, &inv, event(invite.ActionInvite, 0, "invited"), ""), invite.ECONFLICT)
 	}
 	// An open invitation holds the email, ignoring case and surrounding space, in every customer.
 	taken(a, "kim.berg@example.com")

@@ -37,7 +37,7 @@ func fillList(tb testing.TB, s invite.Store) ([]invite.Customer, []invite.Invita
 	var out []invite.Invitation
 	for i := range 36 {
 		inv := NewInvitation(customers[i%4], fmt.Sprintf("%s.%02d@Example.com", locals[i%9], i), firsts[i%9], lasts[i%6])
-		inv.LastSentAt = T0.Add(time.Duration(i*7%11) * time.Hour)
+		inv.CreatedAt = T0.Add(time.Duration(i*7%11) * time.Hour) // sent-on sorts by creation
 		resolved := i%6 >= 4
 		switch {
 		case resolved:
@@ -103,7 +103,7 @@ func expect(invs []invite.Invitation, q invite.ListQuery) []invite.Invitation {
 	slices.SortFunc(out, func(a, b invite.Invitation) int {
 		c := 0
 		if q.Sort.Field == invite.SortSentOn {
-			c = a.LastSentAt.Compare(b.LastSentAt)
+			c = a.CreatedAt.Compare(b.CreatedAt)
 		} else {
 			c = bytes.Compare(key(a), key(b))
 		}

@@ -62,6 +62,11 @@ func Run(t *testing.T, open func(t *testing.T) invite.Store) {
 		{"ConcurrentAcceptAfterEdit", testConcurrentAcceptAfterEdit},
 		{"ConcurrentAcceptAndEdits", testConcurrentAcceptAndEdits},
 		{"ConcurrentCreateSameEmail", testConcurrentCreateSameEmail},
+		{"OutboxQueueAndSend", testOutboxQueueAndSend},
+		{"OutboxLease", testOutboxLease},
+		{"OutboxRetryAndFail", testOutboxRetryAndFail},
+		{"OutboxSupersede", testOutboxSupersede},
+		{"OutboxConcurrentClaims", testOutboxConcurrentClaims},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })

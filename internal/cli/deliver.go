@@ -1,0 +1,147 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/invitectl/invitectl/internal/invite"
+)
+
+// DeliverOptions are the inputs of `deliver`.
+type DeliverOptions struct {
+	common
+	// Service is the mailing service, or the plain one for a dry run.
+	Service func(context.Context) (*invite.Service, error)
+
+	Customer string
+	DryRun   bool
+}
+
+// NewCmdDeliver builds `deliver`; runF replaces deliverRun in tests.
+func NewCmdDeliver(f *Factory, runF func(*DeliverOptions) error) *cobra.Command {
+	opts := &DeliverOptions{}
+	cmd := &cobra.Command{
+		Use:   "deliver [--customer NAME] [--dry-run]",
+		Short: "Send the emails waiting in the outbox",
+		Long: `Every invitation email is queued in the outbox in the same transaction as the
+change that causes it; invite, import and resend then deliver what they
+queued. An email that could not be delivered waits there: queued after a
+temporary failure (4xx, network), failed after a permanent one (5xx).
+
+deliver attempts every queued and failed email now, once, over one mail
+connection, with a progress bar on a terminal and a summary. Only an
+invitation's latest link is ever sent. It exits 5 if any email is still
+undelivered. Safe beside serve-accept --deliver: no email is sent twice at
+once.`,
+		Example: `  invitectl deliver
+  invitectl deliver --customer "Acme AB" --dry-run
+  invitectl deliver -o json`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.Service = f.serviceFor(!opts.DryRun)
+			opts.common = f.common(cmd)
+			if runF != nil {
+				return runF(opts)
+			}
+			return deliverRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Customer, "customer", "", "only this customer's emails")
+	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "say what would be attempted and send nothing")
+	_ = cmd.RegisterFlagCompletionFunc("customer", completeCustomers(f))
+	return cmd
+}
+
+func deliverRun(ctx context.Context, opts *DeliverOptions) error {
+	svc, err := opts.Service(ctx)
+	if err != nil {
+		return err
+	}
+	var customerID int64
+	if opts.Customer != "" {
+		c, err := svc.Customer(ctx, opts.Customer)
+		if err != nil {
+			return err
+		}
+		customerID = c.ID
+	}
+	count := func() (int, int, error) {
+		var q, f int
+		for _, d := range []invite.DeliveryState{invite.DeliveryQueued, invite.DeliveryFailed} {
+			page, err := svc.Store.ListInvitations(ctx, invite.ListQuery{Status: invite.FilterAll, Delivery: d, CustomerID: customerID,
+				Sort: invite.DefaultSort, Page: 1, PerPage: 1, Now: opts.Now()})
+			if err != nil {
+				return 0, 0, err
+			}
+			if d == invite.DeliveryQueued {
+				q = page.Total
+			} else {
+				f = page.Total
+			}
+		}
+		return q, f, nil
+	}
+	queued, failed, err := count()
+	if err != nil {
+		return err
+	}
+	if opts.DryRun {
+		return printDeliverSummary(opts, "dry run", 0, failed, queued)
+	}
+	var bar *progressBar
+	if opts.IO.ErrTTY && opts.Output == "table" && queued+failed > 1 {
+		bar = startProgress(opts.IO, opts.Color, "Delivering", queued+failed)
+	}
+	sum, err := svc.Deliver(ctx, invite.DeliverRequest{CustomerID: customerID, Actor: opts.Actor, Report: func(o invite.DeliveryOutcome) {
+		bar.increment()
+		if o.State == invite.DeliveryFailed || o.State == invite.DeliveryQueued {
+			printError(opts.IO.ErrOut, fmt.Errorf("invitation %d: the email to %s: %s", o.Claim.InvitationID, o.Claim.Invitation.Email, o.Error))
+		}
+	}})
+	bar.done()
+	if err != nil {
+		return err
+	}
+	queued, failed, err = count()
+	if err != nil {
+		return err
+	}
+	if werr := printDeliverSummary(opts, "", sum.Sent, failed, queued); werr != nil {
+		return werr
+	}
+	if queued+failed > 0 {
+		return &exitError{code: ExitDelivery, err: invite.ErrNotDelivered.Explain("%d %s not delivered", queued+failed, plural(queued+failed, "email is", "emails are"))}
+	}
+	return nil
+}
+
+func printDeliverSummary(opts *DeliverOptions, dryRun string, sent, failed, queued int) error {
+	if opts.Output == "json" {
+		return writeJSON(opts.IO.Out, struct {
+			Sent      int  `json:"sent"`
+			Failed    int  `json:"failed"`
+			Remaining int  `json:"remaining"`
+			DryRun    bool `json:"dry_run"`
+		}{sent, failed, failed + queued, dryRun != ""})
+	}
+	if opts.Output == "csv" {
+		return writeCSV(opts.IO.Out, []string{"sent", "failed", "remaining"},
+			[][]string{{fmt.Sprint(sent), fmt.Sprint(failed), fmt.Sprint(failed + queued)}})
+	}
+	var msg string
+	switch {
+	case dryRun != "":
+		msg = fmt.Sprintf("Dry run: %d queued and %d failed %s would be attempted; nothing was sent.", queued, failed, plural(queued+failed, "email", "emails"))
+	case sent == 0 && failed+queued == 0:
+		msg = "Nothing to deliver: the outbox is empty."
+	default:
+		msg = fmt.Sprintf("Delivered %d %s.", sent, plural(sent, "email", "emails"))
+		if failed+queued > 0 {
+			msg += fmt.Sprintf(" %d failed and %d still queued; they stay in the outbox.", failed, queued)
+		}
+	}
+	_, err := fmt.Fprintln(opts.IO.Out, msg)
+	return err
+}

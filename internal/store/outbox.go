@@ -1,0 +1,212 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"strings"
+	"time"
+
+	"github.com/invitectl/invitectl/internal/invite"
+)
+
+// The mail outbox. A delivery is queued in the transaction of the change
+// that causes it; queueing one, or moving an invitation's link on, or
+// resolving it, supersedes its undelivered ones, so that an invitation has
+// at most one undelivered email and only its latest link is ever sent.
+// Deliverers claim rows with a lease (claimed_until) written in a write
+// transaction: SQLite's writer lock serialises claimers, and PostgreSQL's
+// claimers skip each other's locked rows; either way, two never hold a row
+// at once.
+
+// queue supersedes inv's undelivered emails and queues one of kind for its
+// current link generation.
+func (t *Tx) queue(ctx context.Context, inv *invite.Invitation, kind invite.DeliveryKind, now time.Time) error {
+	if err := t.supersede(ctx, inv.ID); err != nil {
+		return err
+	}
+	at := t.s.d.Time(now)
+	if _, err := t.execBatch(ctx, `INSERT INTO deliveries (invitation_id, kind, link_generation, state, next_attempt_at, created_at)
+		VALUES (?, ?, ?, 'queued', ?, ?)`, inv.ID, string(kind), inv.LinkGeneration, at, at); err != nil {
+		return t.s.errorf("queue email", err)
+	}
+	inv.Delivery, inv.DeliveryError = invite.DeliveryQueued, ""
+	return t.setDelivery(ctx, inv.ID, "queued", nil, 0)
+}
+
+// supersede marks id's undelivered emails superseded.
+func (t *Tx) supersede(ctx context.Context, id int64) error {
+	_, err := t.execBatch(ctx, `UPDATE deliveries SET state = 'superseded', claimed_until = NULL, claim_token = NULL
+		WHERE invitation_id = ? AND state IN ('queued', 'failed')`, id)
+	if err != nil {
+		return t.s.errorf("supersede emails", err)
+	}
+	return nil
+}
+
+// setDelivery sets the invitation's delivery state and error; with latest
+// set, only if the delivery latest is the invitation's newest.
+func (t *Tx) setDelivery(ctx context.Context, id int64, state string, errText any, latest int64) error {
+	query := `UPDATE invitations SET delivery = ?, delivery_error = ? WHERE id = ?`
+	args := []any{state, errText, id}
+	if latest != 0 {
+		query += ` AND (SELECT max(id) FROM deliveries WHERE invitation_id = ?) = ?`
+		args = append(args, id, latest)
+	}
+	if _, err := t.execBatch(ctx, query, args...); err != nil {
+		return t.s.errorf("record delivery", err)
+	}
+	return nil
+}
+
+// deliveryCols are the columns a delivery is read from and copied with.
+var deliveryCols = []string{"id", "invitation_id", "kind", "link_generation", "state", "attempts",
+	"next_attempt_at", "last_error", "created_at", "sent_at"}
+
+var deliveryColumns = "d." + strings.Join(deliveryCols, ", d.")
+
+// deliveryDest is where the columns of deliveryColumns are read into.
+func deliveryDest(d *invite.Delivery, kind, state *string) []any {
+	return []any{&d.ID, &d.InvitationID, kind, &d.LinkGeneration, state, &d.Attempts,
+		scanTime{&d.NextAttemptAt}, scanString{&d.LastError}, scanTime{&d.CreatedAt}, scanTime{&d.SentAt}}
+}
+
+func scanDelivery(sc scanner) (invite.Delivery, error) {
+	var d invite.Delivery
+	var kind, state string
+	err := sc.Scan(deliveryDest(&d, &kind, &state)...)
+	d.Kind, d.State = invite.DeliveryKind(kind), invite.DeliveryState(state)
+	return d, err
+}
+
+func scanClaimed(sc scanner) (invite.ClaimedDelivery, error) {
+	var c invite.ClaimedDelivery
+	var kind, state string
+	inv, err := scanInvitationWith(sc, deliveryDest(&c.Delivery, &kind, &state)...)
+	c.Kind, c.State, c.Invitation = invite.DeliveryKind(kind), invite.DeliveryState(state), inv
+	return c, err
+}
+
+// ClaimDeliveries leases up to q.Limit of the deliveries q selects, in ID
+// order, and returns them with their invitations.
+func (s *Store) ClaimDeliveries(ctx context.Context, q invite.ClaimQuery) ([]invite.ClaimedDelivery, error) {
+	now := s.d.Time(q.Now)
+	cond := []string{"d.id > ?", "(d.claimed_until IS NULL OR d.claimed_until <= ?)"}
+	args := []any{q.AfterID, now}
+	if q.Due {
+		cond = append(cond, "d.state = 'queued'", "d.next_attempt_at <= ?")
+		args = append(args, now)
+	} else {
+		cond = append(cond, "d.state IN ('queued', 'failed')")
+	}
+	if len(q.InvitationIDs) > 0 {
+		cond = append(cond, "d.invitation_id IN (?"+strings.Repeat(", ?", len(q.InvitationIDs)-1)+")")
+		for _, id := range q.InvitationIDs {
+			args = append(args, id)
+		}
+	}
+	if q.CustomerID != 0 {
+		cond = append(cond, "d.invitation_id IN (SELECT id FROM invitations WHERE customer_id = ?)")
+		args = append(args, q.CustomerID)
+	}
+	token := claimToken()
+	var out []invite.ClaimedDelivery
+	err := s.write(ctx, func(tx *Tx) error {
+		rows, err := tx.query(ctx, `SELECT d.id FROM deliveries d WHERE `+strings.Join(cond, " AND ")+
+			` ORDER BY d.id LIMIT ?`+s.d.SkipLocked, append(args, q.Limit)...)
+		ids, err := collect(rows, err, func(sc scanner) (any, error) {
+			var id int64
+			return id, sc.Scan(&id)
+		})
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		in := "(?" + strings.Repeat(", ?", len(ids)-1) + ")"
+		if _, err := tx.Exec(ctx, `UPDATE deliveries SET claimed_until = ?, claim_token = ? WHERE id IN `+in,
+			append([]any{s.d.Time(q.Now.Add(q.Lease)), token}, ids...)...); err != nil {
+			return err
+		}
+		rows, err = tx.query(ctx, `SELECT `+deliveryColumns+`, `+invitationColumns+` FROM deliveries d
+			JOIN invitations i ON i.id = d.invitation_id JOIN customers c ON c.id = i.customer_id
+			WHERE d.id IN `+in+` ORDER BY d.id`, ids...)
+		out, err = collect(rows, err, scanClaimed)
+		return err
+	})
+	if err != nil {
+		return nil, s.errorf("claim emails", err)
+	}
+	for i := range out {
+		out[i].Token = token
+	}
+	return out, nil
+}
+
+func claimToken() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // crypto/rand does not fail
+	return hex.EncodeToString(b)
+}
+
+// FinishDeliveries records the outcomes in one transaction.
+func (s *Store) FinishDeliveries(ctx context.Context, outcomes []invite.DeliveryOutcome) error {
+	if len(outcomes) == 0 {
+		return nil
+	}
+	err := s.write(ctx, func(tx *Tx) error {
+		tx.batch = len(outcomes) > 1
+		for _, o := range outcomes {
+			if err := tx.finish(ctx, o); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return s.errorf("record emails", err)
+	}
+	return nil
+}
+
+func (t *Tx) finish(ctx context.Context, o invite.DeliveryOutcome) error {
+	c := o.Claim
+	if o.State == invite.DeliveryReleased {
+		_, err := t.execBatch(ctx, `UPDATE deliveries SET claimed_until = NULL, claim_token = NULL WHERE id = ? AND claim_token = ?`, c.ID, c.Token)
+		return err
+	}
+	var sentAt any
+	if o.State == invite.DeliverySent {
+		sentAt = t.s.d.Time(o.At)
+	}
+	// A row superseded while it was being sent keeps that state unless it
+	// was sent: then it was sent.
+	res, err := t.execBatch(ctx, `UPDATE deliveries SET state = CASE WHEN state = 'superseded' AND ? <> 'sent' THEN state ELSE ? END,
+		attempts = attempts + 1, next_attempt_at = ?, last_error = ?, sent_at = ?, claimed_until = NULL, claim_token = NULL
+		WHERE id = ? AND claim_token = ?`,
+		string(o.State), string(o.State), t.s.d.Time(maxTime(o.Next, o.At)), nullString(o.Error), sentAt, c.ID, c.Token)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return err // the claim was lost: the row is another deliverer's now
+	}
+	switch o.State {
+	case invite.DeliverySent:
+		if _, err := t.execBatch(ctx, `UPDATE invitations SET send_count = send_count + 1, last_sent_at = ? WHERE id = ?`, sentAt, c.InvitationID); err != nil {
+			return err
+		}
+		if err := t.setDelivery(ctx, c.InvitationID, "sent", nil, c.ID); err != nil {
+			return err
+		}
+		return t.insertAudit(ctx, o.Event)
+	case invite.DeliveryFailed, invite.DeliveryQueued:
+		return t.setDelivery(ctx, c.InvitationID, string(o.State), o.Error, c.ID)
+	}
+	return nil
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,208 @@
+package storetest
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/invitectl/invitectl/internal/invite"
+)
+
+// claim claims what q selects at time at, failing the test on an error.
+func claim(t *testing.T, s invite.Store, q invite.ClaimQuery) []invite.ClaimedDelivery {
+	t.Helper()
+	if q.Limit == 0 {
+		q.Limit = 100
+	}
+	if q.Lease == 0 {
+		q.Lease = time.Minute
+	}
+	if q.Now.IsZero() {
+		q.Now = T0
+	}
+	got, err := s.ClaimDeliveries(t.Context(), q)
+	if err != nil {
+		t.Fatalf("ClaimDeliveries: %v", err)
+	}
+	return got
+}
+
+func finish(t *testing.T, s invite.Store, outcomes ...invite.DeliveryOutcome) {
+	t.Helper()
+	if err := s.FinishDeliveries(t.Context(), outcomes); err != nil {
+		t.Fatalf("FinishDeliveries: %v", err)
+	}
+}
+
+// queued creates an invitation with its email queued.
+func queued(t *testing.T, s invite.Store, c invite.Customer, email string) invite.Invitation {
+	t.Helper()
+	inv := NewInvitation(c, email, "Eva", "Ek")
+	inv.LastSentAt = time.Time{}
+	if err := s.CreateInvitation(t.Context(), &inv, event(invite.ActionInvite, 0, "invited"), invite.KindInvitation); err != nil {
+		t.Fatalf("CreateInvitation: %v", err)
+	}
+	return MustInvitation(t, s, inv.ID)
+}
+
+// An invitation made with an email queues it in the same transaction; a
+// claim returns it with the invitation; a sent outcome records the send on
+// the invitation with its audit event.
+func testOutboxQueueAndSend(t *testing.T, s invite.Store) {
+	c := MustCreateCustomer(t, s, "Acme AB")
+	quiet := MustCreateInvitation(t, s, NewInvitation(c, "quiet@example.com", "Tyst", "Ek")) // --no-send
+	inv := queued(t, s, c, "eva@example.com")
+	if inv.Delivery != invite.DeliveryQueued || quiet.Delivery != invite.DeliveryNone {
+		t.Fatalf("delivery states: %q, %q", inv.Delivery, quiet.Delivery)
+	}
+	got := claim(t, s, invite.ClaimQuery{})
+	if len(got) != 1 || got[0].InvitationID != inv.ID || got[0].Invitation.Email != "eva@example.com" ||
+		got[0].Kind != invite.KindInvitation || got[0].LinkGeneration != 0 || got[0].State != invite.DeliveryQueued || got[0].Token == "" {
+		t.Fatalf("claimed %+v", got)
+	}
+	at := T0.Add(time.Second)
+	finish(t, s, invite.DeliveryOutcome{Claim: got[0], State: invite.DeliverySent, At: at,
+		Event: invite.AuditEvent{At: at, Actor: "ops", Action: invite.ActionSend, InvitationID: inv.ID, Detail: "emailed"}})
+	after := MustInvitation(t, s, inv.ID)
+	if after.Delivery != invite.DeliverySent || after.SendCount != 1 || !after.LastSentAt.Equal(at) || after.Version != inv.Version {
+		t.Errorf("after sending: delivery %s, %d sent, last %v, version %d→%d", after.Delivery, after.SendCount, after.LastSentAt, inv.Version, after.Version)
+	}
+	evs, err := s.ListAudit(t.Context(), inv.ID)
+	if err != nil || len(evs) != 2 || evs[1].Action != invite.ActionSend || evs[1].Actor != "ops" {
+		t.Errorf("audit %+v, %v", evs, err)
+	}
+	if got := claim(t, s, invite.ClaimQuery{Now: T0.Add(time.Hour)}); len(got) != 0 {
+		t.Errorf("a sent email is claimed again: %+v", got)
+	}
+}
+
+// A claim holds its rows until its lease ends; a lost claim records nothing.
+func testOutboxLease(t *testing.T, s invite.Store) {
+	c := MustCreateCustomer(t, s, "Acme AB")
+	inv := queued(t, s, c, "eva@example.com")
+	first := claim(t, s, invite.ClaimQuery{Lease: time.Minute})
+	if len(first) != 1 {
+		t.Fatalf("claimed %d", len(first))
+	}
+	if again := claim(t, s, invite.ClaimQuery{Now: T0.Add(59 * time.Second)}); len(again) != 0 {
+		t.Fatalf("a held row was claimed again: %+v", again)
+	}
+	second := claim(t, s, invite.ClaimQuery{Now: T0.Add(time.Minute)})
+	if len(second) != 1 || second[0].Token == first[0].Token {
+		t.Fatalf("after the lease: %+v", second)
+	}
+	// The first deliverer, late, cannot record over the second's claim.
+	finish(t, s, invite.DeliveryOutcome{Claim: first[0], State: invite.DeliveryFailed, Error: "550 late", At: T0})
+	if got := MustInvitation(t, s, inv.ID); got.Delivery != invite.DeliveryQueued {
+		t.Errorf("a lost claim recorded: %s", got.Delivery)
+	}
+	// Released claims are free at once, and count no attempt.
+	finish(t, s, invite.DeliveryOutcome{Claim: second[0], State: invite.DeliveryReleased})
+	third := claim(t, s, invite.ClaimQuery{Now: T0.Add(time.Minute)})
+	if len(third) != 1 || third[0].Attempts != 0 {
+		t.Errorf("after release: %+v", third)
+	}
+}
+
+// Temporary failures wait for their next attempt in the background; a
+// person's run takes queued and failed ones at once.
+func testOutboxRetryAndFail(t *testing.T, s invite.Store) {
+	c := MustCreateCustomer(t, s, "Acme AB")
+	a, b := queued(t, s, c, "a@example.com"), queued(t, s, c, "b@example.com")
+	got := claim(t, s, invite.ClaimQuery{})
+	finish(t, s,
+		invite.DeliveryOutcome{Claim: got[0], State: invite.DeliveryQueued, Error: "451 busy", At: T0, Next: T0.Add(time.Minute)},
+		invite.DeliveryOutcome{Claim: got[1], State: invite.DeliveryFailed, Error: "550 no such mailbox", At: T0})
+	if ga, gb := MustInvitation(t, s, a.ID), MustInvitation(t, s, b.ID); ga.Delivery != invite.DeliveryQueued || ga.DeliveryError != "451 busy" ||
+		gb.Delivery != invite.DeliveryFailed || gb.DeliveryError != "550 no such mailbox" {
+		t.Errorf("after the attempt: %s %q, %s %q", ga.Delivery, ga.DeliveryError, gb.Delivery, gb.DeliveryError)
+	}
+	if due := claim(t, s, invite.ClaimQuery{Due: true, Now: T0.Add(30 * time.Second)}); len(due) != 0 {
+		t.Errorf("claimed before the next attempt: %+v", due)
+	}
+	due := claim(t, s, invite.ClaimQuery{Due: true, Now: T0.Add(time.Minute)})
+	if len(due) != 1 || due[0].InvitationID != a.ID || due[0].Attempts != 1 {
+		t.Fatalf("due: %+v", due)
+	}
+	finish(t, s, invite.DeliveryOutcome{Claim: due[0], State: invite.DeliveryReleased})
+	now := claim(t, s, invite.ClaimQuery{Now: T0.Add(time.Second)})
+	if len(now) != 2 {
+		t.Errorf("a person's run took %d, want the queued and the failed one", len(now))
+	}
+	// The filter on the latest email's state.
+	q := invite.ListQuery{Status: invite.FilterAll, Sort: invite.DefaultSort, Page: 1, PerPage: 10, Now: T0, Delivery: invite.DeliveryFailed}
+	page, err := s.ListInvitations(t.Context(), q)
+	if err != nil || page.Total != 1 || len(page.Invitations) != 1 || page.Invitations[0].ID != b.ID {
+		t.Errorf("list --delivery failed: %+v, %v", page, err)
+	}
+}
+
+// A new link generation, or a resolved invitation, supersedes the
+// undelivered emails: only the latest link is ever claimed.
+func testOutboxSupersede(t *testing.T, s invite.Store) {
+	c := MustCreateCustomer(t, s, "Acme AB")
+	inv := queued(t, s, c, "eva@example.com")
+	renewed := inv
+	renewed.LinkGeneration, renewed.ExpiresAt = 1, T0.Add(48*time.Hour)
+	out, errs, err := s.UpdateInvitations(t.Context(), []invite.InvitationChange{{Invitation: renewed, Mail: invite.KindInvitation,
+		Event: event(invite.ActionResend, inv.ID, "new link")}})
+	if err != nil || errs[0] != nil || out[0].Delivery != invite.DeliveryQueued {
+		t.Fatalf("renewing: %v %v %+v", err, errs, out)
+	}
+	got := claim(t, s, invite.ClaimQuery{})
+	if len(got) != 1 || got[0].LinkGeneration != 1 || got[0].Invitation.LinkGeneration != 1 {
+		t.Fatalf("claimed %+v", got)
+	}
+	finish(t, s, invite.DeliveryOutcome{Claim: got[0], State: invite.DeliveryReleased})
+	// Revoking supersedes the queued one and leaves nothing to deliver.
+	cur := MustInvitation(t, s, inv.ID)
+	cur.State, cur.RevokedAt = invite.StateRevoked, T0
+	revoked := MustUpdateInvitation(t, s, cur)
+	if revoked.Delivery != invite.DeliveryNone || MustInvitation(t, s, inv.ID).Delivery != invite.DeliveryNone {
+		t.Errorf("revoked with its email queued: %s", revoked.Delivery)
+	}
+	if got := claim(t, s, invite.ClaimQuery{}); len(got) != 0 {
+		t.Errorf("claimed after revoking: %+v", got)
+	}
+}
+
+// Concurrent claimers never hold one row at once: every row goes to one.
+func testOutboxConcurrentClaims(t *testing.T, s invite.Store) {
+	c := MustCreateCustomer(t, s, "Acme AB")
+	const n = 60
+	for i := range n {
+		queued(t, s, c, fmt.Sprintf("p%02d@example.com", i))
+	}
+	var mu sync.Mutex
+	held := map[int64]int{}
+	var wg sync.WaitGroup
+	for range 6 {
+		wg.Go(func() {
+			for {
+				got, err := s.ClaimDeliveries(t.Context(), invite.ClaimQuery{Now: T0, Lease: time.Minute, Limit: 7})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if len(got) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, d := range got {
+					held[d.ID]++
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(held) != n {
+		t.Errorf("%d of %d claimed", len(held), n)
+	}
+	for id, k := range held {
+		if k != 1 {
+			t.Errorf("delivery %d claimed %d times", id, k)
+		}
+	}
+}
