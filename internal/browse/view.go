@@ -54,7 +54,7 @@ func (m Model) render() string {
 	case modeMenu:
 		box = m.menu.view(m.st)
 		// Beside the selected row, or as near as the screen allows.
-		x = min(8, max(m.width-lipgloss.Width(box), 0))
+		x = min(7, max(m.width-lipgloss.Width(box)-2, 0))
 		// Under the selected row, which stays in sight.
 		y = lipgloss.Height(top) + 4 + m.cursor - m.firstRow(rows-tableChrome)
 		y = max(min(y, m.height-lipgloss.Height(box)), 0)
@@ -65,6 +65,8 @@ func (m Model) render() string {
 	default:
 		return screen
 	}
+	// A column of blanks each side keeps the table's text from touching the box.
+	box = lipgloss.NewStyle().Padding(0, 1).Render(box)
 	if m.mode != modeMenu {
 		x = max((m.width-lipgloss.Width(box))/2, 0)
 		y = max((m.height-lipgloss.Height(box))/2, 0)
