@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -228,6 +229,47 @@ func scriptParams(t *testing.T, dir string, extraSetup func(*testscript.Env) err
 					srv.RejectRecipients(errors.New("mailbox unavailable"))
 				} else {
 					srv.RejectRecipients(nil)
+				}
+			},
+			// smtpanswer CODE N: the next N recipients get CODE (451, 550 …).
+			"smtpanswer": func(ts *testscript.TestScript, neg bool, args []string) {
+				code, err := strconv.Atoi(args[0])
+				ts.Check(err)
+				n, err := strconv.Atoi(args[1])
+				ts.Check(err)
+				server(ts).Answer(code, n)
+			},
+			// smtpdelay DURATION: the server takes this long per message.
+			"smtpdelay": func(ts *testscript.TestScript, neg bool, args []string) {
+				d, err := time.ParseDuration(args[0])
+				ts.Check(err)
+				server(ts).SetDelay(d)
+			},
+			// mailtotal: the SMTP server received as many messages as the
+			// "total" of the JSON document in the last stdout.
+			// Messages from before the last mailmark do not count.
+			"mailtotal": func(ts *testscript.TestScript, neg bool, args []string) {
+				var v struct{ Total int }
+				ts.Check(json.Unmarshal([]byte(ts.ReadFile("stdout")), &v))
+				mark, _ := strconv.Atoi(ts.Getenv("MAILMARK"))
+				if got := len(server(ts).Messages()) - mark; got != v.Total || v.Total == 0 {
+					ts.Fatalf("mailtotal: %d messages, total %d", got, v.Total)
+				}
+			},
+			// mailmark: later mailtotal and mailunique count from here.
+			"mailmark": func(ts *testscript.TestScript, neg bool, args []string) {
+				ts.Setenv("MAILMARK", strconv.Itoa(len(server(ts).Messages())))
+			},
+			// mailunique: no address received two messages.
+			"mailunique": func(ts *testscript.TestScript, neg bool, args []string) {
+				seen := map[string]int{}
+				mark, _ := strconv.Atoi(ts.Getenv("MAILMARK"))
+				for _, m := range server(ts).Messages()[mark:] {
+					for _, to := range m.To {
+						if seen[to]++; seen[to] == 2 {
+							ts.Fatalf("mailunique: %s received two messages", to)
+						}
+					}
 				}
 			},
 			// smtpstop: stop the SMTP server, so delivery fails.
