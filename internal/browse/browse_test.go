@@ -821,7 +821,7 @@ func TestStoreTextIsSafe(t *testing.T) {
 	inv.ID = 0
 	inv.Email = "evil@example.com"
 	inv.LMANumber = "LMA\x1b[2J"
-	inv.Details.FirstName = "Eve\u202e"
+	inv.FirstName = "Eve\u202e"
 	if err := f.store.InsertInvitations(t.Context(), []invite.Invitation{inv}); err != nil {
 		t.Fatal(err)
 	}

@@ -12,15 +12,15 @@ import (
 // attribute (bold, faint, underline, reverse), so that nothing depends on
 // colour to be seen: the selected row and the focused button are reversed.
 type styles struct {
-	title, faint, bold       lipgloss.Style
-	cell, header, chosen     lipgloss.Style // table cells, headers, the chosen column's header
-	selected                 lipgloss.Style // the selected row, the focused item
-	failure, label, required lipgloss.Style
-	box, danger              lipgloss.Style
-	border                   lipgloss.Style
-	status                   map[invite.Status]lipgloss.Style
-	help                     help.Styles
-	input                    textinput.Styles
+	title, faint, bold   lipgloss.Style
+	cell, header, chosen lipgloss.Style // table cells, headers, the chosen column's header
+	selected             lipgloss.Style // the selected row, the focused item
+	failure              lipgloss.Style
+	box, danger          lipgloss.Style
+	border               lipgloss.Style
+	status               map[invite.Status]lipgloss.Style
+	help                 help.Styles
+	input                textinput.Styles
 }
 
 func newStyles(color bool) styles {
@@ -34,7 +34,6 @@ func newStyles(color bool) styles {
 		chosen:   plain.Padding(0, 1).Bold(true).Underline(true),
 		selected: plain.Reverse(true),
 		failure:  plain.Bold(true),
-		label:    plain,
 		box:      plain.Border(lipgloss.RoundedBorder()).Padding(0, 1),
 		danger:   plain.Bold(true),
 		border:   plain,
