@@ -53,9 +53,8 @@ func (m Model) render() string {
 	switch m.mode {
 	case modeMenu:
 		box = m.menu.view(m.st)
-		// Beside the selected row, or as near as the screen allows.
+		// Under the selected row, which stays in sight, near its left edge.
 		x = min(7, max(m.width-lipgloss.Width(box)-2, 0))
-		// Under the selected row, which stays in sight.
 		y = lipgloss.Height(top) + 4 + m.cursor - m.firstRow(rows-tableChrome)
 		y = max(min(y, m.height-lipgloss.Height(box)), 0)
 	case modeConfirm:
