@@ -117,9 +117,10 @@ type Outbox interface {
 
 // How Deliver divides its work.
 const (
-	// deliverBatch deliveries are claimed, sent and recorded at a time: a
-	// crash between a send and its record repeats at most one batch.
-	deliverBatch = 50
+	// DeliverBatch deliveries are claimed, sent and recorded at a time. A
+	// batch is recorded while the next is sent, so a crash can repeat at
+	// most two batches' emails (sent, not yet recorded), never lose one.
+	DeliverBatch = 25
 	// deliverLease holds a batch; long enough for a batch of slow sends. A
 	// deliverer killed mid-batch holds its rows this long; then any
 	// deliverer sends them.
@@ -184,7 +185,7 @@ func (s *Service) Deliver(ctx context.Context, req DeliverRequest) (DeliverySumm
 	batches := make(chan []ClaimedDelivery, 1) // one claimed ahead
 	g.Go(func() error {
 		defer close(batches)
-		q := ClaimQuery{Lease: deliverLease, Limit: deliverBatch, Due: req.Due, InvitationIDs: req.InvitationIDs, CustomerID: req.CustomerID}
+		q := ClaimQuery{Lease: deliverLease, Limit: DeliverBatch, Due: req.Due, InvitationIDs: req.InvitationIDs, CustomerID: req.CustomerID}
 		for gctx.Err() == nil {
 			q.Now = s.now()
 			claims, err := s.Store.ClaimDeliveries(gctx, q)

@@ -136,7 +136,7 @@ func TestDeliverSendsRecordsAndClassifies(t *testing.T) {
 	if sum != (DeliverySummary{Sent: 115, Failed: 1, Retrying: 2, Superseded: 2}) || sum.Undelivered() != 3 {
 		t.Fatalf("summary %+v", sum)
 	}
-	if len(reported) != 120 || len(o.finished) != 3 {
+	if len(reported) != 120 || len(o.finished) != 5 {
 		t.Fatalf("%d reported, %d batches recorded", len(reported), len(o.finished))
 	}
 	for i := 1; i < len(reported); i++ {
@@ -171,7 +171,7 @@ func TestDeliverSendsRecordsAndClassifies(t *testing.T) {
 	if ev := o.finished[0][0].Event; ev.Action != ActionSend || ev.Actor != "ops" || ev.InvitationID != 1 {
 		t.Errorf("audit event %+v", ev)
 	}
-	if q := o.claims; len(q) != 4 || q[1].AfterID != 150 || q[2].AfterID != 200 || q[3].AfterID != 220 {
+	if q := o.claims; len(q) != 6 || q[1].AfterID != 125 || q[2].AfterID != 150 || q[3].AfterID != 175 {
 		t.Errorf("claims %+v", q)
 	}
 
