@@ -52,7 +52,7 @@ func exampleCommands(example string) []string {
 		if i := strings.Index(line, " #"); i >= 0 && strings.Count(line[:i], `"`)%2 == 0 && strings.Count(line[:i], "'")%2 == 0 {
 			line = line[:i]
 		}
-		for _, part := range strings.FieldsFunc(line, func(r rune) bool { return r == '&' || r == '|' || r == ';' || r == '>' }) {
+		for _, part := range strings.FieldsFunc(line, func(r rune) bool { return r == '&' || r == '|' || r == ';' || r == '>' || r == '<' }) {
 			part = strings.TrimSpace(part)
 			if strings.HasPrefix(part, "invitectl ") && !strings.Contains(part, "$(") {
 				out = append(out, part)

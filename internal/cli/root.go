@@ -55,6 +55,7 @@ account. Links are valid for one year.`,
 	root.AddCommand(
 		newCustomersCmd(f),
 		NewCmdInvite(f, nil),
+		NewCmdImport(f, nil),
 		NewCmdList(f, nil),
 		NewCmdBrowse(f, nil),
 		NewCmdShow(f, nil),

@@ -3,6 +3,7 @@ package invite
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -100,4 +101,82 @@ func (s *Service) checkImport(ctx context.Context, recs []ImportRecord, actor st
 		invs = append(invs, inv)
 	}
 	return invs, problems, nil
+}
+
+// ImportOptions say how Import imports.
+type ImportOptions struct {
+	Actor  string
+	DryRun bool // validate and check for conflicts; write nothing
+	NoSend bool // queue no email (delivery none)
+	// Report, when set, is called for each delivered or undelivered email.
+	Report func(DeliveryOutcome)
+}
+
+// ImportResult is what an import did.
+type ImportResult struct {
+	IDs       []int64 // the new invitations, in file order (none in a dry run)
+	Count     int     // rows imported, or that a dry run would import
+	Delivered DeliverySummary
+}
+
+// Import creates the invitations of recs, all or nothing. Every record is
+// validated as invite validates one, customers must exist, and an email
+// may appear once in the file: any problem is an ImportError (EINVALID)
+// listing every problem in line order, and nothing is written. When all
+// are valid but some emails already have an open invitation or an account,
+// it is an ImportError with code ECONFLICT. Otherwise every invitation is
+// written in one transaction with its email queued, and the emails are
+// then delivered; an undelivered one stays in the outbox, and the error is
+// EDELIVERY (the invitations are imported).
+func (s *Service) Import(ctx context.Context, recs []ImportRecord, opts ImportOptions) (ImportResult, error) {
+	invs, problems, err := s.checkImport(ctx, recs, opts.Actor)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	if len(problems) > 0 {
+		return ImportResult{}, &ImportError{Code: EINVALID, Problems: problems}
+	}
+	if len(invs) == 0 {
+		return ImportResult{}, &ImportError{Code: EINVALID, Problems: []ImportProblem{{Line: 1, Message: "the file has a header but no rows to import"}}}
+	}
+	mail := KindInvitation
+	if opts.NoSend || opts.DryRun {
+		mail = ""
+	}
+	now := s.now()
+	ev := AuditEvent{At: now, Actor: opts.Actor, Action: ActionImport, Detail: fmt.Sprintf("imported %d invitations", len(invs))}
+	conflicts, err := s.Store.ImportInvitations(ctx, invs, ev, mail, opts.DryRun)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	if len(conflicts) > 0 {
+		slices.Sort(conflicts)
+		for _, i := range conflicts {
+			problems = append(problems, ImportProblem{Line: recs[i].Line, Field: "email",
+				Message: fmt.Sprintf("%s already has an open invitation or an account", invs[i].Email)})
+		}
+		return ImportResult{}, &ImportError{Code: ECONFLICT, Problems: problems}
+	}
+	res := ImportResult{Count: len(invs)}
+	if opts.DryRun {
+		return res, nil
+	}
+	res.IDs = make([]int64, len(invs))
+	for i, inv := range invs {
+		res.IDs[i] = inv.ID
+	}
+	if mail == "" {
+		return res, nil
+	}
+	if s.Mailer == nil {
+		return res, ErrNoMailer
+	}
+	res.Delivered, err = s.Deliver(ctx, DeliverRequest{InvitationIDs: res.IDs, Actor: opts.Actor, Report: opts.Report})
+	if err != nil {
+		return res, err
+	}
+	if n := len(invs) - res.Delivered.Sent; n > 0 {
+		return res, ErrNotDelivered.Explain("%d of the %d invitation emails were not delivered", n, len(invs))
+	}
+	return res, nil
 }

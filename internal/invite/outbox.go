@@ -125,6 +125,8 @@ const (
 	// deliverer killed mid-batch holds its rows this long; then any
 	// deliverer sends them.
 	deliverLease = 5 * time.Minute
+	// claimSlice invitations' emails are claimed by one query at most.
+	claimSlice = 500
 	// composeAhead messages are written ahead of the one being sent.
 	composeAhead = 8
 )
@@ -185,21 +187,34 @@ func (s *Service) Deliver(ctx context.Context, req DeliverRequest) (DeliverySumm
 	batches := make(chan []ClaimedDelivery, 1) // one claimed ahead
 	g.Go(func() error {
 		defer close(batches)
-		q := ClaimQuery{Lease: deliverLease, Limit: DeliverBatch, Due: req.Due, InvitationIDs: req.InvitationIDs, CustomerID: req.CustomerID}
-		for gctx.Err() == nil {
-			q.Now = s.now()
-			claims, err := s.Store.ClaimDeliveries(gctx, q)
-			if err != nil || len(claims) == 0 {
-				return err
+		// Many invitations are claimed a slice of them at a time: a query
+		// takes only so many parameters.
+		ids := req.InvitationIDs
+		for {
+			q := ClaimQuery{Lease: deliverLease, Limit: DeliverBatch, Due: req.Due, CustomerID: req.CustomerID}
+			if req.InvitationIDs != nil {
+				q.InvitationIDs, ids = ids[:min(claimSlice, len(ids))], ids[min(claimSlice, len(ids)):]
 			}
-			q.AfterID = claims[len(claims)-1].ID
-			select {
-			case batches <- claims:
-			case <-gctx.Done():
-				return s.release(claims)
+			for gctx.Err() == nil {
+				q.Now = s.now()
+				claims, err := s.Store.ClaimDeliveries(gctx, q)
+				if err != nil {
+					return err
+				}
+				if len(claims) == 0 {
+					break
+				}
+				q.AfterID = claims[len(claims)-1].ID
+				select {
+				case batches <- claims:
+				case <-gctx.Done():
+					return s.release(claims)
+				}
+			}
+			if len(ids) == 0 || gctx.Err() != nil {
+				return nil
 			}
 		}
-		return nil
 	})
 	done := make(chan []DeliveryOutcome, 1)
 	g.Go(func() error {

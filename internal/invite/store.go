@@ -57,6 +57,12 @@ type InvitationStore interface {
 	// written (ENOTFOUND, ErrEditedMeanwhile, ErrEmailTaken) and the others
 	// were all the same. A non-nil err means that nothing was written.
 	UpdateInvitations(ctx context.Context, changes []InvitationChange) (out []Invitation, errs []error, err error)
+	// ImportInvitations writes invs, all or nothing, in one transaction
+	// with the one audit event ev, queueing an email of kind mail ("" for
+	// none) for each, and sets their IDs. When some emails already have an
+	// open invitation or an account, or with dryRun, it writes nothing and
+	// returns the indexes of those invitations.
+	ImportInvitations(ctx context.Context, invs []Invitation, ev AuditEvent, mail DeliveryKind, dryRun bool) (conflicts []int, err error)
 	// InsertInvitations inserts many invitations at once, without per-row
 	// checks beyond the schema's; for seed and copy. IDs are kept when set.
 	InsertInvitations(ctx context.Context, invs []Invitation) error

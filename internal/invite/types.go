@@ -226,4 +226,5 @@ const (
 	ActionReveal      = "reveal"
 	ActionAccept      = "accept"
 	ActionCustomerAdd = "customer.add"
+	ActionImport      = "import"
 )
