@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -219,6 +220,69 @@ func BenchmarkResendExpired(b *testing.B) {
 				b.Fatal(err)
 			}
 			for _, m := range msgs[:sentFirst] {
+				if err := c.SendMail(m.From, m.To, bytes.NewReader(m.Data)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			c.Quit()
+			total += sentFirst
+		}
+		b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "msgs/s")
+	})
+}
+
+// BenchmarkDeliver delivers INVITECTL_BENCH_RESEND (default 10000) queued
+// emails from the outbox to an SMTP server on loopback, beside a plain loop
+// of go-smtp client sends of the very same messages over one connection.
+// The emails are queued by a resend of every expired invitation that the
+// server refuses; each round queues them again.
+func BenchmarkDeliver(b *testing.B) {
+	n := 10000
+	if s := os.Getenv("INVITECTL_BENCH_RESEND"); s != "" {
+		n, _ = strconv.Atoi(s)
+	}
+	srv := mailtest.Start(b)
+	r := newRun(b)
+	r.env["INVITECTL_SMTP_HOST"] = "127.0.0.1"
+	r.env["INVITECTL_SMTP_PORT"] = strconv.Itoa(srv.Port())
+	r.env["INVITECTL_SMTP_ENCRYPTION"] = "none"
+	r.env["INVITECTL_MAIL_FROM"] = "invites@example.com"
+	r.must("seed", "--customers", "20", "--invitations", strconv.Itoa(n))
+	start := r.now
+	round := 0
+	queue := func() {
+		round++
+		r.now = start.AddDate(2*round, 0, 0)
+		srv.RejectRecipients(errors.New("refused while queueing"))
+		r.do("resend", "--expired") // exit 5: every email waits in the outbox
+		srv.RejectRecipients(nil)
+	}
+	deliver := func() int {
+		before := len(srv.Messages())
+		r.must("deliver")
+		return len(srv.Messages()) - before
+	}
+	queue()
+	sentFirst := deliver() // warms up and captures the messages for the plain loop
+	msgs := srv.Messages()
+	b.Run("invitectl", func(b *testing.B) {
+		total := 0
+		for b.Loop() {
+			b.StopTimer()
+			queue()
+			b.StartTimer()
+			total += deliver()
+		}
+		b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "msgs/s")
+	})
+	b.Run("plain-go-smtp", func(b *testing.B) {
+		total := 0
+		for b.Loop() {
+			c, err := smtp.Dial(srv.Addr())
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, m := range msgs[len(msgs)-sentFirst:] {
 				if err := c.SendMail(m.From, m.To, bytes.NewReader(m.Data)); err != nil {
 					b.Fatal(err)
 				}

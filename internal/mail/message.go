@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	netmail "net/mail"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -97,9 +98,12 @@ func (d *draft) write() *message {
 // on a small machine a second writer would only take the cores the sending
 // and the caller need.
 type aheadWriter struct {
-	mu   sync.Mutex
-	last chan struct{} // closed when the latest draft given is written
+	mu    sync.Mutex
+	slots chan struct{} // a token per message being written
 }
+
+// writers is how many messages are written at once.
+var writers = max(runtime.NumCPU(), 1)
 
 // prepare returns m's message, to be written in the background and then
 // handed to deliver by Send. It fails as compose does.
@@ -111,14 +115,15 @@ func (a *aheadWriter) prepare(from *netmail.Address, m invite.InvitationEmail, n
 	}
 	p := prepared{done: make(chan struct{}), msg: d.msg, deliver: deliver}
 	a.mu.Lock()
-	prev := a.last
-	a.last = p.done
+	if a.slots == nil {
+		a.slots = make(chan struct{}, writers)
+	}
+	slots := a.slots
 	a.mu.Unlock()
 	go func() {
-		if prev != nil {
-			<-prev
-		}
+		slots <- struct{}{}
 		d.write()
+		<-slots
 		close(p.done)
 	}()
 	return p, nil
