@@ -43,10 +43,14 @@ func (s *Store) ListQueries(q invite.ListQuery) (page string, pageArgs []any, co
 	}
 	page, pageArgs = l.page(q)
 	index, expiry := "", l.expiry
-	if l.search == "" {
+	if len(l.search) == 0 {
 		index, expiry = "invitations_by_expiry", "<= ?"
 	}
-	cond, countArgs := l.where(l.states[0], expiry)
+	states := l.states[:1]
+	if l.indexed {
+		states = l.states
+	}
+	cond, countArgs := l.where(states, expiry)
 	return s.sql(page), pageArgs, s.sql("SELECT count(*) FROM " + l.from(index) + cond), countArgs, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/invitectl/invitectl/internal/invite"
@@ -51,7 +52,11 @@ type listPlan struct {
 	expiry   string
 	now      any
 	customer int64
-	search   string
+	// search are the terms that must all match; indexed is true when one
+	// of them is long enough for the trigram index, which then drives the
+	// query.
+	search   []string
+	indexed  bool
 	delivery string
 }
 
@@ -64,7 +69,8 @@ func (s *Store) planList(q invite.ListQuery) (*listPlan, error) {
 	if !ok {
 		return nil, invite.Errorf(invite.EINVALID, "invalid sort field %q", field)
 	}
-	l := &listPlan{s: s, col: col, index: schema.SortIndexes[field], desc: q.Sort.Desc, now: s.d.Time(q.Now), customer: q.CustomerID, search: schema.SearchTerm(q.Search), delivery: string(q.Delivery)}
+	l := &listPlan{s: s, col: col, index: schema.SortIndexes[field], desc: q.Sort.Desc, now: s.d.Time(q.Now), customer: q.CustomerID, search: schema.SearchTerms(q.Search), delivery: string(q.Delivery)}
+	l.indexed = slices.ContainsFunc(l.search, schema.Indexed)
 	pending := []invite.State{invite.StatePending}
 	switch q.Status {
 	case invite.FilterOpen, "":
@@ -85,11 +91,31 @@ func (s *Store) planList(q invite.ListQuery) (*listPlan, error) {
 	return l, nil
 }
 
-// where is the condition on the rows of one state; expiry replaces the
+// where is the condition on the rows of the states; expiry replaces the
 // plan's own condition on expires_at ("" for none).
-func (l *listPlan) where(state invite.State, expiry string) (string, []any) {
-	conds := []string{"state = '" + string(state) + "'"}
+//
+// A search's terms of three characters or more are looked up in the
+// dialect's trigram index (Match), which then chooses the rows; shorter
+// terms, which hold no trigram, are checked on each row that the rest of
+// the condition leaves (Contains): on the rows the long terms found, or, when
+// every term is short, on every row of the states.
+func (l *listPlan) where(states []invite.State, expiry string) (string, []any) {
+	conds := []string{"state = '" + string(states[0]) + "'"}
+	if len(states) > 1 {
+		conds[0] = "state IN ('" + strings.Join(statesOf(states), "', '") + "')"
+	}
 	var args []any
+	if l.indexed {
+		var long []string
+		for _, t := range l.search {
+			if schema.Indexed(t) {
+				long = append(long, t)
+			}
+		}
+		cond, a := l.s.d.Match(long)
+		conds = append(conds, cond)
+		args = append(args, a...)
+	}
 	if l.customer != 0 {
 		// The customer's sort key is unique, so the customer index holds
 		// exactly the customer's rows of a state in one range.
@@ -100,9 +126,11 @@ func (l *listPlan) where(state invite.State, expiry string) (string, []any) {
 		conds = append(conds, "expires_at "+expiry)
 		args = append(args, l.now)
 	}
-	if l.search != "" {
-		conds = append(conds, l.s.d.Contains("search_text", "?"))
-		args = append(args, l.search)
+	for _, t := range l.search {
+		if !l.indexed || !schema.Indexed(t) {
+			conds = append(conds, l.s.d.Contains("search_text", "?"))
+			args = append(args, t)
+		}
 	}
 	if l.delivery != "" {
 		conds = append(conds, "delivery = ?")
@@ -114,8 +142,12 @@ func (l *listPlan) where(state invite.State, expiry string) (string, []any) {
 // from is the table a query of the plan reads, with the index it must
 // read where the planner needs telling: the customer index for a customer's
 // rows, otherwise the sort index for a page and the expiry index for a count
-// of the expired.
+// of the expired. A search that the trigram index answers reads the rows
+// it found instead, with the dialect's hint.
 func (l *listPlan) from(index string) string {
+	if l.indexed {
+		return "invitations" + l.s.d.Searched
+	}
 	if l.customer != 0 {
 		index = "invitations_by_customer"
 	}
@@ -128,12 +160,19 @@ func (l *listPlan) from(index string) string {
 // total is the number of matches. Without a search or a delivery filter it
 // is the kept count of
 // the states (of the customer); the expired are counted from an index, and
-// the pending are all pending less the expired.
+// the pending are all pending less the expired. A search the trigram index
+// answers is counted in one query over the rows it found, whatever the
+// states.
 func (l *listPlan) total(ctx context.Context, tx *Tx) (int, error) {
 	var total int
-	if l.search != "" || l.delivery != "" {
+	if l.indexed {
+		cond, args := l.where(l.states, l.expiry)
+		err := tx.row(ctx, "SELECT count(*) FROM "+l.from("")+cond, args...).Scan(&total)
+		return total, err
+	}
+	if len(l.search) > 0 || l.delivery != "" {
 		for _, st := range l.states {
-			cond, args := l.where(st, l.expiry)
+			cond, args := l.where([]invite.State{st}, l.expiry)
 			var n int
 			if err := tx.row(ctx, "SELECT count(*) FROM "+l.from("")+cond, args...).Scan(&n); err != nil {
 				return 0, err
@@ -143,7 +182,7 @@ func (l *listPlan) total(ctx context.Context, tx *Tx) (int, error) {
 		return total, nil
 	}
 	if l.expiry != "" {
-		cond, args := l.where(invite.StatePending, "<= ?")
+		cond, args := l.where([]invite.State{invite.StatePending}, "<= ?")
 		if err := tx.row(ctx, "SELECT count(*) FROM "+l.from("invitations_by_expiry")+cond, args...).Scan(&total); err != nil || l.expiry == "<= ?" {
 			return total, err
 		}
@@ -170,7 +209,8 @@ func statesOf(states []invite.State) []string {
 
 // page is the query of one page. One state is a walk of its index range;
 // several are one walk each, each cut at the end of the page, merged in
-// order instead of sorting every row.
+// order instead of sorting every row. A search the trigram index answers
+// sorts the rows it found, of every state at once.
 func (l *listPlan) page(q invite.ListQuery) (string, []any) {
 	dir := "ASC"
 	if l.desc {
@@ -178,14 +218,14 @@ func (l *listPlan) page(q invite.ListQuery) (string, []any) {
 	}
 	order := fmt.Sprintf(" ORDER BY %[1]s %[2]s, id %[2]s", l.col, dir)
 	var args []any
-	branch := func(st invite.State) string {
+	branch := func(st ...invite.State) string {
 		cond, a := l.where(st, l.expiry)
 		args = append(args, a...)
 		return "SELECT id, " + l.col + " AS k FROM " + l.from(l.index) + cond + order
 	}
 	var ids string
-	if len(l.states) == 1 {
-		ids = branch(l.states[0]) + " LIMIT ? OFFSET ?"
+	if len(l.states) == 1 || l.indexed {
+		ids = branch(l.states...) + " LIMIT ? OFFSET ?"
 	} else {
 		var parts []string
 		for _, st := range l.states {

@@ -284,3 +284,35 @@ func TestMigrateRederivesOldRows(t *testing.T) {
 		}
 	})
 }
+
+// Invitations stored before the search index (schema version 3) are in it
+// after migration 0004, and are found by long and short terms alike.
+func TestMigrateFillsSearchIndex(t *testing.T) {
+	forRawEngines(t, func(t *testing.T, e rawEngine) {
+		at := e.empty(t)
+		db := e.raw(t, at)
+		v3 := fstest.MapFS{}
+		for _, name := range []string{"0001_init.sql", "0002_one_store.sql", "0003_outbox.sql"} {
+			b, err := fs.ReadFile(e.migrations, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v3[name] = &fstest.MapFile{Data: b}
+		}
+		if err := migrateWith(t, e, db, v3); err != nil {
+			t.Fatal(err)
+		}
+		old := store.New(e.dialect, db, db, "")
+		c := storetest.MustCreateCustomer(t, old, "Åre AB")
+		storetest.MustCreateInvitation(t, old, storetest.NewInvitation(c, "asa.lind@example.com", "Åsa", "Lind"))
+		storetest.MustCreateInvitation(t, old, storetest.NewInvitation(c, "bo@example.com", "Bo", "Lindqvist"))
+
+		s := e.open(t, at) // migrates to the current version
+		for search, want := range map[string]int{"åsa lind": 1, "LIND": 2, "lindqvist": 1, "bo": 1, "li": 2, "nobody": 0} {
+			q := invite.ListQuery{Status: invite.FilterAll, Search: search, Sort: invite.DefaultSort, Page: 1, PerPage: 10, Now: storetest.T0}
+			if p, err := s.ListInvitations(t.Context(), q); err != nil || p.Total != want || len(p.Invitations) != want {
+				t.Errorf("search %q after migration 0004: %+v, %v; want %d", search, p, err, want)
+			}
+		}
+	})
+}

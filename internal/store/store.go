@@ -41,6 +41,15 @@ type Dialect struct {
 	// Contains is SQL that holds when the text of col contains that of
 	// param, both SQL expressions, with no wildcards.
 	Contains func(col, param string) string
+	// Match is SQL, with its arguments, that holds when an invitation's
+	// search_text contains every one of terms (each at least
+	// schema.TrigramMin characters, with no wildcards), answered from the
+	// engine's trigram index over search_text.
+	Match func(terms []string) (string, []any)
+	// Searched is the hint on the invitations table of a query whose rows
+	// Match finds: read them through the search index and sort them, not
+	// walk a sort index ("" where the planner decides by itself).
+	Searched string
 	// LockEmail, when set, takes a lock (parameter: emailLock's key) that
 	// serialises the writers deciding whether an email is free. Without it
 	// the write transaction already holds the database's write lock.

@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -52,6 +53,7 @@ var Dialect = &store.Dialect{
 	// The planner picks the index by the table's statistics.
 	IndexedBy: func(string) string { return "" },
 	Contains:  func(col, param string) string { return "strpos(" + col + ", " + param + ") > 0" },
+	Match:     match,
 	IsUnique:  func(err error) bool { return sqlState(err) == "23505" },
 	Bulk:      copyRows,
 	// Rows copied with their IDs move the sequence past them.
@@ -179,6 +181,22 @@ func copyRows(ctx context.Context, tx *store.Tx, table string, cols []string, n 
 		return err
 	})
 }
+
+// match finds the invitations whose search text contains every term with
+// LIKE, which the pg_trgm GIN index on search_text answers (migration
+// 0004), each term's own %, _ and \ escaped.
+func match(terms []string) (string, []any) {
+	conds := make([]string, len(terms))
+	args := make([]any, len(terms))
+	for i, t := range terms {
+		conds[i] = `search_text LIKE ?`
+		args[i] = "%" + likeEscaper.Replace(t) + "%"
+	}
+	return strings.Join(conds, " AND "), args
+}
+
+// likeEscaper escapes LIKE's wildcards and its escape character, \.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // fixSequence moves table's id sequence past the highest id, after rows were
 // inserted with their own ids, so that the next generated id is free.

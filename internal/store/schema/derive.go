@@ -1,7 +1,9 @@
 package schema
 
 import (
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 
@@ -37,9 +39,30 @@ func SearchText(first, last, email string) string {
 	return fold(first) + "\n" + fold(last) + "\n" + invite.EmailKey(email)
 }
 
-// SearchTerm is a search as it is matched against SearchText, folded the
-// same way, so composed and decomposed spellings find each other.
-func SearchTerm(search string) string { return fold(strings.TrimSpace(search)) }
+// SearchTerms are the terms of a search as they are matched against
+// SearchText: the whitespace-separated words of the search, each folded
+// the same way (so composed and decomposed spellings find each other),
+// without repeats. A row matches when its search text contains every term;
+// no term holds whitespace, so none matches across two fields.
+func SearchTerms(search string) []string {
+	var terms []string
+	for _, t := range strings.Fields(fold(search)) {
+		if !slices.Contains(terms, t) {
+			terms = append(terms, t)
+		}
+	}
+	return terms
+}
+
+// TrigramMin is the length, in characters, from which a term can be found
+// through a trigram index (SQLite's FTS5 trigram tokenizer, PostgreSQL's
+// pg_trgm): a shorter term holds no trigram, and is matched by reading the
+// rows the other terms found, or every row when no term is that long.
+const TrigramMin = 3
+
+// Indexed reports whether a search term can be looked up in the trigram
+// index (it has at least TrigramMin characters).
+func Indexed(term string) bool { return utf8.RuneCountInString(term) >= TrigramMin }
 
 // CustomerKey is the case-insensitive identity of a customer name.
 func CustomerKey(name string) string { return fold(strings.TrimSpace(name)) }

@@ -50,10 +50,15 @@ var Migrations = schema.Embedded(embedded)
 // IMMEDIATE transactions hold the write lock (so no other lock is needed),
 // and a failed statement leaves its transaction usable.
 var Dialect = &store.Dialect{
-	Name:         "sqlite",
-	Time:         func(t time.Time) any { return t.UnixMicro() },
-	IndexedBy:    func(index string) string { return " INDEXED BY " + index },
-	Contains:     func(col, param string) string { return "instr(" + col + ", " + param + ") > 0" },
+	Name:      "sqlite",
+	Time:      func(t time.Time) any { return t.UnixMicro() },
+	IndexedBy: func(index string) string { return " INDEXED BY " + index },
+	Contains:  func(col, param string) string { return "instr(" + col + ", " + param + ") > 0" },
+	Match:     match,
+	// The rows the search index found are looked up by rowid, which NOT
+	// INDEXED still allows, and sorted: walking a sort index instead would
+	// test every row of the states against them.
+	Searched:     " NOT INDEXED",
 	Bulk:         bulk,
 	IsUnique:     isUnique,
 	IsForeignKey: func(err error) bool { return constraint(err, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY) },
@@ -165,6 +170,19 @@ func bulk(ctx context.Context, tx *store.Tx, table string, cols []string, n int,
 		}
 	}
 	return nil
+}
+
+// match finds the invitations whose search text contains every term in
+// invitations_search, the FTS5 trigram index over it (migration 0004): each
+// term is one phrase, quoted so that no character of it is query syntax,
+// and phrases side by side must all match. A trigram phrase matches exactly
+// the texts that contain it.
+func match(terms []string) (string, []any) {
+	phrases := make([]string, len(terms))
+	for i, t := range terms {
+		phrases[i] = `"` + strings.ReplaceAll(t, `"`, `""`) + `"`
+	}
+	return "id IN (SELECT rowid FROM invitations_search WHERE invitations_search MATCH ?)", []any{strings.Join(phrases, " ")}
 }
 
 // constraint reports whether err is the SQLite constraint violation code

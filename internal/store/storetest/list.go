@@ -66,14 +66,14 @@ func fillList(tb testing.TB, s invite.Store) ([]invite.Customer, []invite.Invita
 // and order them by q.Sort, ties by ID in the same direction.
 func expect(invs []invite.Invitation, q invite.ListQuery) []invite.Invitation {
 	var out []invite.Invitation
-	search := strings.ToLower(q.Search)
 	for _, inv := range invs {
 		if q.CustomerID != 0 && inv.CustomerID != q.CustomerID {
 			continue
 		}
-		if search != "" && !strings.Contains(strings.ToLower(inv.FirstName), search) &&
-			!strings.Contains(strings.ToLower(inv.LastName), search) &&
-			!strings.Contains(strings.ToLower(inv.Email), search) {
+		if !searchMatches(inv, q.Search) {
+			continue
+		}
+		if q.Delivery != "" && cmp.Or(inv.Delivery, invite.DeliveryNone) != q.Delivery {
 			continue
 		}
 		st := inv.Status(q.Now)

@@ -43,6 +43,8 @@ func Run(t *testing.T, open func(t *testing.T) invite.Store) {
 		{"ListEveryFilterAndSort", testListEveryFilterAndSort},
 		{"ListCustomerFilter", testListCustomerFilter},
 		{"ListSearch", testListSearch},
+		{"ListSearchTerms", testListSearchTerms},
+		{"ListSearchFollowsWrites", testListSearchFollowsWrites},
 		{"ListExpiryBoundary", testListExpiryBoundary},
 		{"Accept", testAccept},
 		{"AcceptAfterEdit", testAcceptAfterEdit},

@@ -72,8 +72,20 @@ func CreateSchema(ctx context.Context, dsn, prefix string) (name, url string, er
 	if url, err = WithSearchPath(dsn, name); err != nil {
 		return "", "", err
 	}
+	if err := exec(ctx, dsn, trgm); err != nil {
+		return "", "", err
+	}
 	return name, url, exec(ctx, dsn, "CREATE SCHEMA "+name)
 }
+
+// trgm creates pg_trgm, which the search index needs (migration 0004), in
+// the public schema where it is missing. An extension belongs to one schema
+// of the database; created by a migration in a test's own schema, it would
+// be dropped with that schema, and the search indexes of every other test
+// with it. The migration leaves an extension that exists where it is.
+// The lock keeps parallel test packages from creating it twice at once.
+const trgm = `SELECT pg_advisory_xact_lock(hashtext('invitectl test pg_trgm'));
+CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public`
 
 // DropSchema drops a schema and everything in it.
 func DropSchema(ctx context.Context, dsn, name string) error {
