@@ -22,8 +22,9 @@ import (
 const killSecret = "kill-test-secret-0123456789abcdef0123456789"
 
 // kill -9 of a batch resend, and then of the deliver that follows, at
-// moments chosen at random (from a fixed seed, so that a failure can be
-// repeated), several rounds on each engine: afterwards a deliver sends
+// moments chosen at random (after a random number of emails arrived, from a
+// fixed seed, so that a failure can be repeated), several rounds on each
+// engine: afterwards a deliver sends
 // every invitation's current link at least once. Nothing is lost; the
 // duplicates (an email sent whose record the kill prevented) are counted
 // and bounded by what one batch can hold.
@@ -96,10 +97,11 @@ func killRounds(t *testing.T, db string, open func() invite.Store) {
 		start := generations()
 		clock = clock.AddDate(2, 0, 0) // every pending invitation has expired again
 		before := len(srv.Messages())
-		// The batch resend, killed partway.
-		kills := runKilled(t, bin, r, env, clock, rng.IntN(600)+20, "resend", "--expired")
+		// The batch resend, killed after a random number of its emails
+		// arrived (progress, not time: the machine's speed does not matter).
+		kills := runKilled(t, bin, r, env, srv, clock, rng.IntN(300)+1, "resend", "--expired")
 		// Then a deliver, killed partway too, after the killed one's lease.
-		kills += runKilled(t, bin, r, env, clock.Add(6*time.Minute), rng.IntN(300)+10, "deliver")
+		kills += runKilled(t, bin, r, env, srv, clock.Add(6*time.Minute), rng.IntN(60)+1, "deliver")
 		killed += kills
 		// Then one to the end.
 		clock = clock.Add(12 * time.Minute)
@@ -158,23 +160,30 @@ func command(bin string, r *run, env map[string]string, clock time.Time, args ..
 	return cmd
 }
 
-// runKilled starts the binary and kills it with SIGKILL after ms
-// milliseconds (or lets it end first); it reports whether it was killed.
-func runKilled(t *testing.T, bin string, r *run, env map[string]string, clock time.Time, ms int, args ...string) int {
+// runKilled starts the binary and kills it with SIGKILL once the server
+// has received after more messages (or lets it end first); it reports
+// whether it was killed.
+func runKilled(t *testing.T, bin string, r *run, env map[string]string, srv *mailtest.Server, clock time.Time, after int, args ...string) int {
 	t.Helper()
 	cmd := command(bin, r, env, clock, args...)
+	base := len(srv.Messages())
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	select {
-	case <-done:
-		return 0
-	case <-time.After(time.Duration(ms) * time.Millisecond):
-		_ = cmd.Process.Kill()
-		<-done
-		return 1
+	for {
+		select {
+		case <-done:
+			return 0
+		default:
+		}
+		if len(srv.Messages())-base >= after {
+			_ = cmd.Process.Kill()
+			<-done
+			return 1
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 
