@@ -227,6 +227,9 @@ func (f *Factory) openMailer() (mail.Mailer, error) {
 		Password:   f.cfg.String("smtp.password"),
 		Encryption: f.cfg.String("smtp.encryption"),
 		Now:        f.Now,
+		Written: func(to, path string) {
+			fmt.Fprintf(f.IO.ErrOut, "invitectl: wrote the email to %s as %s\n", termSafe(to), path)
+		},
 	})
 	if err != nil {
 		return nil, err

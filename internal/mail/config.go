@@ -52,6 +52,9 @@ type Config struct {
 	TLSConfig *tls.Config
 	// Now is the clock for Date headers and file names; nil: time.Now.
 	Now func() time.Time
+	// Written, when set, is told where the file transport wrote each
+	// message: the command line says so.
+	Written func(to, path string)
 }
 
 // settings is a validated Config with every default filled in.

@@ -16,9 +16,10 @@ import (
 // system. The files hold personal data and working links, so the folder is
 // private (0700 when created) and each file 0600.
 type fileMailer struct {
-	dir  string
-	from *netmail.Address
-	now  func() time.Time
+	dir     string
+	from    *netmail.Address
+	now     func() time.Time
+	written func(to, path string) // told of each file written; may be nil
 
 	writer aheadWriter // writes prepared messages
 }
@@ -84,10 +85,14 @@ func (f *fileMailer) write(msg *message) (err error) {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp.Name(), filepath.Join(f.dir, msg.fileName())); err != nil {
+	path := filepath.Join(f.dir, msg.fileName())
+	if err := os.Rename(tmp.Name(), path); err != nil {
 		return err
 	}
 	syncDir(f.dir)
+	if f.written != nil {
+		f.written(msg.to, path)
+	}
 	return nil
 }
 

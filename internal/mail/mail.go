@@ -30,7 +30,7 @@ func New(cfg Config) (Mailer, error) {
 		return nil, err
 	}
 	if s.transport == TransportFile {
-		return &fileMailer{dir: s.dir, from: s.from, now: s.now}, nil
+		return &fileMailer{dir: s.dir, from: s.from, now: s.now, written: cfg.Written}, nil
 	}
 	return newSMTPMailer(s), nil
 }
