@@ -422,3 +422,36 @@ func TestEveryHintedErrorHasAHint(t *testing.T) {
 		}
 	}
 }
+
+func TestNewCmdCopyAndMigrateFlags(t *testing.T) {
+	f, _, _ := testFactory(t, nil)
+	var got *CopyOptions
+	if err := execute(t, f, NewCmdCopy(f, func(o *CopyOptions) error { got = o; return nil }), "--from", "a.db", "--to", "postgres://h/db"); err != nil {
+		t.Fatal(err)
+	}
+	if got.From != "a.db" || got.To != "postgres://h/db" || got.LinkSecret {
+		t.Errorf("copy options %+v", got)
+	}
+	var mig *MigrateOptions
+	if err := execute(t, f, NewCmdMigrate(f, func(o *MigrateOptions) error { mig = o; return nil }), "--db", "x.db"); err != nil {
+		t.Fatal(err)
+	}
+	if mig.DB != "x.db" {
+		t.Errorf("migrate options %+v", mig)
+	}
+	// Bad values are refused before anything is opened.
+	for _, args := range [][]string{{"--to", "y.db"}, {"--from", "mysql://h/db", "--to", "y.db"}} {
+		if err := copyRun(context.Background(), &CopyOptions{common: common{IO: f.IO, Output: "table"}, From: argOf(args, "--from"), To: argOf(args, "--to")}); ExitCode(err) != ExitInvalid {
+			t.Errorf("%v: %v", args, err)
+		}
+	}
+}
+
+func argOf(args []string, flag string) string {
+	for i := 0; i+1 < len(args); i++ {
+		if args[i] == flag {
+			return args[i+1]
+		}
+	}
+	return ""
+}

@@ -336,7 +336,3 @@ func (f *Factory) close() error {
 	}
 	return errors.Join(errs...)
 }
-
-// Output is the chosen output format, for the store commands (migrate, copy)
-// that have not moved to options yet.
-func (f *Factory) Output() string { return strings.Replace(f.cfg.String("output"), "wide", "table", 1) }

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/invitectl/invitectl/internal/invite"
+	"github.com/invitectl/invitectl/internal/store/postgres"
 	"github.com/invitectl/invitectl/internal/store/sqlite"
 )
 
@@ -124,4 +125,27 @@ func openStore(ctx context.Context, d dsn) (invite.Store, error) {
 		return openPostgres(ctx, d.url, false)
 	}
 	return sqlite.Open(ctx, d.path)
+}
+
+// openPostgres opens a PostgreSQL store. With create, a database that has
+// no invitectl schema at all is migrated first (the target of a copy);
+// otherwise a missing or older schema is refused with a hint to run
+// `invitectl migrate`.
+func openPostgres(ctx context.Context, url string, create bool) (invite.Store, error) {
+	s, err := postgres.Open(ctx, url)
+	if create && errors.Is(err, postgres.ErrNoSchema) {
+		if _, err := postgres.Migrate(ctx, url); err != nil {
+			return nil, err
+		}
+		s, err = postgres.Open(ctx, url)
+	}
+	if err != nil {
+		if invite.ErrorCode(err) == invite.EINTERNAL && invite.ErrorHint(err) == "" {
+			// Not a schema problem: most often the server, the address or the credentials.
+			return nil, &invite.Error{Code: invite.EINTERNAL, Message: "cannot open the PostgreSQL store", Err: err,
+				Hint: "check that PostgreSQL runs and that --db (INVITECTL_DB) has the right host, port, database, user and password"}
+		}
+		return nil, err
+	}
+	return s, nil
 }

@@ -63,7 +63,7 @@ func TestCopySQLiteToPostgres(t *testing.T) {
 	url := pgtest.Schema(t, os.Getenv)
 
 	out := r.must("copy", "--from", sqlitePath, "--to", url)
-	if !strings.HasPrefix(out, "Copied 1 customers, 2 invitations, 0 users, ") || !strings.HasSuffix(out, " audit events.\n") {
+	if !strings.HasPrefix(out, "Copied 1 customers, 2 invitations, 0 users, ") || !strings.HasSuffix(out, " emails.\n") {
 		t.Errorf("copy printed %q", out)
 	}
 	secretFile := sqlitePath + ".link-secret"
