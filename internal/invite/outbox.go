@@ -41,7 +41,7 @@ const (
 	// DeliveryReleased is an outcome only: the claim is given up unattempted.
 	DeliveryReleased DeliveryState = "released"
 	// DeliveryNone is an invitation's state when no email was ever asked
-	// for (--no-send); no delivery has it.
+	// for (an invitation recorded without sending); no delivery has it.
 	DeliveryNone DeliveryState = "none"
 )
 

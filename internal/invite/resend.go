@@ -149,7 +149,7 @@ func (s *Service) ResendBatch(ctx context.Context, actor string, invs []Invitati
 	}
 	for _, id := range queued {
 		if !reported[id] {
-			// Another deliverer (serve-accept --deliver) holds its email.
+			// Another deliverer (a server delivering in the background) holds its email.
 			report(ResendResult{Invitation: byID[id], Plan: plans[id],
 				Err: ErrNotSent.Explain("the email to %s is queued; another deliverer is sending it", byID[id].Email).With(About{ID: id})})
 		}
