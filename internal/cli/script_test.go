@@ -260,6 +260,18 @@ func scriptParams(t *testing.T, dir string, extraSetup func(*testscript.Env) err
 			"mailmark": func(ts *testscript.TestScript, neg bool, args []string) {
 				ts.Setenv("MAILMARK", strconv.Itoa(len(server(ts).Messages())))
 			},
+			// mailwait N: waits (a bounded while) until the SMTP server has
+			// received N messages, for deliverers in the background.
+			"mailwait": func(ts *testscript.TestScript, neg bool, args []string) {
+				want, err := strconv.Atoi(args[0])
+				ts.Check(err)
+				for i := 0; i < 600 && len(server(ts).Messages()) < want; i++ {
+					time.Sleep(25 * time.Millisecond)
+				}
+				if got := len(server(ts).Messages()); got != want {
+					ts.Fatalf("mailwait: %d messages, want %d", got, want)
+				}
+			},
 			// mailunique: no address received two messages.
 			"mailunique": func(ts *testscript.TestScript, neg bool, args []string) {
 				seen := map[string]int{}
