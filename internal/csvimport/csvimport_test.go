@@ -4,8 +4,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-
-	"github.com/invitectl/invitectl/internal/invite"
 )
 
 func str(p *string) string {
@@ -111,5 +109,4 @@ func TestParseValues(t *testing.T) {
 	if d := recs[0].Details; d.FirstName != nil || str(d.LastName) != "Ek" || d.Phone != nil {
 		t.Errorf("%+v", d)
 	}
-	var _ invite.ImportRecord = recs[0]
 }

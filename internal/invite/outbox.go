@@ -260,16 +260,16 @@ func (s *Service) release(claims []ClaimedDelivery) error {
 	return s.Store.FinishDeliveries(context.Background(), outcomes)
 }
 
-func (sum *DeliverySummary) count(state DeliveryState) {
+func (s *DeliverySummary) count(state DeliveryState) {
 	switch state {
 	case DeliverySent:
-		sum.Sent++
+		s.Sent++
 	case DeliveryFailed:
-		sum.Failed++
+		s.Failed++
 	case DeliveryQueued:
-		sum.Retrying++
+		s.Retrying++
 	case DeliverySuperseded:
-		sum.Superseded++
+		s.Superseded++
 	}
 }
 

@@ -51,14 +51,6 @@ func (s *Service) freshLink(actor string, inv Invitation, now time.Time) (Invita
 		Detail: fmt.Sprintf("new link generated, valid until %s", upd.ExpiresAt.Format(time.RFC3339))}
 }
 
-// resendDetail is the audit detail of a resent email.
-func resendDetail(plan ResendPlan) string {
-	if plan == PlanNewLink {
-		return "sent with the new link"
-	}
-	return "sent again with the same link"
-}
-
 // ResendResult is the outcome of one invitation of ResendBatch.
 type ResendResult struct {
 	// Invitation is the invitation as stored afterwards, or as given when
