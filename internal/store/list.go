@@ -26,6 +26,9 @@ func (s *Store) ListInvitations(ctx context.Context, q invite.ListQuery) (invite
 	}
 	var page invite.InvitationPage
 	err = s.read(ctx, func(tx *Tx) error {
+		if l.indexed {
+			return l.searchPage(ctx, tx, q, &page)
+		}
 		if page.Total, err = l.total(ctx, tx); err != nil || q.Offset() >= page.Total {
 			return err
 		}
@@ -38,6 +41,27 @@ func (s *Store) ListInvitations(ctx context.Context, q invite.ListQuery) (invite
 		return invite.InvitationPage{}, s.errorf("list invitations", err)
 	}
 	return page, nil
+}
+
+// searchPage reads a page of a search that the trigram index answers, and
+// its total, in one query: the rows the index found are filtered and
+// sorted once, and each row of the page carries their number, so the index
+// is read once, not once for the count and again for the page. Only a page
+// past the end, which has no row to carry it, counts them again.
+func (l *listPlan) searchPage(ctx context.Context, tx *Tx, q invite.ListQuery, page *invite.InvitationPage) error {
+	query, args := l.page(q)
+	rows, err := tx.query(ctx, query, args...)
+	var n int
+	page.Invitations, err = collect(rows, err, func(sc scanner) (invite.Invitation, error) { return scanInvitationWith(sc, &n) })
+	switch {
+	case err != nil:
+		return err
+	case len(page.Invitations) > 0:
+		page.Total = n
+	case q.Offset() > 0:
+		page.Total, err = l.total(ctx, tx)
+	}
+	return err
 }
 
 // listPlan is a list query taken apart: the states it reads (each one
@@ -210,7 +234,8 @@ func statesOf(states []invite.State) []string {
 // page is the query of one page. One state is a walk of its index range;
 // several are one walk each, each cut at the end of the page, merged in
 // order instead of sorting every row. A search the trigram index answers
-// sorts the rows it found, of every state at once.
+// sorts the rows it found, of every state at once, and gives their number
+// first in each row (searchPage).
 func (l *listPlan) page(q invite.ListQuery) (string, []any) {
 	dir := "ASC"
 	if l.desc {
@@ -221,7 +246,11 @@ func (l *listPlan) page(q invite.ListQuery) (string, []any) {
 	branch := func(st ...invite.State) string {
 		cond, a := l.where(st, l.expiry)
 		args = append(args, a...)
-		return "SELECT id, " + l.col + " AS k FROM " + l.from(l.index) + cond + order
+		n := ""
+		if l.indexed {
+			n = ", count(*) OVER () AS n"
+		}
+		return "SELECT id, " + l.col + " AS k" + n + " FROM " + l.from(l.index) + cond + order
 	}
 	var ids string
 	if len(l.states) == 1 || l.indexed {
@@ -238,7 +267,11 @@ func (l *listPlan) page(q invite.ListQuery) (string, []any) {
 	args = append(args, q.PerPage, q.Offset())
 	// The outer query orders by the subquery's own columns, so the planner
 	// keeps the index order through the joins instead of sorting again.
-	return `SELECT ` + invitationColumns + ` FROM (` + ids + `) AS p
+	total := ""
+	if l.indexed {
+		total = "p.n, "
+	}
+	return `SELECT ` + total + invitationColumns + ` FROM (` + ids + `) AS p
 		JOIN invitations i ON i.id = p.id
 		JOIN customers c ON c.id = i.customer_id
 		ORDER BY p.k ` + dir + `, p.id ` + dir, args
