@@ -25,15 +25,22 @@ type ResendOptions struct {
 
 	Refs     []string
 	Expired  bool   // every expired invitation instead of Refs
-	Customer string // with Expired: only this customer's; with Refs: the customer of an email REF
+	Customer string // with Expired or Pending: only this customer's; with Refs: the customer of an email REF
 	DryRun   bool
+	// Reminders: every pending invitation whose latest email was delivered
+	// longer ago than NotSentSince (and none is queued or failed since),
+	// skipping those sent MaxSends emails already (0: no limit).
+	Pending      bool
+	NotSentSince time.Duration
+	MaxSends     int
 }
 
 // NewCmdResend builds `resend`; runF replaces resendRun in tests.
 func NewCmdResend(f *Factory, runF func(*ResendOptions) error) *cobra.Command {
 	opts := &ResendOptions{}
+	var notSentSince string
 	cmd := &cobra.Command{
-		Use:   "resend REF... | --expired [--customer NAME]",
+		Use:   "resend REF... | --expired | --pending --not-sent-since DURATION [--max-sends N]",
 		Short: "Send invitations again",
 		Long: `Sends invitations again. A pending invitation gets the same link again (its
 expiry does not move). An expired one first gets a fresh link valid for one
@@ -42,14 +49,38 @@ already resolved: nothing is sent (exit 4).
 
 --expired resends every expired invitation (of one customer with --customer)
 over one mail connection, with a progress bar on a terminal and a summary.
---dry-run prints what would happen to each and changes nothing.`,
+--dry-run prints what would happen to each and changes nothing.
+
+Reminders: --pending --not-sent-since 7d sends the same link again to every
+pending invitation whose latest email was delivered longer ago than that and
+has no email queued or failed since; --max-sends N skips those already sent N
+emails. Run twice in a row, the second run sends nothing: safe in cron.`,
 		Example: `  invitectl resend 42
   invitectl resend 42 43 asa@example.com
   invitectl resend --expired --customer "Acme AB" --dry-run
-  invitectl resend --expired -o json`,
+  invitectl resend --expired -o json
+  invitectl resend --pending --not-sent-since 7d --max-sends 3`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.Expired == (len(args) > 0) {
-				return usageError("pass invitation REFs, or --expired (not both)", "resend needs REFs or --expired")
+			modes := 0
+			for _, on := range []bool{len(args) > 0, opts.Expired, opts.Pending} {
+				if on {
+					modes++
+				}
+			}
+			if modes != 1 {
+				return usageError("pass invitation REFs, --expired, or --pending --not-sent-since DURATION (one of them)", "resend needs REFs, --expired or --pending")
+			}
+			if opts.Pending != cmd.Flags().Changed("not-sent-since") {
+				return usageError("remind with --pending --not-sent-since DURATION, e.g. --not-sent-since 7d", "--pending and --not-sent-since go together")
+			}
+			if cmd.Flags().Changed("max-sends") && (!opts.Pending || opts.MaxSends < 1) {
+				return usageError("use --max-sends N (at least 1) with --pending", "invalid --max-sends")
+			}
+			if opts.Pending {
+				var err error
+				if opts.NotSentSince, err = parseAge("--not-sent-since", notSentSince); err != nil {
+					return err
+				}
 			}
 			opts.Refs = args
 			opts.Service = f.serviceFor(!opts.DryRun)
@@ -63,6 +94,9 @@ over one mail connection, with a progress bar on a terminal and a summary.
 	cmd.Flags().BoolVar(&opts.Expired, "expired", false, "resend every expired invitation")
 	cmd.Flags().StringVar(&opts.Customer, "customer", "", "with --expired: only this customer's invitations; with REFs: the customer of an email REF")
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "print what would happen and change nothing")
+	cmd.Flags().BoolVar(&opts.Pending, "pending", false, "remind pending invitations (with --not-sent-since)")
+	cmd.Flags().StringVar(&notSentSince, "not-sent-since", "", "with --pending: whose latest email was delivered longer ago than this (7d, 36h)")
+	cmd.Flags().IntVar(&opts.MaxSends, "max-sends", 0, "with --pending: skip invitations already sent this many emails")
 	cmd.ValidArgsFunction = completeRefs(f)
 	_ = cmd.RegisterFlagCompletionFunc("customer", completeCustomers(f))
 	return cmd
@@ -76,11 +110,19 @@ func resendRun(ctx context.Context, opts *ResendOptions) error {
 	var w worst
 	var targets []invite.Invitation
 	var results []refResult
-	if opts.Expired {
-		if targets, err = allExpired(ctx, svc, opts.Customer, opts.Now()); err != nil {
+	now := opts.Now()
+	switch {
+	case opts.Expired:
+		q := invite.ListQuery{Status: invite.FilterExpired, Now: now}
+		if targets, err = allMatching(ctx, svc, opts.Customer, q); err != nil {
 			return err
 		}
-	} else {
+	case opts.Pending:
+		q := invite.ListQuery{Status: invite.FilterPending, Now: now, SentBefore: now.Add(-opts.NotSentSince), MaxSends: opts.MaxSends}
+		if targets, err = allMatching(ctx, svc, opts.Customer, q); err != nil {
+			return err
+		}
+	default:
 		for _, ref := range opts.Refs {
 			inv, err := svc.Resolve(ctx, ref, opts.Customer)
 			if err != nil {
@@ -143,7 +185,11 @@ func resendRun(ctx context.Context, opts *ResendOptions) error {
 			bar.increment()
 		}
 		// Its only error is a cancelled ctx, returned after the summary.
-		err = svc.ResendBatch(ctx, opts.Actor, targets, report)
+		if opts.Pending {
+			err = svc.Remind(ctx, opts.Actor, targets, report)
+		} else {
+			err = svc.ResendBatch(ctx, opts.Actor, targets, report)
+		}
 		bar.done()
 	}
 	if werr := printResendResults(opts, results, len(targets), sent, failed); werr != nil {
@@ -184,6 +230,16 @@ func printResendResults(opts *ResendOptions, results []refResult, targets, sent,
 	case opts.Expired && targets == 0:
 		_, err := fmt.Fprintln(out, "No expired invitations to resend.")
 		return err
+	case opts.Pending && targets == 0:
+		_, err := fmt.Fprintln(out, "No pending invitations need a reminder.")
+		return err
+	case opts.Pending:
+		msg := fmt.Sprintf("Reminded %d of %d pending %s with the same link.", sent, targets, plural(targets, "invitation", "invitations"))
+		if failed > 0 {
+			msg += fmt.Sprintf(" %d could not be delivered (see above); their emails wait in the outbox for `invitectl deliver`.", failed)
+		}
+		_, err := fmt.Fprintln(out, msg)
+		return err
 	case opts.Expired:
 		msg := fmt.Sprintf("Resent %d of %d expired %s with a new link.", sent, targets, plural(targets, "invitation", "invitations"))
 		if failed > 0 {
@@ -202,11 +258,11 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
-// allExpired collects every expired invitation before any is changed, so that
+// allMatching collects every invitation q selects before any is changed, so that
 // resending does not shift the pages being read. The pages after the first
 // are read a few at a time, in parallel.
-func allExpired(ctx context.Context, svc *invite.Service, customer string, now time.Time) ([]invite.Invitation, error) {
-	q := invite.ListQuery{Status: invite.FilterExpired, Sort: invite.Sort{Field: invite.SortSentOn}, Page: 1, PerPage: invite.MaxPerPage, Now: now}
+func allMatching(ctx context.Context, svc *invite.Service, customer string, q invite.ListQuery) ([]invite.Invitation, error) {
+	q.Sort, q.Page, q.PerPage = invite.Sort{Field: invite.SortSentOn}, 1, invite.MaxPerPage
 	if customer != "" {
 		c, err := svc.Customer(ctx, customer)
 		if err != nil {

@@ -3,7 +3,10 @@ package invite
 // What a list asks for: the status, delivery and sort filters, and paging.
 
 import (
+	"fmt"
 	"math"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -112,6 +115,10 @@ type ListQuery struct {
 	CustomerID int64         // 0: any
 	Search     string        // substring of first name, last name or email, ignoring case
 	Delivery   DeliveryState // only invitations whose latest email is in this state; "" for any
+	// SentBefore, when set, keeps invitations whose latest email was
+	// delivered before it (and none is queued or failed since): reminders.
+	SentBefore time.Time
+	MaxSends   int // when set, keeps invitations sent fewer emails than this
 	Sort       Sort
 	Page       int // 1-based
 	PerPage    int
@@ -170,4 +177,82 @@ func PageRangeError(page, total, perPage int) error {
 	last := LastPage(total, perPage)
 	return ErrPageRange.Explain("page %d is past the end: the last page is %d", page, last).
 		With(About{LastPage: last, Total: total, PerPage: perPage})
+}
+
+// DefaultAuditPerPage is the audit log's page size.
+const DefaultAuditPerPage = 50
+
+// AuditActions are the actions the audit log records, in the order help
+// lists them.
+var AuditActions = []string{ActionInvite, ActionEdit, ActionResend, ActionRevoke, ActionReveal, ActionAccept,
+	ActionImport, "purge", ActionSend, ActionCustomerAdd}
+
+// ParseAuditAction validates an action filter ("" for any).
+func ParseAuditAction(s string) (string, error) {
+	a := strings.ToLower(strings.TrimSpace(s))
+	if a == "" || slices.Contains(AuditActions, a) {
+		return a, nil
+	}
+	return "", Errorf(EINVALID, "invalid action %q", s).WithHint("use one of: %s", strings.Join(AuditActions, ", "))
+}
+
+// ParseSince reads a lower bound on time: an RFC 3339 time, or a duration
+// back from now (a Go duration, or a whole number of days such as 7d).
+func ParseSince(s string, now time.Time) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	d, err := ParseDays(s)
+	if err != nil || d < 0 {
+		return time.Time{}, Errorf(EINVALID, "invalid time %q", s).
+			WithHint("give an RFC 3339 time (2026-01-05T09:00:00Z) or a duration back from now (90m, 24h, 7d)")
+	}
+	return now.Add(-d), nil
+}
+
+// ParseDays is time.ParseDuration that also takes a whole number of days
+// (7d), alone or before the rest (1d12h).
+func ParseDays(s string) (time.Duration, error) {
+	days, rest, ok := strings.Cut(s, "d")
+	if !ok {
+		return time.ParseDuration(s)
+	}
+	n, err := strconv.Atoi(days)
+	if err != nil || n < 0 || n > math.MaxInt64/int(24*time.Hour) {
+		return 0, fmt.Errorf("invalid duration %q", s)
+	}
+	d := time.Duration(n) * 24 * time.Hour
+	if rest == "" {
+		return d, nil
+	}
+	r, err := time.ParseDuration(rest)
+	if err != nil || r < 0 {
+		return 0, fmt.Errorf("invalid duration %q", s)
+	}
+	return d + r, nil
+}
+
+// AuditQuery selects a page of the audit log, newest first.
+type AuditQuery struct {
+	InvitationID int64     // 0: every event
+	Since        time.Time // zero: from the start
+	Actor        string    // "" for any
+	Action       string    // "" for any
+	Page         int       // 1-based
+	PerPage      int
+}
+
+// Offset is the number of events before the page (see PageOffset).
+func (q AuditQuery) Offset() int { return PageOffset(q.Page, q.PerPage) }
+
+// Validate checks the paging values.
+func (q AuditQuery) Validate() error {
+	return ListQuery{Page: q.Page, PerPage: q.PerPage}.Validate()
+}
+
+// AuditPage is one page of the audit log.
+type AuditPage struct {
+	Events []AuditEvent
+	Total  int
 }

@@ -79,6 +79,19 @@ const resendChunk = 500
 // is cancelled, the invitations not reached are not reported and the
 // context's error is returned; their emails, if queued, stay queued.
 func (s *Service) ResendBatch(ctx context.Context, actor string, invs []Invitation, report func(ResendResult)) error {
+	return s.resendBatch(ctx, actor, KindInvitation, invs, report)
+}
+
+// Remind sends pending invitations their same link again as a reminder,
+// as ResendBatch resends them; the caller chooses whom (see the list
+// query's SentBefore and MaxSends). An invitation no longer pending is
+// refused as ResendBatch refuses it, and an expired one is not reminded
+// but renewed, as a resend would.
+func (s *Service) Remind(ctx context.Context, actor string, invs []Invitation, report func(ResendResult)) error {
+	return s.resendBatch(ctx, actor, KindReminder, invs, report)
+}
+
+func (s *Service) resendBatch(ctx context.Context, actor string, kind DeliveryKind, invs []Invitation, report func(ResendResult)) error {
 	if s.Mailer == nil {
 		for _, inv := range invs {
 			report(ResendResult{Invitation: inv, Plan: PlanResend(inv, s.now()), Err: ErrNoMailer.With(About{ID: inv.ID})})
@@ -101,8 +114,12 @@ func (s *Service) ResendBatch(ctx context.Context, actor string, invs []Invitati
 				upd, ev := s.freshLink(actor, inv, now)
 				changes = append(changes, InvitationChange{Invitation: upd, Event: ev, Mail: KindInvitation})
 			default:
-				changes = append(changes, InvitationChange{Invitation: inv, Mail: KindInvitation,
-					Event: AuditEvent{At: now, Actor: actor, Action: ActionResend, InvitationID: inv.ID, Detail: "queued the same link again"}})
+				detail := "queued the same link again"
+				if kind == KindReminder {
+					detail = "queued a reminder with the same link"
+				}
+				changes = append(changes, InvitationChange{Invitation: inv, Mail: kind,
+					Event: AuditEvent{At: now, Actor: actor, Action: ActionResend, InvitationID: inv.ID, Detail: detail}})
 			}
 		}
 		if len(changes) == 0 {

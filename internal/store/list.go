@@ -82,6 +82,10 @@ type listPlan struct {
 	search   []string
 	indexed  bool
 	delivery string
+	// Reminders: the latest email delivered before sentBefore, fewer than
+	// maxSends sent (zero values: no condition).
+	sentBefore any
+	maxSends   int
 }
 
 func (s *Store) planList(q invite.ListQuery) (*listPlan, error) {
@@ -93,7 +97,10 @@ func (s *Store) planList(q invite.ListQuery) (*listPlan, error) {
 	if !ok {
 		return nil, invite.Errorf(invite.EINVALID, "invalid sort field %q", field)
 	}
-	l := &listPlan{s: s, col: col, index: schema.SortIndexes[field], desc: q.Sort.Desc, now: s.d.Time(q.Now), customer: q.CustomerID, search: schema.SearchTerms(q.Search), delivery: string(q.Delivery)}
+	l := &listPlan{s: s, col: col, index: schema.SortIndexes[field], desc: q.Sort.Desc, now: s.d.Time(q.Now), customer: q.CustomerID, search: schema.SearchTerms(q.Search), delivery: string(q.Delivery), maxSends: q.MaxSends}
+	if !q.SentBefore.IsZero() {
+		l.delivery, l.sentBefore = string(invite.DeliverySent), s.d.Time(q.SentBefore)
+	}
 	l.indexed = slices.ContainsFunc(l.search, schema.Indexed)
 	pending := []invite.State{invite.StatePending}
 	switch q.Status {
@@ -160,6 +167,14 @@ func (l *listPlan) where(states []invite.State, expiry string) (string, []any) {
 		conds = append(conds, "delivery = ?")
 		args = append(args, l.delivery)
 	}
+	if l.sentBefore != nil {
+		conds = append(conds, "last_sent_at < ?")
+		args = append(args, l.sentBefore)
+	}
+	if l.maxSends > 0 {
+		conds = append(conds, "send_count < ?")
+		args = append(args, l.maxSends)
+	}
 	return " WHERE " + strings.Join(conds, " AND "), args
 }
 
@@ -194,7 +209,7 @@ func (l *listPlan) total(ctx context.Context, tx *Tx) (int, error) {
 		err := tx.row(ctx, "SELECT count(*) FROM "+l.from("")+cond, args...).Scan(&total)
 		return total, err
 	}
-	if len(l.search) > 0 || l.delivery != "" {
+	if len(l.search) > 0 || l.delivery != "" || l.maxSends > 0 {
 		for _, st := range l.states {
 			cond, args := l.where([]invite.State{st}, l.expiry)
 			var n int
