@@ -99,12 +99,15 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 	if err != nil {
 		return err
 	}
+	// The bar starts with the first email, once every row was found valid
+	// and written.
 	var bar *progressBar
-	if opts.IO.ErrTTY && opts.Output == "table" && !opts.NoSend && !opts.DryRun && len(recs) > 1 {
-		bar = startProgress(opts.IO, opts.Color, "Sending", len(recs))
-	}
+	showBar := opts.IO.ErrTTY && opts.Output == "table" && len(recs) > 1
 	res, err := svc.Import(ctx, recs, invite.ImportOptions{Actor: opts.Actor, DryRun: opts.DryRun, NoSend: opts.NoSend,
 		Report: func(o invite.DeliveryOutcome) {
+			if bar == nil && showBar {
+				bar = startProgress(opts.IO, opts.Color, "Sending", len(recs))
+			}
 			bar.increment()
 			if o.State != invite.DeliverySent {
 				printError(opts.IO.ErrOut, fmt.Errorf("invitation %d: the email to %s: %s", o.Claim.InvitationID, o.Claim.Invitation.Email, o.Error))

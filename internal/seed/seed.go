@@ -94,6 +94,7 @@ func (g *Generator) Next() invite.Invitation {
 		ExpiresAt:  created.Add(g.ttl),
 		CreatedBy:  senders[r.IntN(len(senders))],
 		SendCount:  1,
+		Delivery:   invite.DeliverySent, // its one email went out when it was made
 		Version:    1,
 	}
 	inv.FirstName, inv.LastName = first, last
