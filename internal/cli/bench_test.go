@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -291,5 +292,61 @@ func BenchmarkDeliver(b *testing.B) {
 			total += sentFirst
 		}
 		b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "msgs/s")
+	})
+}
+
+// BenchmarkImport imports INVITECTL_BENCH_IMPORT (default 100000) rows with
+// --no-send into a copy of the benchmark store (INVITECTL_BENCH_ROWS
+// invitations), beside seed adding the same number of rows to another copy,
+// in the same run: rows/s and the import's peak RSS are the figures.
+func BenchmarkImport(b *testing.B) {
+	bin, db := benchSetup(b)
+	n := 100000
+	if s := os.Getenv("INVITECTL_BENCH_IMPORT"); s != "" {
+		n, _ = strconv.Atoi(s)
+	}
+	dir := b.TempDir()
+	file := filepath.Join(dir, "people.csv")
+	var csv strings.Builder
+	csv.WriteString("customer,email,first_name,last_name,personal_number\n")
+	for i := range n {
+		fmt.Fprintf(&csv, "Bulk AB,bulk.person.%d@example.org,Förnamn,Efternamn%d,20030606-2381\n", i, i)
+	}
+	if err := os.WriteFile(file, []byte(csv.String()), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	fresh := func() string {
+		b.StopTimer()
+		defer b.StartTimer()
+		copyDB := filepath.Join(dir, "store.db")
+		for _, suffix := range []string{"", "-wal", "-shm", ".link-secret"} {
+			_ = os.Remove(copyDB + suffix)
+		}
+		raw, err := os.ReadFile(db)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(copyDB, raw, 0o600); err != nil {
+			b.Fatal(err)
+		}
+		runCmd(b, bin, "--db", copyDB, "customers", "add", "Bulk AB")
+		return copyDB
+	}
+	b.Run("import", func(b *testing.B) {
+		var peak int64
+		for b.Loop() {
+			st := runCmd(b, bin, "--db", fresh(), "import", file, "--no-send")
+			if ru, ok := st.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > peak {
+				peak = ru.Maxrss
+			}
+		}
+		b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "rows/s")
+		b.ReportMetric(float64(peak)/1024, "maxrss-MB")
+	})
+	b.Run("seed", func(b *testing.B) {
+		for b.Loop() {
+			runCmd(b, bin, "--db", fresh(), "seed", "--customers", "1", "--invitations", strconv.Itoa(n))
+		}
+		b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "rows/s")
 	})
 }
