@@ -2,7 +2,10 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/jedib0t/go-pretty/v6/table"
 	"github.com/spf13/cobra"
@@ -17,20 +20,31 @@ type AuditOptions struct {
 
 	Ref      string // "" for every event
 	Customer string
+	Since    time.Time // zero: from the start
+	Actor    string
+	Action   string // "" for any
+	Page     int
+	PerPage  int
 }
 
 // NewCmdAudit builds `audit`; runF replaces auditRun in tests.
 func NewCmdAudit(f *Factory, runF func(*AuditOptions) error) *cobra.Command {
 	opts := &AuditOptions{Service: f.Service}
+	var since, action string
 	cmd := &cobra.Command{
 		Use:   "audit [REF]",
 		Short: "Show the audit log, of everything or of one invitation",
-		Long: `Lists recorded changes oldest first: invitations, sends, edits (with the
-fields that changed), resends, revocations, reveals of personal numbers and
-registrations, each with its actor and time. The log never holds a password,
-a token or an unmasked personal number.`,
+		Long: `Lists recorded changes newest first, 50 a page: invitations, sends, edits
+(with the fields that changed), resends, revocations, reveals of personal
+numbers, registrations, imports and purges, each with its actor and time.
+The log never holds a password, a token or an unmasked personal number.
+
+--since takes an RFC 3339 time or a duration back from now (90m, 24h, 7d);
+--actor and --action keep only the events of that actor or action.`,
 		Example: `  invitectl audit
   invitectl audit 42
+  invitectl audit --since 7d --action revoke
+  invitectl audit --actor admin --page 2 -o json
   invitectl audit asa@example.com -o json`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 {
@@ -43,16 +57,51 @@ a token or an unmasked personal number.`,
 				opts.Ref = args[0]
 			}
 			opts.common = f.common(cmd)
+			var err error
+			if opts.Action, err = invite.ParseAuditAction(action); err != nil {
+				return err
+			}
+			opts.Since = time.Time{}
+			if strings.TrimSpace(since) != "" {
+				if opts.Since, err = parseSince(since, opts.Now()); err != nil {
+					return err
+				}
+			}
+			opts.Actor = strings.TrimSpace(opts.Actor)
+			if err := (invite.AuditQuery{Page: opts.Page, PerPage: opts.PerPage}).Validate(); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}
 			return auditRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Customer, "customer", "", "the customer, when REF is an email with invitations in several customers")
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Customer, "customer", "", "the customer, when REF is an email with invitations in several customers")
+	fl.StringVar(&since, "since", "", "only events at or after TIME (RFC 3339) or this DURATION ago (90m, 24h, 7d)")
+	fl.StringVar(&opts.Actor, "actor", "", "only events of this actor")
+	fl.StringVar(&action, "action", "", "only events of this action: "+strings.Join(invite.AuditActions, ", "))
+	fl.IntVar(&opts.Page, "page", 1, "page number, from 1")
+	fl.IntVar(&opts.PerPage, "per-page", invite.DefaultAuditPerPage, fmt.Sprintf("events per page, at most %d", invite.MaxPerPage))
 	cmd.ValidArgsFunction = completeRefs(f)
 	_ = cmd.RegisterFlagCompletionFunc("customer", completeCustomers(f))
+	_ = cmd.RegisterFlagCompletionFunc("action", completeValues(invite.AuditActions...))
 	return readOnly(cmd)
+}
+
+// parseSince reads --since: an RFC 3339 time, or a duration back from now
+// as parseAge reads them.
+func parseSince(s string, now time.Time) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	d, err := parseAge("--since", s)
+	if err != nil {
+		return time.Time{}, usageError("give an RFC 3339 time (2026-01-05T09:00:00Z) or a duration back from now (90m, 36h, 7d)", "invalid --since %q", s)
+	}
+	return now.Add(-d), nil
 }
 
 // auditEventJSON is the JSON shape of an audit event.
@@ -70,18 +119,22 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 	if err != nil {
 		return err
 	}
-	var id int64
+	q := invite.AuditQuery{Since: opts.Since, Actor: opts.Actor, Action: opts.Action, Page: opts.Page, PerPage: opts.PerPage}
 	if opts.Ref != "" {
 		inv, err := svc.Resolve(ctx, opts.Ref, opts.Customer)
 		if err != nil {
 			return err
 		}
-		id = inv.ID
+		q.InvitationID = inv.ID
 	}
-	events, err := svc.Store.ListAudit(ctx, id)
+	page, err := svc.Store.AuditPage(ctx, q)
 	if err != nil {
 		return err
 	}
+	if q.Page > 1 && q.Offset() >= page.Total {
+		return invite.PageRangeError(q.Page, page.Total, q.PerPage)
+	}
+	events := page.Events
 	out := make([]auditEventJSON, len(events))
 	for i, e := range events {
 		out[i] = auditEventJSON{ID: e.ID, At: rfc3339(e.At), Actor: e.Actor, Action: e.Action, Detail: e.Detail}
@@ -92,7 +145,12 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 	}
 	switch opts.Output {
 	case "json":
-		return writeJSON(opts.IO.Out, map[string]any{"events": out})
+		return writeJSON(opts.IO.Out, struct {
+			Events  []auditEventJSON `json:"events"`
+			Total   int              `json:"total"`
+			Page    int              `json:"page"`
+			PerPage int              `json:"per_page"`
+		}{out, page.Total, q.Page, q.PerPage})
 	case "csv":
 		rows := make([][]string, len(out))
 		for i, e := range out {
@@ -105,7 +163,10 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 		return writeCSV(opts.IO.Out, []string{"id", "at", "actor", "action", "invitation_id", "detail"}, rows)
 	}
 	if len(events) == 0 {
-		_, err := opts.IO.Out.Write([]byte("No audit events.\n"))
+		_, err := fmt.Fprintln(opts.IO.Out, "No audit events.")
+		if err == nil && (!q.Since.IsZero() || q.Actor != "" || q.Action != "") {
+			fmt.Fprintln(opts.IO.ErrOut, "invitectl: hint: widen the filters (--since, --actor, --action)")
+		}
 		return err
 	}
 	st := opts.style()
@@ -119,5 +180,7 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 		t.AppendRow(table.Row{e.ID, st.time(e.At), dash(e.Actor), e.Action, inv, e.Detail})
 	}
 	t.Render()
-	return nil
+	from := q.Offset() + 1
+	_, err = fmt.Fprintf(opts.IO.Out, "Showing %d–%d of %d events\n", from, from+len(events)-1, page.Total)
+	return err
 }

@@ -3,10 +3,8 @@ package invite
 // What a list asks for: the status, delivery and sort filters, and paging.
 
 import (
-	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -194,43 +192,6 @@ func ParseAuditAction(s string) (string, error) {
 		return a, nil
 	}
 	return "", Errorf(EINVALID, "invalid action %q", s).WithHint("use one of: %s", strings.Join(AuditActions, ", "))
-}
-
-// ParseSince reads a lower bound on time: an RFC 3339 time, or a duration
-// back from now (a Go duration, or a whole number of days such as 7d).
-func ParseSince(s string, now time.Time) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	d, err := ParseDays(s)
-	if err != nil || d < 0 {
-		return time.Time{}, Errorf(EINVALID, "invalid time %q", s).
-			WithHint("give an RFC 3339 time (2026-01-05T09:00:00Z) or a duration back from now (90m, 24h, 7d)")
-	}
-	return now.Add(-d), nil
-}
-
-// ParseDays is time.ParseDuration that also takes a whole number of days
-// (7d), alone or before the rest (1d12h).
-func ParseDays(s string) (time.Duration, error) {
-	days, rest, ok := strings.Cut(s, "d")
-	if !ok {
-		return time.ParseDuration(s)
-	}
-	n, err := strconv.Atoi(days)
-	if err != nil || n < 0 || n > math.MaxInt64/int(24*time.Hour) {
-		return 0, fmt.Errorf("invalid duration %q", s)
-	}
-	d := time.Duration(n) * 24 * time.Hour
-	if rest == "" {
-		return d, nil
-	}
-	r, err := time.ParseDuration(rest)
-	if err != nil || r < 0 {
-		return 0, fmt.Errorf("invalid duration %q", s)
-	}
-	return d + r, nil
 }
 
 // AuditQuery selects a page of the audit log, newest first.

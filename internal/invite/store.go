@@ -99,6 +99,10 @@ type AuditStore interface {
 	AddAudit(ctx context.Context, ev AuditEvent) error
 	// ListAudit returns events oldest first; invitationID 0 means all.
 	ListAudit(ctx context.Context, invitationID int64) ([]AuditEvent, error)
+	// AuditPage returns one page of the events that q selects, newest
+	// first (ties on time broken by ID, newest first), and the number of
+	// all of them, both read from one snapshot.
+	AuditPage(ctx context.Context, q AuditQuery) (AuditPage, error)
 }
 
 // InvitationChange is one update of Store.UpdateInvitations: Invitation is

@@ -74,6 +74,7 @@ func Run(t *testing.T, open func(t *testing.T) invite.Store) {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
 	}
 	t.Run("UpdateInvitations", func(t *testing.T) { RunUpdateInvitations(t, open) })
+	t.Run("AuditPages", func(t *testing.T) { RunAudit(t, open) })
 }
 
 func testPing(t *testing.T, s invite.Store) {
