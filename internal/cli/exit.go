@@ -108,6 +108,9 @@ var hints = []struct {
 		return fmt.Sprintf("sort by one of: %s, optionally with :asc or :desc (e.g. --sort last-name:desc)", strings.Join(fields, ", "))
 	}},
 	{invite.ErrBadSortDirection, func(a invite.About) string { return fmt.Sprintf("use :asc or :desc, e.g. --sort %s:desc", a.Name) }},
+	{invite.ErrUserUnknown, func(a invite.About) string {
+		return fmt.Sprintf("see `invitectl users list --search %s`", a.Name)
+	}},
 	{invite.ErrPageRange, func(a invite.About) string {
 		return fmt.Sprintf("use --page %d or lower (%d results, %d per page)", a.LastPage, a.Total, a.PerPage)
 	}},

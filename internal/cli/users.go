@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -17,9 +18,10 @@ func newUsersCmd(f *Factory) *cobra.Command {
 		Use:   "users",
 		Short: "Accounts created from invitations",
 		Example: `  invitectl users list
-  invitectl users list --per-page 100 -o csv`,
+  invitectl users list --per-page 100 -o csv
+  invitectl users delete asa@example.com --yes`,
 	}
-	cmd.AddCommand(NewCmdUsersList(f, nil))
+	cmd.AddCommand(NewCmdUsersList(f, nil), NewCmdUsersDelete(f, nil))
 	return cmd
 }
 
@@ -39,19 +41,25 @@ type userJSON struct {
 // UsersListOptions are the inputs of `users list`.
 type UsersListOptions struct {
 	common
-	Store func(context.Context) (invite.Store, error)
+	Service func(context.Context) (*invite.Service, error)
 
+	Customer      string
+	Search        string
 	Page, PerPage int
 }
 
 // NewCmdUsersList builds `users list`; runF replaces usersListRun in tests.
 func NewCmdUsersList(f *Factory, runF func(*UsersListOptions) error) *cobra.Command {
-	opts := &UsersListOptions{Store: f.Store}
+	opts := &UsersListOptions{Service: f.Service}
 	cmd := &cobra.Command{
-		Use:     "list",
+		Use:     "list [--customer NAME] [--search TEXT] [--page N] [--per-page N]",
 		Aliases: []string{"ls"},
 		Short:   "List accounts, personal numbers masked",
+		Long: `Lists the accounts created from invitations, oldest first, one page at a
+time. --customer keeps one customer's; --search keeps those whose first name,
+last name or email contains every term, ignoring case, as list's --search.`,
 		Example: `  invitectl users list
+  invitectl users list --customer 'Acme AB' --search lind
   invitectl users list --page 2 -o json`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -65,23 +73,31 @@ func NewCmdUsersList(f *Factory, runF func(*UsersListOptions) error) *cobra.Comm
 			return usersListRun(cmd.Context(), opts)
 		},
 	}
+	cmd.Flags().StringVar(&opts.Customer, "customer", "", "only the accounts of this customer")
+	cmd.Flags().StringVar(&opts.Search, "search", "", "only accounts whose name or email contains every term")
 	cmd.Flags().IntVar(&opts.Page, "page", 1, "page number, from 1")
 	cmd.Flags().IntVar(&opts.PerPage, "per-page", invite.DefaultPerPage, "rows per page")
+	_ = cmd.RegisterFlagCompletionFunc("customer", completeCustomers(f))
 	return readOnly(cmd)
 }
 
 func usersListRun(ctx context.Context, opts *UsersListOptions) error {
-	st, err := opts.Store(ctx)
+	svc, err := opts.Service(ctx)
 	if err != nil {
 		return err
 	}
-	page, perPage := opts.Page, opts.PerPage
-	res, err := st.ListUsers(ctx, page, perPage)
+	q := invite.UserQuery{Search: opts.Search, Page: opts.Page, PerPage: opts.PerPage}
+	if opts.Customer != "" {
+		c, err := svc.Customer(ctx, opts.Customer)
+		if err != nil {
+			return err
+		}
+		q.CustomerID = c.ID
+	}
+	page, perPage := q.Page, q.PerPage
+	res, err := svc.ListUsers(ctx, q)
 	if err != nil {
 		return err
-	}
-	if page > 1 && invite.PageOffset(page, perPage) >= res.Total {
-		return invite.PageRangeError(page, res.Total, perPage)
 	}
 	items := make([]userJSON, len(res.Users))
 	for i, u := range res.Users {
@@ -101,16 +117,15 @@ func usersListRun(ctx context.Context, opts *UsersListOptions) error {
 	case "csv":
 		rows := make([][]string, len(items))
 		for i, u := range items {
-			s := func(p *string) string {
-				if p == nil {
-					return ""
-				}
-				return *p
-			}
-			rows[i] = []string{strconv.FormatInt(u.ID, 10), u.Customer, u.FirstName, u.LastName, u.Email, s(u.PersonalNumber),
-				s(u.Phone), u.Language, u.EmailVerifiedAt, strconv.FormatInt(u.InvitationID, 10), u.CreatedAt}
+			rows[i] = append(append([]string{strconv.FormatInt(u.ID, 10), u.Customer, u.FirstName, u.LastName, u.Email},
+				csvDetails(u.detailsJSON)...), u.Language, u.EmailVerifiedAt, strconv.FormatInt(u.InvitationID, 10), u.CreatedAt)
 		}
-		return writeCSV(out, []string{"id", "customer", "first_name", "last_name", "email", "personal_number", "phone", "language", "email_verified_at", "invitation_id", "created_at"}, rows)
+		return writeCSV(out, []string{"id", "customer", "first_name", "last_name", "email", "swedish_citizen", "eu_eea_citizen",
+			"personal_number", "lma_number", "phone", "gender", "language", "email_verified_at", "invitation_id", "created_at"}, rows)
+	}
+	if len(items) == 0 && (q.CustomerID != 0 || q.Search != "") {
+		fmt.Fprintln(out, "No users match.")
+		return nil
 	}
 	if len(items) == 0 {
 		fmt.Fprintln(out, "No users yet.")
@@ -127,4 +142,143 @@ func usersListRun(ctx context.Context, opts *UsersListOptions) error {
 	t.Render()
 	_, err = fmt.Fprintln(out, showingLine(page, perPage, len(items), res.Total))
 	return err
+}
+
+// csvDetails are the details of JSON as CSV cells: true/false or empty for
+// the citizenships, as list writes them, empty for an absent value.
+func csvDetails(d detailsJSON) []string {
+	b := func(p *bool) string {
+		if p == nil {
+			return ""
+		}
+		return strconv.FormatBool(*p)
+	}
+	s := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	return []string{b(d.SwedishCitizen), b(d.EUCitizen), s(d.PersonalNumber), s(d.LMANumber), s(d.Phone), s(d.Gender)}
+}
+
+// UsersDeleteOptions are the inputs of `users delete`.
+type UsersDeleteOptions struct {
+	common
+	Service func(context.Context) (*invite.Service, error)
+
+	Emails []string
+	Yes    bool // no confirmation
+}
+
+// NewCmdUsersDelete builds `users delete`; runF replaces usersDeleteRun in tests.
+func NewCmdUsersDelete(f *Factory, runF func(*UsersDeleteOptions) error) *cobra.Command {
+	opts := &UsersDeleteOptions{Service: f.Service}
+	cmd := &cobra.Command{
+		Use:   "delete EMAIL... [--yes]",
+		Short: "Erase accounts on request (GDPR Art. 17)",
+		Long: `Erases each account named: the user, their sessions and the personal data
+of the invitation they accepted, in one transaction with one audit event that
+holds none of the erased data. The email may then be invited again.
+On a terminal each deletion is confirmed; --yes skips the question. Without a
+terminal and without --yes nothing is deleted (exit 6). Over several emails it
+carries on past a failing one and exits with the highest code.`,
+		Example: `  invitectl users delete asa@example.com
+  invitectl users delete asa@example.com bo@example.com --yes -o json`,
+		Args: minArgs(1, "at least one EMAIL (an account's email address)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Emails = args
+			opts.common = f.common(cmd)
+			if runF != nil {
+				return runF(opts)
+			}
+			return usersDeleteRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "delete without asking for confirmation")
+	return cmd
+}
+
+// userResult is what happened to one EMAIL of `users delete`.
+type userResult struct {
+	Email   string  `json:"email"`
+	UserID  int64   `json:"user_id"` // 0 when no account has the email
+	Outcome string  `json:"outcome"`
+	Error   *string `json:"error"`
+}
+
+func usersDeleteRun(ctx context.Context, opts *UsersDeleteOptions) error {
+	svc, err := opts.Service(ctx)
+	if err != nil {
+		return err
+	}
+	var w worst
+	prompt := newPrompter(opts.IO.In)
+	var results []userResult
+	deleted := 0
+	for _, email := range opts.Emails {
+		u, err := deleteUserOne(ctx, opts, svc, prompt, email)
+		if errors.Is(err, errPromptCancelled) {
+			return err // Ctrl-C stops the whole command
+		}
+		if err != nil {
+			w.add(err)
+			printError(opts.IO.ErrOut, err)
+			results = append(results, userResult{Email: email, UserID: u.ID, Outcome: outcomeOf(err), Error: errorText(err)})
+			continue
+		}
+		deleted++
+		results = append(results, userResult{Email: email, UserID: u.ID, Outcome: "deleted"})
+		if opts.Output == "table" {
+			fmt.Fprintf(opts.IO.Out, "Deleted the account of %s.\n", termSafe(u.Email))
+		}
+	}
+	switch opts.Output {
+	case "json":
+		if err := writeJSON(opts.IO.Out, struct {
+			Results []userResult `json:"results"`
+			Deleted int          `json:"deleted"`
+			Failed  int          `json:"failed"`
+		}{nonNil(results), deleted, len(results) - deleted}); err != nil {
+			return err
+		}
+	case "csv":
+		rows := make([][]string, len(results))
+		for i, r := range results {
+			e := ""
+			if r.Error != nil {
+				e = *r.Error
+			}
+			rows[i] = []string{r.Email, strconv.FormatInt(r.UserID, 10), r.Outcome, e}
+		}
+		if err := writeCSV(opts.IO.Out, []string{"email", "user_id", "outcome", "error"}, rows); err != nil {
+			return err
+		}
+	}
+	return w.err()
+}
+
+// deleteUserOne finds the account of email, asks when it must, and deletes it.
+func deleteUserOne(ctx context.Context, opts *UsersDeleteOptions, svc *invite.Service, prompt *prompter, email string) (invite.User, error) {
+	u, err := svc.UserByEmail(ctx, email)
+	if err != nil {
+		return u, err
+	}
+	if !opts.Yes {
+		if !opts.IO.CanPrompt() {
+			return u, invite.Errorf(invite.ECANCELLED, "not deleting the account of %s: confirmation needed, and there is no terminal to ask on", u.Email).
+				WithHint("pass --yes to delete without confirmation")
+		}
+		fmt.Fprintf(opts.IO.Out, "Delete the account of %s? [y/N] ", termSafe(u.Email))
+		ok, err := prompt.confirm(ctx)
+		if err != nil {
+			fmt.Fprintln(opts.IO.Out)
+			return u, err
+		}
+		if !ok {
+			fmt.Fprintf(opts.IO.Out, "The account of %s was not deleted.\n", termSafe(u.Email))
+			return u, silentExit(ExitCancelled)
+		}
+	}
+	return u, svc.DeleteUser(ctx, opts.Actor, u)
 }

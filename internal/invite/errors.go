@@ -205,4 +205,7 @@ var (
 	ErrLinkRevoked   = &Error{Code: ECONFLICT, Message: "the invitation was revoked"}
 	ErrLinkUsed      = &Error{Code: ECONFLICT, Message: "the invitation link was already used"}
 	ErrAccountExists = &Error{Code: ECONFLICT, Message: "an account with this email address already exists"}
+
+	// ErrUserUnknown: no account has the email About.Name.
+	ErrUserUnknown = &Error{Code: ENOTFOUND, Message: "no such account"}
 )

@@ -35,12 +35,12 @@ func ParseDeliveryFilter(s string) (DeliveryState, error) {
 // ParseStatusFilter validates a status filter.
 func ParseStatusFilter(s string) (StatusFilter, error) {
 	switch f := StatusFilter(strings.ToLower(strings.TrimSpace(s))); f {
-	case FilterOpen, FilterPending, FilterExpired, FilterAccepted, FilterRevoked, FilterAll:
+	case FilterOpen, FilterPending, FilterExpired, FilterAccepted, FilterRevoked, FilterAll, FilterPurged:
 		return f, nil
 	case "":
 		return FilterOpen, nil
 	}
-	return "", ErrBadStatus.Explain("invalid status %q", s).WithHint("use one of: pending, expired, accepted, revoked, open, all")
+	return "", ErrBadStatus.Explain("invalid status %q", s).WithHint("use one of: pending, expired, accepted, revoked, open, all, purged")
 }
 
 // SortField is a column list can sort by.

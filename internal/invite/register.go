@@ -37,6 +37,9 @@ func (s *Service) OpenLink(ctx context.Context, token string) (Invitation, error
 		return inv, ErrLinkUsed
 	case inv.State == StateRevoked:
 		return inv, ErrLinkRevoked
+	case inv.State == StatePurged:
+		// Its data is erased: the link is gone as an expired one is.
+		return inv, ErrLinkExpired
 	case gen != inv.LinkGeneration:
 		// Only an expired link is ever replaced, so an older generation is an expired one.
 		return inv, ErrLinkExpired

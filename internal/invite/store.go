@@ -14,6 +14,7 @@ type Store interface {
 	UserStore
 	AuditStore
 	Outbox
+	Eraser
 	// Ping checks that the store answers.
 	Ping(ctx context.Context) error
 	Close() error

@@ -172,6 +172,8 @@ func (inv *Invitation) Status(now time.Time) Status {
 		return StatusAccepted
 	case StateRevoked:
 		return StatusRevoked
+	case StatePurged:
+		return StatusPurged
 	}
 	if !now.Before(inv.ExpiresAt) {
 		return StatusExpired

@@ -116,6 +116,8 @@ func (s *Store) planList(q invite.ListQuery) (*listPlan, error) {
 		l.states = []invite.State{invite.StateRevoked}
 	case invite.FilterAll:
 		l.states = []invite.State{invite.StatePending, invite.StateAccepted, invite.StateRevoked}
+	case invite.FilterPurged:
+		l.states = []invite.State{invite.StatePurged}
 	default:
 		return nil, invite.Errorf(invite.EINVALID, "invalid status %q", q.Status)
 	}

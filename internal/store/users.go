@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/invitectl/invitectl/internal/invite"
+	"github.com/invitectl/invitectl/internal/store/schema"
 )
 
 // Accept accepts invitation inv.ID at time inv.AcceptedAt (u.CreatedAt when
@@ -104,6 +105,8 @@ func acceptRefusal(cur *invite.Invitation, gen int, at time.Time) error {
 		return invite.ErrLinkUsed
 	case cur.State == invite.StateRevoked:
 		return invite.ErrLinkRevoked
+	case cur.State == invite.StatePurged:
+		return invite.ErrLinkExpired
 	case cur.State != invite.StatePending:
 		return fmt.Errorf("store: invitation %d is in unknown state %q", cur.ID, cur.State)
 	case cur.LinkGeneration != gen:
@@ -176,17 +179,50 @@ func scanUser(sc scanner) (invite.User, error) {
 // ListUsers returns one page of users ordered by id, and the number of all
 // users. EINVALID for a page below 1 or a page size outside 1–MaxPerPage.
 func (s *Store) ListUsers(ctx context.Context, page, perPage int) (invite.UserPage, error) {
-	q := invite.ListQuery{Page: page, PerPage: perPage}
-	if err := q.Validate(); err != nil {
+	return s.FindUsers(ctx, invite.UserQuery{Page: page, PerPage: perPage})
+}
+
+// FindUsers returns one page of the users of q, ordered by id, and the
+// number of all of them, read from one snapshot. A search matches as a
+// list's does (every term a substring of the folded first name, last name
+// or email); users keep no search column, so a search reads the users (of
+// the customer) once, in id order, and keeps only the page.
+func (s *Store) FindUsers(ctx context.Context, q invite.UserQuery) (invite.UserPage, error) {
+	if err := (invite.ListQuery{Page: q.Page, PerPage: q.PerPage}).Validate(); err != nil {
 		return invite.UserPage{}, err
 	}
+	where, args := "", []any{}
+	if q.CustomerID != 0 {
+		where, args = " WHERE u.customer_id = ?", append(args, q.CustomerID)
+	}
+	offset := invite.PageOffset(q.Page, q.PerPage)
+	terms := schema.SearchTerms(q.Search)
 	var out invite.UserPage
 	err := s.read(ctx, func(tx *Tx) error {
-		if err := tx.row(ctx, `SELECT count(*) FROM users`).Scan(&out.Total); err != nil {
+		from := userSelect + ` FROM users u JOIN customers c ON c.id = u.customer_id` + where + ` ORDER BY u.id`
+		if len(terms) > 0 {
+			rows, err := tx.query(ctx, from, args...)
+			return each(rows, err, scanUser, func(u invite.User) error {
+				text := schema.SearchText(u.FirstName, u.LastName, u.Email)
+				for _, t := range terms {
+					if !strings.Contains(text, t) {
+						return nil
+					}
+				}
+				if out.Total >= offset && len(out.Users) < q.PerPage {
+					out.Users = append(out.Users, u)
+				}
+				out.Total++
+				return nil
+			})
+		}
+		if err := tx.row(ctx, `SELECT count(*) FROM users u`+where, args...).Scan(&out.Total); err != nil {
 			return err
 		}
-		rows, err := tx.query(ctx, userSelect+` FROM users u JOIN customers c ON c.id = u.customer_id
-			ORDER BY u.id LIMIT ? OFFSET ?`, perPage, q.Offset())
+		if offset >= out.Total {
+			return nil
+		}
+		rows, err := tx.query(ctx, from+` LIMIT ? OFFSET ?`, append(args, q.PerPage, offset)...)
 		out.Users, err = collect(rows, err, scanUser)
 		return err
 	})
@@ -194,6 +230,19 @@ func (s *Store) ListUsers(ctx context.Context, page, perPage int) (invite.UserPa
 		return invite.UserPage{}, s.errorf("list users", err)
 	}
 	return out, nil
+}
+
+// UserByEmail finds a user by email, ignoring case. ENOTFOUND if none.
+func (s *Store) UserByEmail(ctx context.Context, email string) (invite.User, error) {
+	u, err := scanUser(s.row(ctx, userSelect+` FROM users u JOIN customers c ON c.id = u.customer_id
+		WHERE u.email_key = ?`, invite.EmailKey(email)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, invite.Errorf(invite.ENOTFOUND, "no user with email %s", email)
+	}
+	if err != nil {
+		return u, s.errorf("find user", err)
+	}
+	return u, nil
 }
 
 // SessionUser returns the user of a session that is live at now. ENOTFOUND

@@ -1,0 +1,189 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/invitectl/invitectl/internal/invite"
+)
+
+// Erasure: Purge erases the personal data of invitations resolved or
+// expired before a cutoff, DeleteUser an account and its invitation's.
+// An erased invitation is in state purged: its names, email, personal
+// number, LMA number, phone, gender and search text are emptied (its keys
+// too), its outbox rows are deleted (their last error may name the
+// address), and its audit events no longer name its email. What counting
+// needs stays: ID, customer, language, former status (purged_from), dates
+// and send count. docs/security.md says what each engine leaves behind.
+
+// purged is one invitation to erase.
+type purged struct {
+	id, customer int64
+	state        invite.State
+	from         string // accepted, revoked, expired
+	email        string
+}
+
+// erase erases the personal data of the invitations rows at time at, and
+// moves their kept counts to purged.
+func (t *Tx) erase(ctx context.Context, rows []purged, at time.Time) error {
+	t.batch = true
+	for _, r := range rows {
+		res, err := t.execBatch(ctx, `UPDATE invitations SET state = 'purged', purged_from = ?, purged_at = ?,
+			email = '', email_key = '', first_name = '', first_name_key = ?, last_name = '', last_name_key = ?,
+			search_text = '', swedish_citizen = NULL, eu_eea_citizen = NULL, personal_number = NULL,
+			lma_number = NULL, phone = NULL, gender = NULL, delivery_error = NULL, version = version + 1
+			WHERE id = ? AND state = ?`, r.from, t.s.d.Time(at), []byte{}, []byte{}, r.id, string(r.state))
+		if err != nil {
+			return t.s.errorf(fmt.Sprintf("erase invitation %d", r.id), err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			// Cannot happen: the rows were read in this write transaction.
+			return t.s.errorf(fmt.Sprintf("erase invitation %d", r.id), fmt.Errorf("the conditional update wrote %d rows (%v)", n, err))
+		}
+		if _, err := t.execBatch(ctx, `DELETE FROM deliveries WHERE invitation_id = ?`, r.id); err != nil {
+			return t.s.errorf(fmt.Sprintf("erase the emails of invitation %d", r.id), err)
+		}
+		// Audit details name the email ("invited x@example.com …") and an
+		// accept's actor is the invitee: both give way to a placeholder.
+		key := invite.EmailKey(r.email)
+		if _, err := t.execBatch(ctx, `UPDATE audit_events SET detail = replace(replace(detail, ?, ?), ?, ?),
+			actor = CASE WHEN actor = ? OR actor = ? THEN ? ELSE actor END WHERE invitation_id = ?`,
+			r.email, invite.Erased, key, invite.Erased, r.email, key, invite.Erased, r.id); err != nil {
+			return t.s.errorf(fmt.Sprintf("scrub the audit events of invitation %d", r.id), err)
+		}
+		t.count(r.customer, r.state, -1)
+		t.count(r.customer, invite.StatePurged, 1)
+	}
+	return nil
+}
+
+// Purge erases the invitations accepted, revoked or expired before cutoff,
+// with the event ev (its detail the counts), in one write transaction;
+// with dryRun it counts them and writes nothing. On SQLite the transaction
+// runs with secure_delete, so that freed space is zeroed, and the
+// search index is merged (optimize), so that no old segment keeps the
+// erased text; after commit the WAL is checkpointed and truncated.
+func (s *Store) Purge(ctx context.Context, cutoff, at time.Time, ev invite.AuditEvent, dryRun bool) (invite.PurgeResult, error) {
+	var out invite.PurgeResult
+	sqlite := s.d.Name == "sqlite"
+	err := s.write(ctx, func(tx *Tx) error {
+		if sqlite && !dryRun {
+			if _, err := tx.Exec(ctx, `PRAGMA secure_delete = ON`); err != nil {
+				return s.errorf("purge", err)
+			}
+		}
+		c := s.d.Time(cutoff)
+		rows, err := tx.query(ctx, `SELECT id, customer_id, state, email, CASE WHEN state = 'pending' THEN 'expired' ELSE state END
+			FROM invitations
+			WHERE (state = 'accepted' AND accepted_at < ?) OR (state = 'revoked' AND revoked_at < ?) OR (state = 'pending' AND expires_at < ?)
+			ORDER BY id`, c, c, c)
+		list, err := collect(rows, err, func(sc scanner) (purged, error) {
+			var p purged
+			var state string
+			err := sc.Scan(&p.id, &p.customer, &state, &p.email, &p.from)
+			p.state = invite.State(state)
+			return p, err
+		})
+		if err != nil {
+			return s.errorf("purge", err)
+		}
+		for _, p := range list {
+			switch p.from {
+			case "accepted":
+				out.Counts.Accepted++
+			case "revoked":
+				out.Counts.Revoked++
+			default:
+				out.Counts.Expired++
+			}
+		}
+		if dryRun || len(list) == 0 {
+			return nil
+		}
+		if err := tx.erase(ctx, list, at); err != nil {
+			return err
+		}
+		if sqlite {
+			if _, err := tx.Exec(ctx, `INSERT INTO invitations_search (invitations_search) VALUES ('optimize')`); err != nil {
+				return s.errorf("purge: merge the search index", err)
+			}
+		}
+		ev.Detail = invite.PurgeDetail(out.Counts)
+		return tx.insertAudit(ctx, ev)
+	})
+	if err != nil {
+		return invite.PurgeResult{}, err
+	}
+	out.Checkpointed = true
+	if sqlite && !dryRun && out.Counts.Total() > 0 {
+		out.Checkpointed, err = s.checkpoint(ctx)
+	}
+	return out, err
+}
+
+// checkpoint copies SQLite's WAL into the database file and truncates it,
+// reporting false when a reader (another process) kept it from finishing.
+func (s *Store) checkpoint(ctx context.Context) (bool, error) {
+	var busy, log, done int
+	if err := s.w.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &log, &done); err != nil {
+		return false, s.errorf("checkpoint", err)
+	}
+	return busy == 0, nil
+}
+
+// DeleteUser deletes user id and their sessions and erases the invitation
+// they accepted, recording ev, in one write transaction. ENOTFOUND if the
+// user does not exist.
+func (s *Store) DeleteUser(ctx context.Context, id int64, ev invite.AuditEvent) error {
+	sqlite := s.d.Name == "sqlite"
+	err := s.write(ctx, func(tx *Tx) error {
+		if sqlite {
+			if _, err := tx.Exec(ctx, `PRAGMA secure_delete = ON`); err != nil {
+				return s.errorf("delete user", err)
+			}
+		}
+		var email string
+		var invID sql.NullInt64
+		err := tx.row(ctx, `SELECT email, invitation_id FROM users WHERE id = ?`, id).Scan(&email, &invID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return invite.Errorf(invite.ENOTFOUND, "no user with ID %d", id)
+		}
+		if err != nil {
+			return s.errorf("delete user", err)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, id); err != nil {
+			return s.errorf("delete user's sessions", err)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM users WHERE id = ?`, id); err != nil {
+			return s.errorf("delete user", err)
+		}
+		if invID.Valid {
+			var p purged
+			var state string
+			err := tx.row(ctx, `SELECT id, customer_id, state, email FROM invitations WHERE id = ?`, invID.Int64).Scan(&p.id, &p.customer, &state, &p.email)
+			if err != nil {
+				return s.errorf("delete user: their invitation", err)
+			}
+			p.state, p.from = invite.State(state), state
+			if p.state == invite.StateAccepted {
+				if err := tx.erase(ctx, []purged{p}, ev.At); err != nil {
+					return err
+				}
+			}
+		}
+		if sqlite {
+			if _, err := tx.Exec(ctx, `INSERT INTO invitations_search (invitations_search) VALUES ('optimize')`); err != nil {
+				return s.errorf("delete user: merge the search index", err)
+			}
+		}
+		return tx.insertAudit(ctx, ev)
+	})
+	if err == nil && sqlite {
+		_, err = s.checkpoint(ctx)
+	}
+	return err
+}
