@@ -15,7 +15,7 @@ func (h *handler) account(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if u == nil {
-		h.message(w, r, http.StatusUnauthorized, h.lang(r), "signed_out", "body")
+		h.messageWith(w, r, http.StatusUnauthorized, h.lang(r), signInAction, "signed_out", "body")
 		return
 	}
 	lang := h.pickLanguage(r, langHints{saved: u.Language})

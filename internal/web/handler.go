@@ -65,6 +65,7 @@ type handler struct {
 	defaultLang string
 	sessionTTL  time.Duration
 	limiter     *ipLimiter
+	backoff     *accountBackoff
 	trustProxy  bool
 	pages       *pages
 }
@@ -104,6 +105,7 @@ func NewHandler(deps Deps) http.Handler {
 		now = time.Now
 	}
 	h.limiter = newIPLimiter(limit, burst, maxTrackedClients, now)
+	h.backoff = newAccountBackoff(now)
 	timeout := deps.RequestTimeout
 	if timeout <= 0 {
 		timeout = DefaultRequestTimeout

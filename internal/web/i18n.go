@@ -94,8 +94,15 @@ var catalog = map[string]map[string]string{
 		"account.ready":        "Ditt konto är klart och din e-postadress är bekräftad.",
 		"account.sign_out":     "Logga ut",
 
+		"login.title":    "Logga in",
+		"login.password": "Lösenord",
+		"login.submit":   "Logga in",
+		"login.link":     "Logga in",
+		"login.failed":   "Fel e-postadress eller lösenord.",
+		"login.locked":   "För många misslyckade försök med den här e-postadressen. Vänta en stund och försök igen.",
+
 		"signed_out.title": "Du är inte inloggad",
-		"signed_out.body":  "Du är inte inloggad. Om du precis har loggat ut kan du stänga den här sidan.",
+		"signed_out.body":  "Du är inte inloggad. Om du precis har loggat ut kan du stänga den här sidan, eller logga in igen.",
 
 		"privacy.title": "Integritetspolicy",
 
@@ -110,7 +117,7 @@ var catalog = map[string]map[string]string{
 		"link.revoked.next":    "Om du tror att det är fel, kontakta administratören som bjöd in dig.",
 		"link.used.title":      "Du har redan registrerat dig",
 		"link.used.body":       "Den här inbjudningslänken har redan använts för att skapa ditt konto. Den kan bara användas en gång.",
-		"link.used.next":       "Du behöver inte göra något mer. Om det inte var du som registrerade dig, kontakta administratören.",
+		"link.used.next":       "Logga in med din e-postadress och ditt lösenord. Om det inte var du som registrerade dig, kontakta administratören.",
 		"account_exists.title": "Kontot finns redan",
 		"account_exists.body":  "Det finns redan ett konto med den här e-postadressen. Inget nytt konto skapades.",
 		"account_exists.next":  "Om du behöver hjälp med ditt konto, kontakta administratören som bjöd in dig.",
@@ -164,8 +171,15 @@ var catalog = map[string]map[string]string{
 		"account.ready":        "Your account is ready and your email address is confirmed.",
 		"account.sign_out":     "Sign out",
 
+		"login.title":    "Sign in",
+		"login.password": "Password",
+		"login.submit":   "Sign in",
+		"login.link":     "Sign in",
+		"login.failed":   "The email address or the password is wrong.",
+		"login.locked":   "Too many failed attempts with this email address. Wait a while and try again.",
+
 		"signed_out.title": "You are not signed in",
-		"signed_out.body":  "You are not signed in. If you have just signed out, you can close this page.",
+		"signed_out.body":  "You are not signed in. If you have just signed out, you can close this page, or sign in again.",
 
 		"privacy.title": "Privacy policy",
 
@@ -180,7 +194,7 @@ var catalog = map[string]map[string]string{
 		"link.revoked.next":    "If you think this is a mistake, contact the administrator who invited you.",
 		"link.used.title":      "You have already registered",
 		"link.used.body":       "This invitation link has already been used to create your account. It can only be used once.",
-		"link.used.next":       "There is nothing more you need to do. If you did not register yourself, contact the administrator.",
+		"link.used.next":       "Sign in with your email address and password. If you did not register yourself, contact the administrator.",
 		"account_exists.title": "The account already exists",
 		"account_exists.body":  "An account with this email address already exists. No new account was created.",
 		"account_exists.next":  "If you need help with your account, contact the administrator who invited you.",

@@ -37,6 +37,15 @@ func (h *handler) showInvite(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
 	inv, err := h.svc.OpenLink(r.Context(), r.PathValue("token"))
 	lang := h.pickLanguage(r, langHints{invitation: inv.Language})
+	if errors.Is(err, invite.ErrLinkUsed) {
+		// Its owner, signed in, has nothing to do here but their account.
+		if u, ok := h.sessionUser(w, r); !ok {
+			return
+		} else if u != nil && u.InvitationID == inv.ID {
+			http.Redirect(w, r, "/account", http.StatusSeeOther)
+			return
+		}
+	}
 	if err != nil {
 		h.linkError(w, r, err, lang)
 		return
@@ -139,7 +148,7 @@ func (h *handler) linkError(w http.ResponseWriter, r *http.Request, err error, l
 	case errors.Is(err, invite.ErrLinkRevoked):
 		h.message(w, r, http.StatusGone, lang, "link.revoked", "body", "next")
 	case errors.Is(err, invite.ErrLinkUsed):
-		h.message(w, r, http.StatusGone, lang, "link.used", "body", "next")
+		h.messageWith(w, r, http.StatusGone, lang, signInAction, "link.used", "body", "next")
 	case errors.Is(err, invite.ErrAccountExists):
 		h.message(w, r, http.StatusConflict, lang, "account_exists", "body", "next")
 	default:

@@ -30,7 +30,7 @@ type pages struct {
 	byName map[string]*template.Template
 }
 
-var pageNames = []string{"form", "message", "account", "privacy"}
+var pageNames = []string{"form", "message", "account", "privacy", "login"}
 
 func mustParsePages() *pages {
 	p := &pages{byName: map[string]*template.Template{}}
@@ -49,6 +49,10 @@ type view struct {
 
 	// message pages
 	BodyKeys []string
+	// Action, when set, is a link under a message: where to go next.
+	Action *action
+
+	SignIn *signInView
 
 	Form *formView
 	User *invite.User
@@ -56,6 +60,14 @@ type view struct {
 	// privacy page
 	SessionDays int
 }
+
+// action is a link that a page offers as the next step.
+type action struct {
+	Href, Key string
+}
+
+// signInAction offers to sign in.
+var signInAction = &action{Href: "/login", Key: "login.link"}
 
 // T is the page's text for key, in the page's language.
 func (v view) T(key string) string { return text(v.Lang, key) }
@@ -89,11 +101,16 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, pag
 
 // message renders a page of one heading (key+".title") and paragraphs.
 func (h *handler) message(w http.ResponseWriter, r *http.Request, status int, lang, key string, paragraphs ...string) {
+	h.messageWith(w, r, status, lang, nil, key, paragraphs...)
+}
+
+// messageWith is message with a link to the next step under it.
+func (h *handler) messageWith(w http.ResponseWriter, r *http.Request, status int, lang string, next *action, key string, paragraphs ...string) {
 	keys := make([]string, len(paragraphs))
 	for i, p := range paragraphs {
 		keys[i] = key + "." + p
 	}
-	h.render(w, r, status, "message", view{Lang: lang, TitleKey: key + ".title", BodyKeys: keys})
+	h.render(w, r, status, "message", view{Lang: lang, TitleKey: key + ".title", BodyKeys: keys, Action: next})
 }
 
 // lang is the page language when nothing but the request is known.

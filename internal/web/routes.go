@@ -13,6 +13,10 @@ func (h *handler) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /account", h.account)
 	mux.Handle("/account", h.methodNotAllowed("GET, HEAD"))
 
+	mux.Handle("GET /login", h.rateLimited(http.HandlerFunc(h.showSignIn)))
+	mux.Handle("POST /login", h.rateLimited(http.HandlerFunc(h.signIn)))
+	mux.Handle("/login", h.methodNotAllowed("GET, HEAD, POST"))
+
 	mux.HandleFunc("POST /logout", h.logout)
 	mux.Handle("/logout", h.methodNotAllowed("POST"))
 

@@ -1,0 +1,172 @@
+package web
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// register accepts a fresh invitation for email and returns the session cookie.
+func (f *fixture) register(tb testing.TB, email, lang string) (token string, cookie *http.Cookie) {
+	tb.Helper()
+	_, token = f.invite(tb, email, lang)
+	rec := f.post("/invite/"+token, validForm(lang))
+	assertStatus(tb, rec, http.StatusSeeOther)
+	return token, sessionCookie(tb, rec)
+}
+
+func sessionCookie(tb testing.TB, rec *httptest.ResponseRecorder) *http.Cookie {
+	tb.Helper()
+	for _, c := range rec.Result().Cookies() {
+		if c.Name == SessionCookie && c.Value != "" {
+			return c
+		}
+	}
+	tb.Fatalf("no session cookie in %v", rec.Header()["Set-Cookie"])
+	return nil
+}
+
+func (f *fixture) signIn(email, pw string, header ...string) *httptest.ResponseRecorder {
+	return f.post("/login", url.Values{"email": {email}, "password": {pw}}, header...)
+}
+
+func withCookie(c *http.Cookie) []string { return []string{"Cookie", c.Name + "=" + c.Value} }
+
+func TestSignIn(t *testing.T) {
+	f := newFixture(t, cheapParams)
+	f.register(t, "asa@example.com", "sv")
+
+	rec := f.get("/login", "Accept-Language", "en")
+	assertStatus(t, rec, http.StatusOK)
+	assertContains(t, rec.Body.String(), `name="email"`, `name="password"`, `autocomplete="current-password"`, "Sign in")
+
+	rec = f.signIn(" ASA@example.com", goodPassword)
+	assertStatus(t, rec, http.StatusSeeOther)
+	if loc := rec.Header().Get("Location"); loc != "/account" {
+		t.Errorf("Location %q, want /account", loc)
+	}
+	c := sessionCookie(t, rec)
+	if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode {
+		t.Errorf("cookie %+v is not HttpOnly and SameSite=Lax", c)
+	}
+	rec = f.get("/account", withCookie(c)...)
+	assertStatus(t, rec, http.StatusOK)
+	assertContains(t, rec.Body.String(), "Åsa Lind")
+
+	// Signed in already: the form sends them to the account.
+	rec = f.get("/login", withCookie(c)...)
+	assertStatus(t, rec, http.StatusSeeOther)
+}
+
+// A wrong password and an unknown email get the same answer.
+func TestSignInWrongPair(t *testing.T) {
+	f := newFixture(t, cheapParams)
+	f.register(t, "asa@example.com", "en")
+	wrong := f.signIn("asa@example.com", "not the password at all", "Accept-Language", "en")
+	unknown := f.signIn("nobody@example.com", goodPassword, "Accept-Language", "en")
+	empty := f.signIn("", "", "Accept-Language", "en")
+	for name, rec := range map[string]*httptest.ResponseRecorder{"wrong password": wrong, "unknown email": unknown, "empty": empty} {
+		assertStatus(t, rec, http.StatusUnauthorized)
+		assertContains(t, rec.Body.String(), "The email address or the password is wrong.")
+		assertNotContains(t, rec.Body.String(), goodPassword, "not the password")
+		if len(rec.Result().Cookies()) != 0 {
+			t.Errorf("%s: cookies set: %v", name, rec.Result().Cookies())
+		}
+	}
+	w := strings.ReplaceAll(wrong.Body.String(), "asa@example.com", "X")
+	u := strings.ReplaceAll(unknown.Body.String(), "nobody@example.com", "X")
+	if w != u {
+		t.Errorf("the pages differ:\n%s\n---\n%s", w, u)
+	}
+}
+
+// After freeFailures failures an address waits, doubling, at most
+// backoffMax; a wait refuses the right password too, and ends.
+func TestSignInBackoff(t *testing.T) {
+	f := newFixture(t, cheapParams)
+	f.register(t, "asa@example.com", "sv")
+	for i := range freeFailures {
+		assertStatus(t, f.signIn("asa@example.com", "wrong password "+string(rune('a'+i))), http.StatusUnauthorized)
+	}
+	assertStatus(t, f.signIn("asa@example.com", "wrong password again"), http.StatusUnauthorized)
+	rec := f.signIn("asa@example.com", goodPassword)
+	assertStatus(t, rec, http.StatusTooManyRequests)
+	if rec.Header().Get("Retry-After") != "1" {
+		t.Errorf("Retry-After %q, want 1", rec.Header().Get("Retry-After"))
+	}
+	// Another address is not affected; nor is the limit a secret about
+	// which addresses exist (unknown ones wait the same).
+	assertStatus(t, f.signIn("other@example.com", "whatever it is"), http.StatusUnauthorized)
+
+	// Each failure after the wait doubles it, up to backoffMax.
+	want := time.Second
+	for range 12 {
+		f.clock.Add(backoffMax)
+		assertStatus(t, f.signIn("asa@example.com", "still wrong, sorry"), http.StatusUnauthorized)
+		want = min(2*want, backoffMax)
+		rec := f.signIn("asa@example.com", goodPassword)
+		assertStatus(t, rec, http.StatusTooManyRequests)
+		if ra := rec.Header().Get("Retry-After"); ra != strconv.Itoa(int(want.Seconds())) {
+			t.Errorf("Retry-After %q, want %v", ra, want)
+		}
+	}
+	rec = f.signIn("asa@example.com", goodPassword)
+	assertStatus(t, rec, http.StatusTooManyRequests)
+	if ra := rec.Header().Get("Retry-After"); ra != "300" {
+		t.Errorf("Retry-After %q, want 300 (the cap)", ra)
+	}
+	// Attempts during the wait do not make it longer.
+	for range 5 {
+		assertStatus(t, f.signIn("asa@example.com", "wrong"), http.StatusTooManyRequests)
+	}
+	f.clock.Add(backoffMax)
+	assertStatus(t, f.signIn("asa@example.com", goodPassword), http.StatusSeeOther)
+	// A success forgets the failures.
+	assertStatus(t, f.signIn("asa@example.com", "wrong once more"), http.StatusUnauthorized)
+	assertStatus(t, f.signIn("asa@example.com", goodPassword), http.StatusSeeOther)
+}
+
+func TestSignInCrossOrigin(t *testing.T) {
+	f := newFixture(t, cheapParams)
+	f.register(t, "asa@example.com", "sv")
+	for _, target := range []string{"/login", "/logout"} {
+		rec := f.post(target, url.Values{"email": {"asa@example.com"}, "password": {goodPassword}},
+			"Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site")
+		assertStatus(t, rec, http.StatusForbidden)
+	}
+}
+
+// The signed-out page and a used link's page offer to sign in; the owner of
+// a used link, signed in, is sent to their account.
+func TestSignInOffered(t *testing.T) {
+	f := newFixture(t, cheapParams)
+	token, c := f.register(t, "asa@example.com", "en")
+	rec := f.get("/account")
+	assertStatus(t, rec, http.StatusUnauthorized)
+	assertContains(t, rec.Body.String(), `href="/login"`)
+	rec = f.get("/invite/" + token)
+	assertStatus(t, rec, http.StatusGone)
+	assertContains(t, rec.Body.String(), `href="/login"`, "Sign in")
+	assertNotContains(t, rec.Body.String(), "nothing more you need to do")
+	rec = f.get("/invite/"+token, withCookie(c)...)
+	assertStatus(t, rec, http.StatusSeeOther)
+	if loc := rec.Header().Get("Location"); loc != "/account" {
+		t.Errorf("Location %q, want /account", loc)
+	}
+	// Someone else signed in still sees the used-link page.
+	_, other := f.register(t, "bo@example.com", "en")
+	assertStatus(t, f.get("/invite/"+token, withCookie(other)...), http.StatusGone)
+}
+
+func TestSignInMethodNotAllowed(t *testing.T) {
+	f := newFixture(t, cheapParams)
+	rec := f.do(newRequest(http.MethodPut, "/login"))
+	assertStatus(t, rec, http.StatusMethodNotAllowed)
+	if rec.Header().Get("Allow") != "GET, HEAD, POST" {
+		t.Errorf("Allow %q", rec.Header().Get("Allow"))
+	}
+}
