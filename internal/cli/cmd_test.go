@@ -455,3 +455,21 @@ func argOf(args []string, flag string) string {
 	}
 	return ""
 }
+
+func TestNewCmdPurgeFlags(t *testing.T) {
+	f, _, _ := testFactory(t, nil)
+	var got *PurgeOptions
+	capture := func(o *PurgeOptions) error { got = o; return nil }
+	if err := execute(t, f, NewCmdPurge(f, capture), "--older-than", "1.5d", "--dry-run", "-y"); err != nil {
+		t.Fatal(err)
+	}
+	if got.OlderThan != 36*time.Hour || !got.DryRun || !got.Yes {
+		t.Errorf("options %+v", got)
+	}
+	for _, args := range [][]string{nil, {"--older-than", "0d"}, {"--older-than", "-5h"}, {"--older-than", "x"}} {
+		got = nil
+		if err := execute(t, f, NewCmdPurge(f, capture), args...); ExitCode(err) != ExitInvalid || got != nil {
+			t.Errorf("%v: %v", args, err)
+		}
+	}
+}

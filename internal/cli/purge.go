@@ -1,0 +1,130 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/invitectl/invitectl/internal/invite"
+)
+
+// PurgeOptions are the inputs of `purge`.
+type PurgeOptions struct {
+	common
+	Service func(context.Context) (*invite.Service, error)
+
+	OlderThan time.Duration
+	DryRun    bool
+	Yes       bool // no confirmation
+}
+
+// NewCmdPurge builds `purge`; runF replaces purgeRun in tests.
+func NewCmdPurge(f *Factory, runF func(*PurgeOptions) error) *cobra.Command {
+	opts := &PurgeOptions{Service: f.Service}
+	var olderThan string
+	cmd := &cobra.Command{
+		Use:   "purge --older-than DURATION [--dry-run] [--yes]",
+		Short: "Erase the personal data of old resolved and expired invitations",
+		Long: `Erases the personal data (names, email, personal number, LMA number, phone,
+gender) of invitations accepted, revoked or expired longer ago than the
+duration, keeping only what counting needs (ID, customer, former status,
+dates). Purged invitations leave every list but --status purged, their links
+answer 410, their outbox emails and search index entries go, and their audit
+events no longer hold their email. An accepted invitation's account keeps its
+own copy: erase it with users delete.
+
+On a terminal it says how many and asks first; --yes for scripts; without a
+terminal and without --yes nothing is purged (exit 6). --dry-run counts.`,
+		Example: `  invitectl purge --older-than 365d --dry-run
+  invitectl purge --older-than 180d --yes -o json`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !cmd.Flags().Changed("older-than") {
+				return usageError("say how old with --older-than, e.g. --older-than 365d", "purge needs --older-than")
+			}
+			var err error
+			if opts.OlderThan, err = parseAge("--older-than", olderThan); err != nil {
+				return err
+			}
+			opts.common = f.common(cmd)
+			if runF != nil {
+				return runF(opts)
+			}
+			return purgeRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&olderThan, "older-than", "", "resolved or expired longer ago than this (365d, 4320h)")
+	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "count per status and change nothing")
+	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "purge without asking for confirmation")
+	return cmd
+}
+
+func purgeRun(ctx context.Context, opts *PurgeOptions) error {
+	svc, err := opts.Service(ctx)
+	if err != nil {
+		return err
+	}
+	plan, err := svc.Purge(ctx, opts.Actor, opts.OlderThan, true)
+	if err != nil {
+		return err
+	}
+	if opts.DryRun || plan.Counts.Total() == 0 {
+		return printPurge(opts, plan, true)
+	}
+	if !opts.Yes {
+		if !opts.IO.CanPrompt() {
+			return invite.Errorf(invite.ECANCELLED, "not purging %d invitations: confirmation needed, and there is no terminal to ask on", plan.Counts.Total()).
+				WithHint("pass --yes to purge without confirmation (see --dry-run first)")
+		}
+		c := plan.Counts
+		fmt.Fprintf(opts.IO.Out, "%d invitations (%d accepted, %d revoked, %d expired) will have their personal data erased.\n", c.Total(), c.Accepted, c.Revoked, c.Expired)
+		fmt.Fprintf(opts.IO.Out, "Purge %d invitations? [y/N] ", c.Total())
+		ok, err := newPrompter(opts.IO.In).confirm(ctx)
+		if err != nil {
+			fmt.Fprintln(opts.IO.Out)
+			return err
+		}
+		if !ok {
+			fmt.Fprintln(opts.IO.Out, "Nothing was purged.")
+			return silentExit(ExitCancelled)
+		}
+	}
+	res, err := svc.Purge(ctx, opts.Actor, opts.OlderThan, false)
+	if err != nil {
+		return err
+	}
+	return printPurge(opts, res, false)
+}
+
+func printPurge(opts *PurgeOptions, res invite.PurgeResult, dryRun bool) error {
+	c := res.Counts
+	if opts.Output == "json" {
+		type counts struct {
+			Accepted int `json:"accepted"`
+			Revoked  int `json:"revoked"`
+			Expired  int `json:"expired"`
+		}
+		return writeJSON(opts.IO.Out, struct {
+			Purged counts `json:"purged"`
+			DryRun bool   `json:"dry_run"`
+		}{counts{c.Accepted, c.Revoked, c.Expired}, dryRun})
+	}
+	if opts.Output == "csv" {
+		return writeCSV(opts.IO.Out, []string{"accepted", "revoked", "expired", "dry_run"},
+			[][]string{{fmt.Sprint(c.Accepted), fmt.Sprint(c.Revoked), fmt.Sprint(c.Expired), fmt.Sprint(dryRun)}})
+	}
+	switch {
+	case c.Total() == 0:
+		fmt.Fprintln(opts.IO.Out, "Nothing to purge.")
+	case dryRun:
+		fmt.Fprintf(opts.IO.Out, "Dry run: %d invitations would be purged (%d accepted, %d revoked, %d expired); nothing was changed.\n", c.Total(), c.Accepted, c.Revoked, c.Expired)
+	default:
+		fmt.Fprintf(opts.IO.Out, "Purged %d invitations (%d accepted, %d revoked, %d expired).\n", c.Total(), c.Accepted, c.Revoked, c.Expired)
+		if !res.Checkpointed {
+			fmt.Fprintln(opts.IO.ErrOut, "invitectl: note: another process is reading the SQLite file, so its log could not be emptied; the erased data leaves it once that reader is done and the next write checkpoints")
+		}
+	}
+	return nil
+}
