@@ -18,8 +18,7 @@ func (h *handler) account(w http.ResponseWriter, r *http.Request) {
 		h.messageWith(w, r, http.StatusUnauthorized, h.lang(r), signInAction, "signed_out", "body")
 		return
 	}
-	lang := h.pickLanguage(r, langHints{saved: u.Language})
-	h.render(w, r, http.StatusOK, "account", view{Lang: lang, TitleKey: "account.title", User: u})
+	h.render(w, r, http.StatusOK, "account", view{Lang: h.lang(r), TitleKey: "account.title", User: u})
 }
 
 // logout ends the session, forgets the cookie and shows the signed-out page
@@ -30,29 +29,40 @@ func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var saved string
 	if u != nil {
-		saved = u.Language
 		c, _ := r.Cookie(SessionCookie)
 		if err := h.svc.Logout(r.Context(), c.Value); err != nil {
 			h.log.Error("signing out", "err", err)
-			h.internalError(w, r, h.pickLanguage(r, langHints{saved: saved}))
+			h.internalError(w, r, h.lang(r))
 			return
 		}
 	}
 	h.clearSessionCookie(w)
-	lang := h.pickLanguage(r, langHints{saved: saved})
-	http.Redirect(w, r, "/account?lang="+url.QueryEscape(lang), http.StatusSeeOther)
+	http.Redirect(w, r, "/account?lang="+url.QueryEscape(h.lang(r)), http.StatusSeeOther)
 }
 
 // sessionUser returns the signed-in user, or nil when there is none (and
 // then forgets a stale cookie). ok is false when an error page was sent.
 func (h *handler) sessionUser(w http.ResponseWriter, r *http.Request) (u *invite.User, ok bool) {
-	c, err := r.Cookie(SessionCookie)
-	if err != nil {
+	if _, err := r.Cookie(SessionCookie); err != nil {
 		return nil, true
 	}
-	user, err := h.svc.SessionUser(r.Context(), c.Value)
+	var user invite.User
+	var err error
+	if info := infoOf(r); info != nil {
+		// The middleware read the session already.
+		switch {
+		case info.user != nil:
+			user = *info.user
+		case info.userErr != nil:
+			err = info.userErr
+		default:
+			err = invite.Errorf(invite.ENOTFOUND, "not signed in")
+		}
+	} else {
+		c, _ := r.Cookie(SessionCookie)
+		user, err = h.svc.SessionUser(r.Context(), c.Value)
+	}
 	switch {
 	case invite.ErrorCode(err) == invite.ENOTFOUND:
 		h.clearSessionCookie(w)

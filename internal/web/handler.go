@@ -125,8 +125,10 @@ func NewHandler(deps Deps) http.Handler {
 	// From the outside in: the access log (it sees every answer, a
 	// timeout's too), the security headers (on every answer), the request
 	// timeout, panic recovery (inside the timeout, so that its 500 page is
-	// the one sent), the body limit, CSRF protection, the routes.
+	// the one sent), the body limit, the session and page language,
+	// CSRF protection, the routes.
 	next := csrf.Handler(mux)
+	next = h.decideLanguage(next)
 	next = limitBody(next)
 	next = h.recoverPanic(next)
 	next = http.TimeoutHandler(next, timeout, timeoutPage)

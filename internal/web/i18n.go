@@ -1,34 +1,10 @@
 package web
 
 import (
-	"net/http"
-
 	"golang.org/x/text/language"
 
 	"github.com/invitectl/invitectl/internal/invite"
 )
-
-// langHints are what a page knows about the visitor's language besides the
-// request itself, in the order they are weighed (see pickLanguage).
-type langHints struct {
-	form       string // the language chosen in a submitted form
-	saved      string // the signed-in user's chosen language
-	invitation string // the language the invitation email was written in
-}
-
-// pickLanguage decides a page's language. The visitor's own explicit choices
-// come first: the form's language field on a submission, then a ?lang= link,
-// then the language they chose when registering. Then what the browser asks
-// for (Accept-Language), then the invitation's language (which the
-// administrator chose for them), then the configured default, then Swedish.
-func (h *handler) pickLanguage(r *http.Request, hints langHints) string {
-	for _, l := range []string{hints.form, r.URL.Query().Get("lang"), hints.saved, acceptLanguage(r.Header.Get("Accept-Language")), hints.invitation, h.defaultLang} {
-		if invite.ValidLanguage(l) {
-			return l
-		}
-	}
-	return invite.Swedish
-}
 
 // acceptLanguage returns the language we speak that an Accept-Language
 // header asks for first, or "" when it asks for neither (or cannot be read).

@@ -36,7 +36,7 @@ var formFields = []struct{ name, anchor string }{
 func (h *handler) showInvite(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
 	inv, err := h.svc.OpenLink(r.Context(), r.PathValue("token"))
-	lang := h.pickLanguage(r, langHints{invitation: inv.Language})
+	lang := h.lang(r)
 	if errors.Is(err, invite.ErrLinkUsed) {
 		// Its owner, signed in, has nothing to do here but their account.
 		if u, ok := h.sessionUser(w, r); !ok {
@@ -81,13 +81,13 @@ func (h *handler) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if invite.ErrorCode(regErr) != invite.EINVALID {
-		h.linkError(w, r, regErr, h.pickLanguage(r, langHints{form: reg.Language}))
+		h.linkError(w, r, regErr, h.lang(r))
 		return
 	}
 	// The form needs the invitee's details again; the link may also have
 	// changed state meanwhile, which then is the answer.
 	inv, err := h.svc.OpenLink(r.Context(), token)
-	lang := h.pickLanguage(r, langHints{form: reg.Language, invitation: inv.Language})
+	lang := h.lang(r)
 	if err != nil {
 		h.linkError(w, r, err, lang)
 		return

@@ -16,9 +16,10 @@ import (
 
 func TestGetInviteShowsFormAndConsumesNothing(t *testing.T) {
 	f := newFixture(t, cheapParams)
-	inv, token := f.invite(t, "asa@example.com", "sv")
+	// An English invitation's page is English, whatever the browser asks.
+	inv, token := f.invite(t, "asa@example.com", "en")
 	for range 2 {
-		rec := f.get("/invite/"+token, "Accept-Language", "en")
+		rec := f.get("/invite/"+token, "Accept-Language", "sv-SE,sv;q=0.9")
 		assertStatus(t, rec, http.StatusOK)
 		b := rec.Body.String()
 		assertContains(t, b,
@@ -132,7 +133,7 @@ func TestLinkStates(t *testing.T) {
 		t.Run(tc.name+"/POST", func(t *testing.T) {
 			f := newFixture(t, cheapParams)
 			inv, token := tc.setup(t, f)
-			rec := f.post("/invite/"+token, validForm("en"))
+			rec := f.post("/invite/"+token+"?lang=en", validForm("en"))
 			assertStatus(t, rec, tc.status)
 			assertContains(t, rec.Body.String(), tc.text)
 			if len(rec.Result().Cookies()) != 0 {
@@ -155,7 +156,7 @@ func TestLinkStateMessages(t *testing.T) {
 	f2 := newFixture(t, cheapParams)
 	_, token2 := f2.invite(t, "asa@example.com", "sv")
 	assertStatus(t, f2.post("/invite/"+token2, validForm("en")), http.StatusSeeOther)
-	for _, rec := range []*httptest.ResponseRecorder{f2.get("/invite/" + token2 + "?lang=en"), f2.post("/invite/"+token2, validForm("en"))} {
+	for _, rec := range []*httptest.ResponseRecorder{f2.get("/invite/" + token2 + "?lang=en"), f2.post("/invite/"+token2+"?lang=en", validForm("en"))} {
 		assertStatus(t, rec, http.StatusGone)
 		assertContains(t, rec.Body.String(), "You have already registered", "already been used to create your account")
 	}
@@ -192,7 +193,7 @@ func TestAccountExists(t *testing.T) {
 	}
 	token := f.svc.Links.Token(inv.ID, inv.LinkGeneration)
 
-	rec := f.post("/invite/"+token, validForm("en"))
+	rec := f.post("/invite/"+token+"?lang=en", validForm("en"))
 	assertStatus(t, rec, http.StatusConflict)
 	assertContains(t, rec.Body.String(), "An account with this email address already exists", "No new account was created")
 	if len(rec.Result().Cookies()) != 0 {
@@ -283,22 +284,22 @@ func TestValidationErrors(t *testing.T) {
 	}
 }
 
-// The errors are in the page's language, including the password rule.
+// The errors are in the page's language, including the password rule: the
+// invitation's, whatever the browser asks and the account language chosen.
 func TestValidationErrorsInSwedish(t *testing.T) {
 	f := newFixture(t, cheapParams)
-	inv, token := f.invite(t, "asa@example.com", "en")
-	form := validForm("sv")
+	inv, token := f.invite(t, "asa@example.com", "sv")
+	form := validForm("en")
 	form.Set("password", "kort")
 	form.Del("accept_privacy")
-	rec := f.post("/invite/"+token, form, "Accept-Language", "en")
+	rec := f.post("/invite/"+token, form, "Accept-Language", "en-US,en;q=0.9")
 	assertStatus(t, rec, http.StatusUnprocessableEntity)
 	assertContains(t, rec.Body.String(), `<html lang="sv">`, "Något behöver rättas", "minst 12 tecken", "godkänna integritetspolicyn")
 
-	// Without a valid language choice, the page falls back to the request's
-	// language, and the password rule follows the page.
+	// Without a valid language choice too.
 	form = validForm("")
 	form.Set("password", "kort")
-	rec = f.post("/invite/"+token, form, "Accept-Language", "sv")
+	rec = f.post("/invite/"+token, form, "Accept-Language", "en")
 	assertStatus(t, rec, http.StatusUnprocessableEntity)
 	assertContains(t, rec.Body.String(), `<html lang="sv">`, "minst 12 tecken", "Välj ett språk.")
 	f.assertUnchanged(t, inv)
@@ -430,11 +431,13 @@ func TestLanguageChoice(t *testing.T) {
 	}{
 		{"query beats header", "/invite/" + svToken + "?lang=en", "sv", "en"},
 		{"query sv", "/invite/" + svToken + "?lang=sv", "en", "sv"},
-		{"bad query ignored", "/invite/" + svToken + "?lang=de", "en-GB,en;q=0.9", "en"},
-		{"header", "/invite/" + svToken, "en-US,en;q=0.9,sv;q=0.8", "en"},
-		{"header q-values", "/invite/" + svToken, "en;q=0.3, sv-SE;q=0.7", "sv"},
-		{"header skips unknown", "/invite/" + svToken, "de-DE, fr;q=0.9, en;q=0.1", "en"},
+		// A token page is in the invitation's language unless the visitor
+		// switched: the browser's header does not turn it.
+		{"invitation beats header", "/invite/" + svToken, "en-US,en;q=0.9,sv;q=0.8", "sv"},
+		{"invitation beats header q-values", "/invite/" + svToken, "en;q=0.7, sv-SE;q=0.3", "sv"},
+		{"bad query: the invitation's", "/invite/" + svToken + "?lang=de", "en", "sv"},
 		{"invitation language without header", "/invite/" + svToken, "", "sv"},
+		{"header on an unknown token", "/invite/not-a-token", "en-US", "en"},
 		{"invitation language with unknown header", "/invite/" + svToken, "de", "sv"},
 		{"default on other pages", "/nowhere", "", "en"},
 		{"header on other pages", "/nowhere", "sv", "sv"},
@@ -449,11 +452,31 @@ func TestLanguageChoice(t *testing.T) {
 	// Without a configured default, Swedish.
 	g := newFixture(t, cheapParams)
 	assertContains(t, g.get("/nowhere").Body.String(), `<html lang="sv">`, "Sidan finns inte")
-	// The form's choice wins on a submission.
+	// On a submission the switch (kept in the form's address) decides, not
+	// the account language chosen in the form; after the 422 the switch is
+	// still offered.
 	_, token := g.invite(t, "x@example.com", "sv")
-	form := validForm("en")
+	form := validForm("sv")
 	form.Del("accept_privacy")
-	assertContains(t, g.post("/invite/"+token+"?lang=sv", form, "Accept-Language", "sv").Body.String(), `<html lang="en">`)
+	b := g.post("/invite/"+token+"?lang=en", form, "Accept-Language", "sv").Body.String()
+	assertContains(t, b, `<html lang="en">`, `href="?lang=sv"`, "There is a problem")
+	form = validForm("en")
+	form.Del("accept_privacy")
+	b = g.post("/invite/"+token, form, "Accept-Language", "en").Body.String()
+	assertContains(t, b, `<html lang="sv">`, `href="?lang=en"`)
+}
+
+// A signed-in user's pages follow the language they chose, unless they
+// switch; token pages keep the invitation's.
+func TestSavedLanguage(t *testing.T) {
+	f := newFixture(t, cheapParams)
+	_, inv := f.invite(t, "asa@example.com", "sv")
+	rec := f.post("/invite/"+inv, validForm("en"))
+	assertStatus(t, rec, http.StatusSeeOther)
+	c := sessionCookie(t, rec)
+	assertContains(t, f.get("/account", "Cookie", c.Name+"="+c.Value, "Accept-Language", "sv").Body.String(), `<html lang="en">`)
+	assertContains(t, f.get("/account?lang=sv", "Cookie", c.Name+"="+c.Value).Body.String(), `<html lang="sv">`)
+	assertContains(t, f.get("/nowhere", "Cookie", c.Name+"="+c.Value).Body.String(), `<html lang="en">`)
 }
 
 func TestAcceptLanguage(t *testing.T) {
@@ -500,7 +523,7 @@ func TestConcurrentRegistrations(t *testing.T) {
 			}
 			b := body(t, resp.Body)
 			resp.Body.Close()
-			if resp.StatusCode == http.StatusGone && !strings.Contains(b, "already registered") {
+			if resp.StatusCode == http.StatusGone && !strings.Contains(b, "Du har redan registrerat dig") {
 				t.Errorf("410 page does not say the link was used:\n%s", b)
 			}
 			statuses <- resp.StatusCode

@@ -84,7 +84,10 @@ func (v view) OtherLang() string {
 // template failure becomes a clean 500 instead of half a page.
 func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, page string, v view) {
 	v.CSSVersion = cssVersion
-	v.LangSwitch = r.Method == http.MethodGet || r.Method == http.MethodHead
+	// The switch reloads the page's address with ?lang=; after a form was
+	// posted that shows the form again, in the other language. Only
+	// /logout has no page to show.
+	v.LangSwitch = r.URL.Path != "/logout"
 	var buf bytes.Buffer
 	if err := h.pages.byName[page].ExecuteTemplate(&buf, "layout", v); err != nil {
 		h.log.Error("rendering page", "page", page, "err", err)
@@ -112,9 +115,6 @@ func (h *handler) messageWith(w http.ResponseWriter, r *http.Request, status int
 	}
 	h.render(w, r, status, "message", view{Lang: lang, TitleKey: key + ".title", BodyKeys: keys, Action: next})
 }
-
-// lang is the page language when nothing but the request is known.
-func (h *handler) lang(r *http.Request) string { return h.pickLanguage(r, langHints{}) }
 
 func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
 	h.message(w, r, http.StatusNotFound, h.lang(r), "not_found", "body", "next")

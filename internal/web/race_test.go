@@ -188,7 +188,7 @@ func (e *raceEnv) register(token, pw string) *registration {
 	r := &registration{done: make(chan struct{})}
 	go func() {
 		defer close(r.done)
-		r.rec = serve(e.handler, postRequest("/invite/"+token, form))
+		r.rec = serve(e.handler, postRequest("/invite/"+token+"?lang=en", form))
 	}()
 	return r
 }
