@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"strings"
@@ -22,6 +23,7 @@ type ListOptions struct {
 	Delivery invite.DeliveryState // "" for any
 	Page     int
 	PerPage  int
+	All      bool // every matching row, streamed, instead of one page
 }
 
 // NewCmdList builds `list`; runF replaces listRun in tests.
@@ -37,12 +39,17 @@ func NewCmdList(f *Factory, runF func(*ListOptions) error) *cobra.Command {
 Sort fields: customer, first-name, last-name, email, sent-on, each with an
 optional :asc (default) or :desc. Names and customers sort in Swedish
 alphabetical order ignoring case (… x, y, z, å, ä, ö); ties break on ID so
-pages never repeat or skip a row. Personal numbers are always masked.`,
+pages never repeat or skip a row. Personal numbers are always masked.
+
+--all streams every matching row in the chosen order instead of one page,
+read from one snapshot: JSON, CSV and piped columns with flat memory
+however many rows, a terminal table in blocks of 1000 rows.`,
 		Example: `  invitectl list
   invitectl list --sort last-name:desc --page 2 --per-page 50
   invitectl list --status expired --customer "Acme AB"
   invitectl list --search lind -o json
-  invitectl list --delivery failed`,
+  invitectl list --delivery failed
+  invitectl list --all --status all -o csv > invitations.csv`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
@@ -56,6 +63,9 @@ pages never repeat or skip a row. Personal numbers are always masked.`,
 				return err
 			}
 			opts.Search = strings.TrimSpace(opts.Search)
+			if opts.All && (cmd.Flags().Changed("page") || cmd.Flags().Changed("per-page")) {
+				return usageError("--all lists every row; drop --page and --per-page", "--all cannot be combined with --page or --per-page")
+			}
 			if err := (invite.ListQuery{Page: opts.Page, PerPage: opts.PerPage}).Validate(); err != nil {
 				return err
 			}
@@ -70,6 +80,7 @@ pages never repeat or skip a row. Personal numbers are always masked.`,
 	fl.StringVar(&sortFlag, "sort", invite.DefaultSort.String(), "sort by FIELD[:asc|desc]: customer, first-name, last-name, email, sent-on")
 	fl.IntVar(&opts.Page, "page", 1, "page number, from 1")
 	fl.IntVar(&opts.PerPage, "per-page", invite.DefaultPerPage, fmt.Sprintf("rows per page, at most %d", invite.MaxPerPage))
+	fl.BoolVar(&opts.All, "all", false, "every matching row, streamed, instead of one page")
 	fl.StringVar(&status, "status", string(invite.FilterOpen), "pending, expired, accepted, revoked, open (pending or expired) or all")
 	fl.StringVar(&opts.Customer, "customer", "", "only this customer's invitations")
 	fl.StringVar(&opts.Search, "search", "", "only invitations whose names or email contain TEXT (ignoring case)")
@@ -100,6 +111,9 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 		}
 		q.CustomerID = c.ID
 	}
+	if opts.All {
+		return streamInvitations(ctx, opts.common, svc.Store, q)
+	}
 	res, err := svc.List(ctx, q)
 	if err != nil {
 		return err
@@ -128,12 +142,7 @@ func printInvitationPage(o common, q invite.ListQuery, res invite.InvitationPage
 		return writeCSV(o.IO.Out, csvColumns, rows)
 	}
 	if len(res.Invitations) == 0 {
-		fmt.Fprintln(o.IO.Out, "No invitations match.")
-		hint := "create one with `invitectl invite --customer NAME --email EMAIL --first-name F --last-name L`, or try sample data with `invitectl seed`"
-		if q.Status != invite.FilterOpen || q.CustomerID != 0 || q.Search != "" || q.Delivery != "" {
-			hint = "widen the filters (e.g. --status all), " + hint
-		}
-		fmt.Fprintf(o.IO.ErrOut, "invitectl: hint: %s\n", hint)
+		noInvitations(o, q)
 		return nil
 	}
 	st := o.style()
@@ -143,5 +152,92 @@ func printInvitationPage(o common, q invite.ListQuery, res invite.InvitationPage
 	}
 	t.render(o.IO.Out, st)
 	_, err := fmt.Fprintln(o.IO.Out, showingLine(q.Page, q.PerPage, len(res.Invitations), res.Total))
+	return err
+}
+
+// noInvitations says that no invitation matches q, with a hint.
+func noInvitations(o common, q invite.ListQuery) {
+	fmt.Fprintln(o.IO.Out, "No invitations match.")
+	hint := "create one with `invitectl invite --customer NAME --email EMAIL --first-name F --last-name L`, or try sample data with `invitectl seed`"
+	if q.Status != invite.FilterOpen || q.CustomerID != 0 || q.Search != "" || q.Delivery != "" {
+		hint = "widen the filters (e.g. --status all), " + hint
+	}
+	fmt.Fprintf(o.IO.ErrOut, "invitectl: hint: %s\n", hint)
+}
+
+// streamBlock is how many rows a terminal table of `list --all` shows at a
+// time: each block is a table of its own, fitted to its rows.
+const streamBlock = 1000
+
+// streamInvitations writes every invitation q selects as it reads them:
+// JSON and CSV row by row, a table in blocks of streamBlock rows (piped,
+// the header only above the first), then the count.
+func streamInvitations(ctx context.Context, o common, st invite.Store, q invite.ListQuery) error {
+	w := bufio.NewWriterSize(o.IO.Out, 64<<10)
+	var n int
+	var err error
+	switch o.Output {
+	case "json":
+		jw := newJSONArrayWriter(w, "invitations")
+		err = st.StreamInvitations(ctx, q, func(inv invite.Invitation) error {
+			n++
+			return jw.add(toJSON(inv, q.Now, false))
+		})
+		if err == nil {
+			err = jw.close(map[string]int{"total": n})
+		}
+	case "csv":
+		cw := newCSVStream(w, csvColumns)
+		err = st.StreamInvitations(ctx, q, func(inv invite.Invitation) error {
+			n++
+			return cw.write(csvRow(toJSON(inv, q.Now, false)))
+		})
+		if err == nil {
+			err = cw.flush()
+		}
+	default:
+		sty := o.style()
+		block := invitationTable(sty)
+		flush := func() {
+			if len(block.rows) == 0 {
+				return
+			}
+			if sty.tty {
+				block.render(w, sty)
+			} else {
+				t := sty.newTable(w)
+				if n <= streamBlock {
+					t.AppendHeader(block.header)
+				}
+				for _, r := range block.rows {
+					t.AppendRow(r)
+				}
+				t.Render()
+			}
+			block.rows = block.rows[:0]
+		}
+		err = st.StreamInvitations(ctx, q, func(inv invite.Invitation) error {
+			n++
+			block.rows = append(block.rows, sty.invitationRow(inv, q.Now))
+			if len(block.rows) == streamBlock {
+				flush()
+			}
+			return nil
+		})
+		if err == nil {
+			flush()
+			if n == 0 {
+				if err := w.Flush(); err != nil {
+					return err
+				}
+				noInvitations(o, q)
+				return nil
+			}
+			_, err = fmt.Fprintln(w, showingLine(1, n, n, n))
+		}
+	}
+	if ferr := w.Flush(); err == nil {
+		err = ferr
+	}
 	return err
 }

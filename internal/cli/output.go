@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/csv"
 	"encoding/json"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -225,20 +227,13 @@ func csvRow(j invitationJSON) []string {
 // writeCSV writes a header and rows, guarding against formula injection in
 // spreadsheet programs.
 func writeCSV(w io.Writer, header []string, rows [][]string) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(header); err != nil {
-		return err
-	}
+	cw := newCSVStream(w, header)
 	for _, r := range rows {
-		for i, v := range r {
-			r[i] = csvSafe(v)
-		}
-		if err := cw.Write(r); err != nil {
+		if err := cw.write(r); err != nil {
 			return err
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return cw.flush()
 }
 
 // csvSafe guards a cell a spreadsheet would run as a formula (OWASP's list:
@@ -311,4 +306,79 @@ func writeRefResultsCSV(w io.Writer, results []refResult) error {
 		rows[i] = []string{r.Ref, strconv.FormatInt(r.ID, 10), r.Email, r.Plan, r.Outcome, e}
 	}
 	return writeCSV(w, []string{"ref", "id", "email", "plan", "outcome", "error"}, rows)
+}
+
+// jsonArrayWriter writes {"KEY": [item, …], more…} an item at a time, laid
+// out as writeJSON lays out the whole document.
+type jsonArrayWriter struct {
+	w   io.Writer
+	buf bytes.Buffer
+	enc *json.Encoder
+	n   int
+}
+
+func newJSONArrayWriter(w io.Writer, key string) *jsonArrayWriter {
+	j := &jsonArrayWriter{w: w}
+	j.enc = json.NewEncoder(&j.buf)
+	j.enc.SetIndent("    ", "  ")
+	j.enc.SetEscapeHTML(false)
+	_, _ = fmt.Fprintf(&j.buf, "{\n  %q: [", key)
+	return j
+}
+
+// add writes one item of the array.
+func (j *jsonArrayWriter) add(v any) error {
+	if j.n > 0 {
+		j.buf.WriteByte(',')
+	}
+	j.n++
+	j.buf.WriteString("\n    ")
+	if err := j.enc.Encode(v); err != nil {
+		return err
+	}
+	j.buf.Truncate(j.buf.Len() - 1) // Encode's newline
+	_, err := j.w.Write(j.buf.Bytes())
+	j.buf.Reset()
+	return err
+}
+
+// close ends the array and writes the other members, in key order.
+func (j *jsonArrayWriter) close(more map[string]int) error {
+	if j.n > 0 {
+		j.buf.WriteString("\n  ")
+	}
+	j.buf.WriteByte(']')
+	keys := make([]string, 0, len(more))
+	for k := range more {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		fmt.Fprintf(&j.buf, ",\n  %q: %d", k, more[k])
+	}
+	j.buf.WriteString("\n}\n")
+	_, err := j.w.Write(j.buf.Bytes())
+	return err
+}
+
+// csvStream writes a header and then rows one at a time, each guarded as
+// writeCSV guards them.
+type csvStream struct{ cw *csv.Writer }
+
+func newCSVStream(w io.Writer, header []string) *csvStream {
+	s := &csvStream{cw: csv.NewWriter(w)}
+	_ = s.cw.Write(header) // an error stays in the writer for flush
+	return s
+}
+
+func (s *csvStream) write(r []string) error {
+	for i, v := range r {
+		r[i] = csvSafe(v)
+	}
+	return s.cw.Write(r)
+}
+
+func (s *csvStream) flush() error {
+	s.cw.Flush()
+	return s.cw.Error()
 }

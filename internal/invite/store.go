@@ -46,6 +46,10 @@ type InvitationStore interface {
 	// ListInvitations returns one page and the total number of matches,
 	// both read from one snapshot.
 	ListInvitations(ctx context.Context, q ListQuery) (InvitationPage, error)
+	// StreamInvitations calls fn for every invitation that q selects, its
+	// paging aside, in q's order, all read from one snapshot, and stops at
+	// fn's first error, which it returns.
+	StreamInvitations(ctx context.Context, q ListQuery, fn func(Invitation) error) error
 	// UpdateInvitation writes inv if the stored version still equals
 	// inv.Version, increments the version and records ev, all in one
 	// transaction. It returns the stored invitation. ENOTFOUND if the

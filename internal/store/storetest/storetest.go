@@ -79,6 +79,7 @@ func Run(t *testing.T, open func(t *testing.T) invite.Store) {
 	}
 	t.Run("UpdateInvitations", func(t *testing.T) { RunUpdateInvitations(t, open) })
 	t.Run("AuditPages", func(t *testing.T) { RunAudit(t, open) })
+	t.Run("Stream", func(t *testing.T) { RunStream(t, open) })
 }
 
 func testPing(t *testing.T, s invite.Store) {
