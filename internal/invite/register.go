@@ -55,6 +55,9 @@ type Registration struct {
 	PasswordConfirm string
 	Language        string
 	AcceptPrivacy   bool
+	// MessageLanguage is the language of the messages in the field errors
+	// (the page's); empty means the chosen Language, else the invitation's.
+	MessageLanguage string
 }
 
 // Register accepts the invitation behind token: it creates the user with the
@@ -66,7 +69,10 @@ func (s *Service) Register(ctx context.Context, token string, r Registration) (U
 	if err != nil {
 		return User{}, "", err
 	}
-	lang := r.Language
+	lang := r.MessageLanguage
+	if !ValidLanguage(lang) {
+		lang = r.Language
+	}
 	if !ValidLanguage(lang) {
 		lang = inv.Language
 	}

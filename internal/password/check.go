@@ -34,20 +34,20 @@ var messages = map[string]map[string]string{
 	"sv": {
 		"short":  "Lösenordet måste ha minst 12 tecken.",
 		"long":   "Lösenordet får ha högst 128 tecken.",
-		"email":  "Lösenordet får inte vara din e-postadress.",
+		"email":  "Lösenordet får inte innehålla din e-postadress.",
 		"common": "Lösenordet är för vanligt och lätt att gissa. Välj ett annat.",
 	},
 	"en": {
 		"short":  "The password must be at least 12 characters long.",
 		"long":   "The password can be at most 128 characters long.",
-		"email":  "The password must not be your email address.",
+		"email":  "The password must not contain your email address.",
 		"common": "This password is too common and easy to guess. Choose another one.",
 	},
 }
 
 // Check returns a short message in lang ("sv" or "en"; anything else is
 // Swedish) when pw breaks a rule, and "" when it is acceptable. The rules are
-// length, not the email address, and not a well-known password; there are
+// length, not containing the email address, and not a well-known password; there are
 // deliberately no composition rules (a digit, a symbol…), since they make
 // passwords harder to remember without making them harder to guess.
 func (h *Hasher) Check(pw, email, lang string) string {
@@ -66,12 +66,22 @@ func Check(pw, email, lang string) string {
 		return msg["short"]
 	case n > MaxLength:
 		return msg["long"]
-	case email != "" && strings.EqualFold(strings.TrimSpace(pw), strings.TrimSpace(email)):
+	case containsEmail(pw, email):
 		return msg["email"]
 	case isCommon(pw):
 		return msg["common"]
 	}
 	return ""
+}
+
+// containsEmail reports whether pw contains the email address, ignoring
+// case: "asa@example.com2024!" is as easy to guess as the address itself.
+func containsEmail(pw, email string) bool {
+	email = strings.TrimSpace(email)
+	if email == "" {
+		return false
+	}
+	return strings.Contains(strings.ToLower(pw), strings.ToLower(email))
 }
 
 func isCommon(pw string) bool {

@@ -73,6 +73,7 @@ func (h *handler) register(w http.ResponseWriter, r *http.Request) {
 		PasswordConfirm: r.PostForm.Get("password_confirm"),
 		Language:        r.PostForm.Get("language"),
 		AcceptPrivacy:   r.PostForm.Get("accept_privacy") == "on",
+		MessageLanguage: h.lang(r),
 	}
 	_, session, regErr := h.svc.Register(r.Context(), token, reg)
 	if regErr == nil {
@@ -95,7 +96,7 @@ func (h *handler) register(w http.ResponseWriter, r *http.Request) {
 	form := &formView{Language: reg.Language, AcceptPrivacy: reg.AcceptPrivacy, Errors: map[string]string{}}
 	var other []string
 	for _, fe := range invite.ErrorFields(regErr) {
-		if msg := h.fieldMessage(fe, reg, inv, lang); msg != "" {
+		if msg := fieldErrorText(fe, lang); msg != "" {
 			form.Errors[fe.Field] = msg
 		} else {
 			other = append(other, fe.Message)
@@ -112,16 +113,13 @@ func (h *handler) register(w http.ResponseWriter, r *http.Request) {
 	h.renderForm(w, r, http.StatusUnprocessableEntity, lang, inv, form)
 }
 
-// fieldMessage is the text for one field error in lang, or "" for a field
+// fieldErrorText is the text for one field error in lang, or "" for a field
 // the form does not have.
-func (h *handler) fieldMessage(fe invite.FieldError, reg invite.Registration, inv invite.Invitation, lang string) string {
+func fieldErrorText(fe invite.FieldError, lang string) string {
 	switch fe.Field {
 	case "password":
-		// The service words it in the chosen language, or the invitation's
-		// when none was chosen; ask again in the page's language.
-		if msg := h.svc.Passwords.Check(reg.Password, inv.Email, lang); msg != "" {
-			return msg
-		}
+		// The rules are the Service's, which words them in the page's
+		// language (Registration.MessageLanguage).
 		return fe.Message
 	case "password_confirm", "language", "accept_privacy":
 		return text(lang, "error."+fe.Field)

@@ -230,7 +230,11 @@ func TestValidationErrors(t *testing.T) {
 		{"common password", func(v url.Values) { v.Set("password", "Password1234"); v.Set("password_confirm", "Password1234") },
 			[]string{"password"}, []string{"too common"}},
 		{"password is the email", func(v url.Values) { v.Set("password", "ASA@example.com"); v.Set("password_confirm", "ASA@example.com") },
-			[]string{"password"}, []string{"must not be your email address"}},
+			[]string{"password"}, []string{"must not contain your email address"}},
+		{"password contains the email", func(v url.Values) {
+			v.Set("password", "my ASA@example.com 2026")
+			v.Set("password_confirm", "my ASA@example.com 2026")
+		}, []string{"password"}, []string{"must not contain your email address"}},
 		{"confirmation differs", func(v url.Values) { v.Set("password_confirm", goodPassword+"!") },
 			[]string{"password_confirm"}, []string{"The passwords are not the same"}},
 		{"no language", func(v url.Values) { v.Del("language") },
