@@ -44,8 +44,10 @@ func NewCmdServe(f *Factory, runF func(*ServeOptions) error) *cobra.Command {
 		Long: `Serves the page invitees open from their email: they choose a password and
 a language, accept the privacy policy, and get a verified, signed-in account.
 
-Routes: GET/POST /invite/{token}, GET /account, POST /logout, GET /privacy,
-GET /healthz. It shuts down gracefully on SIGINT or SIGTERM, letting
+Routes: GET/POST /invite/{token}, GET /account, GET/POST /login,
+POST /logout, GET/POST /password/forgot, GET/POST /password/reset/{token},
+GET /privacy, GET /healthz. The password reset emails it queues are sent at
+once, with or without --deliver. It shuts down gracefully on SIGINT or SIGTERM, letting
 registrations in progress finish. Several instances may share one PostgreSQL
 database; a CLI and one server may share one SQLite file.`,
 		Example: `  invitectl serve-accept
@@ -98,9 +100,30 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 		base = "http://" + ln.Addr().String()
 	}
 	errOut := opts.IO.ErrOut
+	logger := slog.New(slog.NewTextHandler(errOut, nil))
+	// The emails this server queues itself (password resets) go out at
+	// once, after the answer, with or without --deliver.
+	mailing, mailErr := opts.Mailing(ctx)
+	if mailErr != nil && opts.Deliver {
+		ln.Close()
+		return mailErr
+	}
+	var sendNow func(context.Context, []int64) error
+	if mailErr == nil {
+		sendNow = func(ctx context.Context, ids []int64) error {
+			sum, err := mailing.Deliver(ctx, invite.DeliverRequest{InvitationIDs: ids, Actor: "serve-accept"})
+			if err == nil && sum.Undelivered() > 0 {
+				err = fmt.Errorf("%d email(s) not delivered yet; they stay queued", sum.Undelivered())
+			}
+			return err
+		}
+	} else {
+		fmt.Fprintf(errOut, "invitectl: warning: password reset emails stay queued for `invitectl deliver`: %v\n", mailErr)
+	}
+	tasks := web.NewTasks()
 	h := web.NewHandler(web.Deps{
 		Service:           svc,
-		Logger:            slog.New(slog.NewTextHandler(errOut, nil)),
+		Logger:            logger,
 		BaseURL:           base,
 		PrivacyPolicyURL:  opts.PrivacyPolicyURL,
 		DefaultLanguage:   svc.DefaultLanguage,
@@ -108,6 +131,8 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 		RateBurst:         opts.RateBurst,
 		TrustProxyHeaders: opts.TrustProxy,
 		Now:               opts.Now,
+		Tasks:             tasks,
+		SendNow:           sendNow,
 	})
 	fmt.Fprintf(errOut, "invitectl: serving registrations on http://%s (public address %s); stop with Ctrl-C\n", ln.Addr(), base)
 	if opts.BaseURL != base {
@@ -115,15 +140,11 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 	}
 	stopDelivering := func() {}
 	if opts.Deliver {
-		mailing, err := opts.Mailing(ctx)
-		if err != nil {
-			ln.Close()
-			return err
-		}
-		stopDelivering = deliverInBackground(ctx, mailing, slog.New(slog.NewTextHandler(errOut, nil)))
+		stopDelivering = deliverInBackground(ctx, mailing, logger)
 		fmt.Fprintln(errOut, "invitectl: delivering the outbox's emails in the background")
 	}
 	err = web.Serve(ctx, ln, web.NewServer(opts.Listen, h))
+	tasks.Wait()
 	stopDelivering()
 	if err == nil {
 		fmt.Fprintln(errOut, "invitectl: stopped")

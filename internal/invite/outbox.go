@@ -300,7 +300,15 @@ func (s *Service) deliverBatch(ctx context.Context, actor string, claims []Claim
 					jobs[i].skip = why
 					return nil
 				}
-				jobs[i].email, jobs[i].err = s.prepare(s.invitationEmail(c.Invitation))
+				m, why, err := s.deliveryEmail(ctx, c)
+				switch {
+				case why != "":
+					jobs[i].skip = why
+				case err != nil:
+					jobs[i].err = err
+				default:
+					jobs[i].email, jobs[i].err = s.prepare(m)
+				}
 				return nil
 			})
 		}
@@ -351,6 +359,9 @@ func (s *Service) prepare(m InvitationEmail) (PreparedEmail, error) {
 
 // supersededBy says why a claimed delivery must not be sent, or "".
 func supersededBy(c ClaimedDelivery, now time.Time) string {
+	if c.Kind == KindPasswordReset {
+		return resetSupersededBy(c, now)
+	}
 	inv := c.Invitation
 	switch {
 	case inv.LinkGeneration != c.LinkGeneration:

@@ -30,6 +30,11 @@ type PreparedEmail interface {
 
 // InvitationEmail is what the mailer needs to write an invitation email.
 type InvitationEmail struct {
+	// Kind says which email it is: "" or KindInvitation (or KindReminder)
+	// for an invitation, KindPasswordReset for a password reset link
+	// (Customer is then the account's organisation, ExpiresAt the link's
+	// expiry time, SentBy empty).
+	Kind      DeliveryKind
 	To        string
 	FirstName string
 	LastName  string

@@ -16,21 +16,35 @@ import (
 //go:embed templates/*.tmpl
 var templateFS embed.FS
 
-// Each language has its own text template (defining "subject" and the body)
-// and its own HTML content, which shares one layout. Parsing per language
-// keeps the block names of one language from overriding the other's.
+// Each email (invitation, password reset) in each language has its own text
+// template (defining "subject" and the body) and its own HTML content, which
+// shares one layout. Parsing each apart keeps the block names of one from
+// overriding another's. The maps are keyed by templateKey.
 var (
 	textTemplates = map[string]*texttemplate.Template{}
 	htmlTemplates = map[string]*htmltemplate.Template{}
 )
 
+// emailTemplates are the template names, by what the email is.
+var emailTemplates = []string{"invitation", "password_reset"}
+
 func init() {
-	for _, lang := range []string{invite.Swedish, invite.English} {
-		textTemplates[lang] = texttemplate.Must(texttemplate.New("").
-			ParseFS(templateFS, "templates/invitation."+lang+".txt.tmpl"))
-		htmlTemplates[lang] = htmltemplate.Must(htmltemplate.New("").
-			ParseFS(templateFS, "templates/layout.html.tmpl", "templates/invitation."+lang+".html.tmpl"))
+	for _, name := range emailTemplates {
+		for _, lang := range []string{invite.Swedish, invite.English} {
+			textTemplates[name+"."+lang] = texttemplate.Must(texttemplate.New("").
+				ParseFS(templateFS, "templates/"+name+"."+lang+".txt.tmpl"))
+			htmlTemplates[name+"."+lang] = htmltemplate.Must(htmltemplate.New("").
+				ParseFS(templateFS, "templates/layout.html.tmpl", "templates/"+name+"."+lang+".html.tmpl"))
+		}
 	}
+}
+
+// templateKey names the templates of m: its kind's, in its language.
+func templateKey(m invite.InvitationEmail) string {
+	if m.Kind == invite.KindPasswordReset {
+		return "password_reset." + m.Language
+	}
+	return "invitation." + m.Language
 }
 
 // view is what the templates see.
@@ -59,7 +73,8 @@ func Render(m invite.InvitationEmail) (subject, text, html string, err error) {
 // render is Render writing the bodies into text and html, so that compose
 // can reuse its buffers from one message to the next.
 func render(m invite.InvitationEmail, text, html *bytes.Buffer) (subject string, err error) {
-	tt, ok := textTemplates[m.Language]
+	key := templateKey(m)
+	tt, ok := textTemplates[key]
 	if !ok {
 		return "", invite.Errorf(invite.EINVALID, "no email template for language %q", m.Language).
 			WithHint("use sv or en")
@@ -85,7 +100,7 @@ func render(m invite.InvitationEmail, text, html *bytes.Buffer) (subject string,
 	if err := tt.ExecuteTemplate(text, "body", v); err != nil {
 		return "", fmt.Errorf("rendering the %s text body: %w", m.Language, err)
 	}
-	if err := htmlTemplates[m.Language].ExecuteTemplate(html, "layout", v); err != nil {
+	if err := htmlTemplates[key].ExecuteTemplate(html, "layout", v); err != nil {
 		return "", fmt.Errorf("rendering the %s HTML body: %w", m.Language, err)
 	}
 	return v.Subject, nil

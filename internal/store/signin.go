@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"time"
 
 	"github.com/invitectl/invitectl/internal/invite"
 )
@@ -40,5 +41,80 @@ func (s *Store) AddSession(ctx context.Context, sess invite.Session) error {
 			return s.errorf("create session", err)
 		}
 		return nil
+	})
+}
+
+// SignInUser returns the account with id. ENOTFOUND if none.
+func (s *Store) SignInUser(ctx context.Context, id int64) (invite.User, error) {
+	u, err := scanUser(s.row(ctx, userSelect+` FROM users u JOIN customers c ON c.id = u.customer_id
+		WHERE u.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, invite.Errorf(invite.ENOTFOUND, "no account")
+	}
+	if err != nil {
+		return u, s.errorf("find user", err)
+	}
+	return u, nil
+}
+
+// QueuePasswordReset queues a password reset email for the user userID,
+// as a delivery of the user's invitation (deliveries belong to
+// invitations), and records ev with it, in one transaction. Older
+// undelivered emails of the invitation are superseded: the newest reset is
+// the one to send. It returns the invitation's ID. ENOTFOUND if the user is
+// gone or has no invitation.
+func (s *Store) QueuePasswordReset(ctx context.Context, userID int64, ev invite.AuditEvent, now time.Time) (int64, error) {
+	var invID int64
+	err := s.write(ctx, func(tx *Tx) error {
+		var id sql.NullInt64
+		var gen int
+		err := tx.row(ctx, `SELECT u.invitation_id, COALESCE(i.link_generation, 0) FROM users u
+			LEFT JOIN invitations i ON i.id = u.invitation_id WHERE u.id = ?`, userID).Scan(&id, &gen)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return invite.Errorf(invite.ENOTFOUND, "no user with ID %d", userID)
+		case err != nil:
+			return s.errorf("queue password reset", err)
+		case !id.Valid:
+			return invite.Errorf(invite.ENOTFOUND, "user %d has no invitation to send through", userID)
+		}
+		invID = id.Int64
+		if err := tx.supersede(ctx, invID); err != nil {
+			return err
+		}
+		at := s.d.Time(now)
+		if _, err := tx.Exec(ctx, `INSERT INTO deliveries (invitation_id, kind, link_generation, state, next_attempt_at, created_at)
+			VALUES (?, ?, ?, 'queued', ?, ?)`, invID, string(invite.KindPasswordReset), gen, at, at); err != nil {
+			return s.errorf("queue password reset", err)
+		}
+		ev.InvitationID = invID
+		return tx.insertAudit(ctx, ev)
+	})
+	return invID, err
+}
+
+// ResetPassword sets the password hash of user userID to newHash if it is
+// still oldHash, ends every session of the user, opens sess and records ev,
+// all or nothing. ErrResetLinkUsed if the hash is no longer oldHash (the
+// link was used, or the password changed otherwise).
+func (s *Store) ResetPassword(ctx context.Context, userID int64, oldHash, newHash string, sess invite.Session, ev invite.AuditEvent) error {
+	return s.write(ctx, func(tx *Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?`, newHash, userID, oldHash)
+		if err != nil {
+			return s.errorf("reset password", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return s.errorf("reset password", err)
+		} else if n == 0 {
+			return invite.ErrResetLinkUsed
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID); err != nil {
+			return s.errorf("end sessions", err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
+			sess.IDHash, userID, s.d.Time(sess.CreatedAt), s.d.Time(sess.ExpiresAt)); err != nil {
+			return s.errorf("create session", err)
+		}
+		return tx.insertAudit(ctx, ev)
 	})
 }

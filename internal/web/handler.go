@@ -5,6 +5,7 @@
 package web
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -54,6 +55,12 @@ type Deps struct {
 	RequestTimeout time.Duration
 	// Now is the clock of the rate limiter; nil means time.Now.
 	Now func() time.Time
+	// Tasks runs the work left for after an answer (emailing reset links);
+	// wait for it before exiting. Nil: the handler keeps its own.
+	Tasks *Tasks
+	// SendNow delivers the emails queued for these invitations (a password
+	// reset), at once. Nil: they stay queued for `invitectl deliver`.
+	SendNow func(ctx context.Context, invitationIDs []int64) error
 }
 
 // handler holds the dependencies the routes share.
@@ -66,6 +73,9 @@ type handler struct {
 	sessionTTL  time.Duration
 	limiter     *ipLimiter
 	backoff     *accountBackoff
+	resetMails  *ipLimiter
+	tasks       *Tasks
+	sendNow     func(ctx context.Context, invitationIDs []int64) error
 	trustProxy  bool
 	pages       *pages
 }
@@ -106,6 +116,12 @@ func NewHandler(deps Deps) http.Handler {
 	}
 	h.limiter = newIPLimiter(limit, burst, maxTrackedClients, now)
 	h.backoff = newAccountBackoff(now)
+	h.resetMails = newResetMailLimiter(now)
+	h.tasks = deps.Tasks
+	if h.tasks == nil {
+		h.tasks = NewTasks()
+	}
+	h.sendNow = deps.SendNow
 	timeout := deps.RequestTimeout
 	if timeout <= 0 {
 		timeout = DefaultRequestTimeout
@@ -133,6 +149,7 @@ func NewHandler(deps Deps) http.Handler {
 	next = h.recoverPanic(next)
 	next = http.TimeoutHandler(next, timeout, timeoutPage)
 	next = securityHeaders(next)
+	next = h.runAfterAnswer(next)
 	return h.accessLog(mux, next)
 }
 

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -34,7 +35,8 @@ func infoOf(r *http.Request) *requestInfo {
 //
 //   - the language switch (?lang=sv or ?lang=en): the visitor's own choice;
 //   - on a token page (/invite/{token}), the invitation's language, which
-//     the administrator chose for the invitee;
+//     the administrator chose for the invitee; on a reset link's page
+//     (/password/reset/{token}), the account's;
 //   - elsewhere, the signed-in user's chosen language;
 //   - what the browser asks for (Accept-Language);
 //   - the configured default language, then Swedish.
@@ -57,6 +59,12 @@ func (h *handler) decideLanguage(next http.Handler) http.Handler {
 		}
 		if token, ok := strings.CutPrefix(path, "/invite/"); ok && token != "" && !strings.Contains(token, "/") {
 			saved = h.invitationLanguage(r.Context(), token)
+		}
+		if token, ok := strings.CutPrefix(path, "/password/reset/"); ok && token != "" && !strings.Contains(token, "/") {
+			// The account's language, for the account's owner.
+			if u, err := h.svc.OpenResetLink(r.Context(), token); err == nil || errors.Is(err, invite.ErrResetLinkExpired) {
+				saved = u.Language
+			}
 		}
 		info.lang = h.chooseLanguage(r, saved)
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestKey{}, info)))

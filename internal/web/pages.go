@@ -30,7 +30,7 @@ type pages struct {
 	byName map[string]*template.Template
 }
 
-var pageNames = []string{"form", "message", "account", "privacy", "login"}
+var pageNames = []string{"form", "message", "account", "privacy", "login", "forgot", "reset"}
 
 func mustParsePages() *pages {
 	p := &pages{byName: map[string]*template.Template{}}
@@ -53,6 +53,7 @@ type view struct {
 	Action *action
 
 	SignIn *signInView
+	Reset  *resetView
 
 	Form *formView
 	User *invite.User

@@ -17,6 +17,14 @@ func (h *handler) routes(mux *http.ServeMux) {
 	mux.Handle("POST /login", h.rateLimited(http.HandlerFunc(h.signIn)))
 	mux.Handle("/login", h.methodNotAllowed("GET, HEAD, POST"))
 
+	mux.Handle("GET /password/forgot", h.rateLimited(http.HandlerFunc(h.showForgot)))
+	mux.Handle("POST /password/forgot", h.rateLimited(http.HandlerFunc(h.forgot)))
+	mux.Handle("/password/forgot", h.methodNotAllowed("GET, HEAD, POST"))
+
+	mux.Handle("GET /password/reset/{token}", h.rateLimited(http.HandlerFunc(h.showReset)))
+	mux.Handle("POST /password/reset/{token}", h.rateLimited(http.HandlerFunc(h.reset)))
+	mux.Handle("/password/reset/{token}", h.rateLimited(h.methodNotAllowed("GET, HEAD, POST")))
+
 	mux.HandleFunc("POST /logout", h.logout)
 	mux.Handle("/logout", h.methodNotAllowed("POST"))
 
