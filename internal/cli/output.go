@@ -206,22 +206,32 @@ func (st style) invitationRow(inv invite.Invitation, now time.Time) table.Row {
 }
 
 func csvRow(j invitationJSON) []string {
+	s := csvText
+	return slices.Concat([]string{strconv.FormatInt(j.ID, 10), j.Customer, j.FirstName, j.LastName, j.Email, j.Status},
+		csvDetails(j.detailsJSON),
+		[]string{j.Language, j.SentOn, s(j.SentBy), j.ExpiresAt,
+			strconv.Itoa(j.Version), strconv.Itoa(j.EmailsSent), s(j.LastSentAt), j.Delivery, s(j.AcceptedAt), s(j.RevokedAt)})
+}
+
+// csvDetails are the details of JSON as CSV cells: true/false or empty for
+// the citizenships, empty for an absent value; invitations and users share
+// them.
+func csvDetails(d detailsJSON) []string {
 	b := func(p *bool) string {
 		if p == nil {
 			return ""
 		}
 		return strconv.FormatBool(*p)
 	}
-	s := func(p *string) string {
-		if p == nil {
-			return ""
-		}
-		return *p
+	return []string{b(d.SwedishCitizen), b(d.EUCitizen), csvText(d.PersonalNumber), csvText(d.LMANumber), csvText(d.Phone), csvText(d.Gender)}
+}
+
+// csvText is an optional value as a CSV cell: empty when absent.
+func csvText(p *string) string {
+	if p == nil {
+		return ""
 	}
-	return []string{strconv.FormatInt(j.ID, 10), j.Customer, j.FirstName, j.LastName, j.Email, j.Status,
-		b(j.SwedishCitizen), b(j.EUCitizen), s(j.PersonalNumber), s(j.LMANumber), s(j.Phone), s(j.Gender),
-		j.Language, j.SentOn, s(j.SentBy), j.ExpiresAt,
-		strconv.Itoa(j.Version), strconv.Itoa(j.EmailsSent), s(j.LastSentAt), j.Delivery, s(j.AcceptedAt), s(j.RevokedAt)}
+	return *p
 }
 
 // writeCSV writes a header and rows, guarding against formula injection in

@@ -144,24 +144,6 @@ func usersListRun(ctx context.Context, opts *UsersListOptions) error {
 	return err
 }
 
-// csvDetails are the details of JSON as CSV cells: true/false or empty for
-// the citizenships, as list writes them, empty for an absent value.
-func csvDetails(d detailsJSON) []string {
-	b := func(p *bool) string {
-		if p == nil {
-			return ""
-		}
-		return strconv.FormatBool(*p)
-	}
-	s := func(p *string) string {
-		if p == nil {
-			return ""
-		}
-		return *p
-	}
-	return []string{b(d.SwedishCitizen), b(d.EUCitizen), s(d.PersonalNumber), s(d.LMANumber), s(d.Phone), s(d.Gender)}
-}
-
 // UsersDeleteOptions are the inputs of `users delete`.
 type UsersDeleteOptions struct {
 	common
