@@ -184,6 +184,19 @@ func scriptParams(t *testing.T, dir string, extraSetup func(*testscript.Env) err
 				}
 				ts.Setenv("LINK", p)
 			},
+			// resetpath: sets $RESET to the password reset link path in the
+			// last message the SMTP server received.
+			"resetpath": func(ts *testscript.TestScript, neg bool, args []string) {
+				msgs := server(ts).Messages()
+				if len(msgs) == 0 {
+					ts.Fatalf("resetpath: no messages")
+				}
+				p := resetRE.FindString(unfoldQP(string(msgs[len(msgs)-1].Data)))
+				if p == "" {
+					ts.Fatalf("resetpath: no reset link in the last message")
+				}
+				ts.Setenv("RESET", p)
+			},
 			// httpwait PATH: waits until serve-accept answers on $SERVE_PORT.
 			"httpwait": func(ts *testscript.TestScript, neg bool, args []string) {
 				url := "http://127.0.0.1:" + ts.Getenv("SERVE_PORT") + args[0]
@@ -319,6 +332,8 @@ func freePort() (int, error) {
 }
 
 var linkRE = regexp.MustCompile(`/invite/[A-Za-z0-9_-]+`)
+
+var resetRE = regexp.MustCompile(`/password/reset/[A-Za-z0-9_-]+`)
 
 // unfoldQP undoes quoted-printable soft line breaks so links can be grepped.
 func unfoldQP(s string) string {

@@ -6,8 +6,11 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/invitectl/invitectl/internal/password"
 )
 
 // register accepts a fresh invitation for email and returns the session cookie.
@@ -168,5 +171,40 @@ func TestSignInMethodNotAllowed(t *testing.T) {
 	assertStatus(t, rec, http.StatusMethodNotAllowed)
 	if rec.Header().Get("Allow") != "GET, HEAD, POST" {
 		t.Errorf("Allow %q", rec.Header().Get("Allow"))
+	}
+}
+
+// countingHasher counts the argon2id verifications.
+type countingHasher struct {
+	*password.Hasher
+	mu       sync.Mutex
+	verifies int
+	hashes   []string
+}
+
+func (c *countingHasher) Verify(encoded, pw string) (bool, error) {
+	c.mu.Lock()
+	c.verifies++
+	c.hashes = append(c.hashes, encoded)
+	c.mu.Unlock()
+	return c.Hasher.Verify(encoded, pw)
+}
+
+// An unknown email costs one verification too, against a hash with the
+// same parameters as a real one, so both take the same time.
+func TestSignInSameWorkForUnknownEmail(t *testing.T) {
+	f := newFixture(t, cheapParams)
+	f.register(t, "asa@example.com", "sv")
+	ch := &countingHasher{Hasher: f.hasher}
+	f.svc.Passwords = ch
+	assertStatus(t, f.signIn("asa@example.com", "wrong password here"), http.StatusUnauthorized)
+	assertStatus(t, f.signIn("nobody@example.com", "wrong password here"), http.StatusUnauthorized)
+	assertStatus(t, f.signIn("nobody@example.com", ""), http.StatusUnauthorized)
+	if ch.verifies != 3 {
+		t.Fatalf("%d verifications, want 3", ch.verifies)
+	}
+	params := func(h string) string { return strings.Join(strings.Split(h, "$")[:4], "$") }
+	if params(ch.hashes[0]) != params(ch.hashes[1]) || ch.hashes[1] != ch.hashes[2] {
+		t.Errorf("the dummy hash differs in parameters: %q vs %q", ch.hashes[0], ch.hashes[1])
 	}
 }
