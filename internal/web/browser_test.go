@@ -7,13 +7,16 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/invitectl/invitectl/internal/invite"
+	"github.com/invitectl/invitectl/internal/mail"
 )
 
 // chromiumPath finds a Chromium to drive, or "".
@@ -217,4 +220,97 @@ func TestBrowserPhone(t *testing.T) {
 	}
 	assertContains(t, run(t, ctx, "expired text", chromedp.Text(chromedp.CSS("main"))), "Länken har gått ut", "ny länk")
 	saveScreenshot(t, shots, "expired-phone.png", run(t, ctx, "screenshot", chromedp.FullScreenshot(100)))
+}
+
+// An invitee comes back: signs out, signs in again, forgets the password,
+// reads the reset email (written by the file transport), chooses a new
+// password and lands on the account page, signed in.
+func TestBrowserComeBack(t *testing.T) {
+	ctx := newBrowser(t)
+	tasks := NewTasks()
+	var svc *invite.Service
+	f := newFixture(t, cheapParams, func(d *Deps) {
+		d.Tasks = tasks
+		d.SendNow = func(ctx context.Context, ids []int64) error {
+			_, err := svc.Deliver(ctx, invite.DeliverRequest{InvitationIDs: ids, Actor: "serve-accept"})
+			return err
+		}
+	})
+	svc = f.svc
+	var mu sync.Mutex
+	var written []string
+	mailer, err := mail.New(mail.Config{Transport: mail.TransportFile, Dir: t.TempDir(), From: "invites@example.com", Now: f.clock.Now,
+		Written: func(_, path string) { mu.Lock(); written = append(written, path); mu.Unlock() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { mailer.Close() })
+	f.svc.Mailer = mailer
+	srv := httptest.NewServer(f.handler)
+	t.Cleanup(srv.Close)
+	_, token := f.invite(t, "asa.lind@example.com", "sv")
+	shots := t.TempDir()
+
+	do(t, ctx, "register",
+		chromedp.Navigate(srv.URL+"/invite/"+token), chromedp.WaitVisible(chromedp.ID("password")),
+		chromedp.SendKeys(chromedp.ID("password"), goodPassword),
+		chromedp.SendKeys(chromedp.ID("password_confirm"), goodPassword),
+		chromedp.Click(chromedp.ID("accept_privacy")),
+		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`form[action="/logout"]`)),
+	)
+	do(t, ctx, "sign out", chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS(`a[href="/login"]`)))
+	assertContains(t, run(t, ctx, "signed out", chromedp.Text(chromedp.CSS("main"))), "Du är inte inloggad")
+
+	// Sign in again from the signed-out page's link.
+	do(t, ctx, "sign in",
+		chromedp.Click(chromedp.CSS(`a[href="/login"]`)), chromedp.WaitVisible(chromedp.ID("email")),
+		chromedp.SendKeys(chromedp.ID("email"), "asa.lind@example.com"),
+		chromedp.SendKeys(chromedp.ID("password"), goodPassword),
+		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`form[action="/logout"]`)),
+	)
+	assertContains(t, run(t, ctx, "account", chromedp.Text(chromedp.CSS("main"))), "Inloggad som Åsa Lind")
+	do(t, ctx, "sign out again", chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS(`a[href="/login"]`)))
+
+	// Forgot the password.
+	do(t, ctx, "forgot",
+		chromedp.Click(chromedp.CSS(`a[href="/login"]`)), chromedp.WaitVisible(chromedp.CSS(`a[href="/password/forgot"]`)),
+		chromedp.Click(chromedp.CSS(`a[href="/password/forgot"]`)), chromedp.WaitVisible(chromedp.ID("email")),
+		chromedp.SendKeys(chromedp.ID("email"), "asa.lind@example.com"),
+		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`p[role="status"]`)),
+	)
+	saveScreenshot(t, shots, "forgot-sent.png", run(t, ctx, "screenshot", chromedp.FullScreenshot(100)))
+	tasks.Wait()
+	mu.Lock()
+	files := append([]string(nil), written...)
+	mu.Unlock()
+	if len(files) != 1 {
+		t.Fatalf("%d emails written, want 1", len(files))
+	}
+	raw, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	eml := strings.NewReplacer("=\r\n", "", "=\n", "").Replace(string(raw))
+	resetPath := regexp.MustCompile(`/password/reset/[A-Za-z0-9_-]+`).FindString(eml)
+	if resetPath == "" {
+		t.Fatalf("no reset link in:\n%s", eml)
+	}
+
+	do(t, ctx, "reset",
+		chromedp.Navigate(srv.URL+resetPath), chromedp.WaitVisible(chromedp.ID("password")),
+		chromedp.SendKeys(chromedp.ID("password"), newPassword),
+		chromedp.SendKeys(chromedp.ID("password_confirm"), newPassword),
+	)
+	saveScreenshot(t, shots, "reset-form.png", run(t, ctx, "screenshot", chromedp.FullScreenshot(100)))
+	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`button[type="submit"]`)))
+	if err != nil {
+		t.Fatalf("submit the reset: %v", err)
+	}
+	if resp.Status != http.StatusOK || !strings.HasSuffix(resp.URL, "/account") {
+		t.Fatalf("after the reset: %d %s", resp.Status, resp.URL)
+	}
+	assertContains(t, run(t, ctx, "account after reset", chromedp.Text(chromedp.CSS("main"))), "Inloggad som Åsa Lind")
 }
