@@ -65,6 +65,7 @@ var keys = []configKey{
 	{name: "smtp.encryption", help: "none, starttls or tls (default by port)"},
 	{name: "base_url", flag: "base-url", def: func(*Config) string { return "http://127.0.0.1:8080" }, help: "public address of serve-accept, used in links"},
 	{name: "listen", flag: "listen", def: func(*Config) string { return "127.0.0.1:8080" }, help: "address serve-accept listens on"},
+	{name: "metrics_listen", help: "address for Prometheus /metrics of serve-accept; empty: off"},
 	{name: "invitation_ttl", kind: kindDuration, def: func(*Config) string { return "8760h" }, help: "link validity"},
 	{name: "default_language", def: func(*Config) string { return "sv" }, help: "sv or en"},
 	{name: "link_secret", secret: true, help: "secrets for link tokens, comma-separated; the first signs (default: a file beside the SQLite database)"},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"strings"
 	"time"
 
@@ -29,6 +30,7 @@ type ServeOptions struct {
 	RateLimit        float64
 	RateBurst        int
 	TrustProxy       bool
+	MetricsListen    string // metrics_listen: where /metrics is served; "" is off
 	// Deliver runs the outbox's deliverer in the background.
 	Deliver bool
 	// Mailing is the service with the mailer, for the deliverer.
@@ -72,6 +74,7 @@ database; a CLI and one server may share one SQLite file.`,
 			opts.BaseURLDefault = cfg.source["base_url"] == "default"
 			opts.Listen = cfg.String("listen")
 			opts.PrivacyPolicyURL = cfg.String("privacy_policy_url")
+			opts.MetricsListen = cfg.String("metrics_listen")
 			opts.common = f.common(cmd)
 			if runF != nil {
 				return runF(opts)
@@ -108,10 +111,26 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 		ln.Close()
 		return mailErr
 	}
+	// Prometheus metrics, on their own address (metrics_listen) when set.
+	var metrics *web.Metrics
+	if opts.MetricsListen != "" {
+		metrics = web.NewMetrics()
+		mln, err := net.Listen("tcp", opts.MetricsListen)
+		if err != nil {
+			ln.Close()
+			return usageError("choose a free address for metrics_listen (e.g. 127.0.0.1:9090)", "cannot listen on %s: %v", opts.MetricsListen, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", metrics.Handler())
+		msrv := web.NewServer(opts.MetricsListen, mux)
+		go func() { _ = web.Serve(ctx, mln, msrv) }()
+		fmt.Fprintf(errOut, "invitectl: metrics on http://%s/metrics\n", mln.Addr())
+	}
 	var sendNow func(context.Context, []int64) error
 	if mailErr == nil {
 		sendNow = func(ctx context.Context, ids []int64) error {
-			sum, err := mailing.Deliver(ctx, invite.DeliverRequest{InvitationIDs: ids, Actor: "serve-accept"})
+			sum, err := mailing.Deliver(ctx, invite.DeliverRequest{InvitationIDs: ids, Actor: "serve-accept",
+				Report: func(o invite.DeliveryOutcome) { metrics.Delivered(string(o.State)) }})
 			if err == nil && sum.Undelivered() > 0 {
 				err = fmt.Errorf("%d email(s) not delivered yet; they stay queued", sum.Undelivered())
 			}
@@ -133,6 +152,7 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 		Now:               opts.Now,
 		Tasks:             tasks,
 		SendNow:           sendNow,
+		Metrics:           metrics,
 	})
 	fmt.Fprintf(errOut, "invitectl: serving registrations on http://%s (public address %s); stop with Ctrl-C\n", ln.Addr(), base)
 	if opts.BaseURL != base {
@@ -140,7 +160,7 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 	}
 	stopDelivering := func() {}
 	if opts.Deliver {
-		stopDelivering = deliverInBackground(ctx, mailing, logger)
+		stopDelivering = deliverInBackground(ctx, mailing, logger, metrics)
 		fmt.Fprintln(errOut, "invitectl: delivering the outbox's emails in the background")
 	}
 	err = web.Serve(ctx, ln, web.NewServer(opts.Listen, h))
@@ -157,7 +177,7 @@ const deliverPoll = 5 * time.Second
 
 // deliverInBackground delivers due emails until ctx is done or the returned
 // function is called, which waits for the batch in progress.
-func deliverInBackground(ctx context.Context, svc *invite.Service, log *slog.Logger) (stop func()) {
+func deliverInBackground(ctx context.Context, svc *invite.Service, log *slog.Logger, metrics *web.Metrics) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -166,6 +186,7 @@ func deliverInBackground(ctx context.Context, svc *invite.Service, log *slog.Log
 		defer t.Stop()
 		for {
 			sum, err := svc.Deliver(ctx, invite.DeliverRequest{Due: true, Actor: "serve-accept", Report: func(o invite.DeliveryOutcome) {
+				metrics.Delivered(string(o.State))
 				if o.State != invite.DeliverySent {
 					log.Warn("email not delivered", "invitation", o.Claim.InvitationID, "state", o.State, "err", o.Error)
 				}

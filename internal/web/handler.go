@@ -61,6 +61,9 @@ type Deps struct {
 	// SendNow delivers the emails queued for these invitations (a password
 	// reset), at once. Nil: they stay queued for `invitectl deliver`.
 	SendNow func(ctx context.Context, invitationIDs []int64) error
+	// Metrics, when set, counts requests, registrations, sign-ins and
+	// resets (serve them with Metrics.Handler). Nil: none.
+	Metrics *Metrics
 }
 
 // handler holds the dependencies the routes share.
@@ -76,6 +79,7 @@ type handler struct {
 	resetMails  *ipLimiter
 	tasks       *Tasks
 	sendNow     func(ctx context.Context, invitationIDs []int64) error
+	metrics     *Metrics
 	trustProxy  bool
 	pages       *pages
 }
@@ -122,6 +126,7 @@ func NewHandler(deps Deps) http.Handler {
 		h.tasks = NewTasks()
 	}
 	h.sendNow = deps.SendNow
+	h.metrics = deps.Metrics
 	timeout := deps.RequestTimeout
 	if timeout <= 0 {
 		timeout = DefaultRequestTimeout

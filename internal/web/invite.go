@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/invitectl/invitectl/internal/invite"
 )
 
@@ -77,6 +79,7 @@ func (h *handler) register(w http.ResponseWriter, r *http.Request) {
 	}
 	_, session, regErr := h.svc.Register(r.Context(), token, reg)
 	if regErr == nil {
+		h.metrics.count(func(m *Metrics) prometheus.Counter { return m.registrations })
 		h.setSessionCookie(w, session)
 		http.Redirect(w, r, "/account", http.StatusSeeOther)
 		return

@@ -77,6 +77,7 @@ func (h *handler) accessLog(mux *http.ServeMux, next http.Handler) http.Handler 
 			if status == 0 {
 				status = http.StatusOK
 			}
+			h.metrics.request(route, status)
 			h.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 				slog.String("method", r.Method),
 				slog.String("route", route),

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
 
 	"github.com/invitectl/invitectl/internal/invite"
@@ -89,6 +90,7 @@ func (h *handler) reset(w http.ResponseWriter, r *http.Request) {
 		MessageLanguage: lang,
 	})
 	if err == nil {
+		h.metrics.count(func(m *Metrics) prometheus.Counter { return m.resets })
 		h.setSessionCookie(w, session)
 		http.Redirect(w, r, "/account", http.StatusSeeOther)
 		return

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/invitectl/invitectl/internal/invite"
 )
 
@@ -45,6 +47,7 @@ func (h *handler) signIn(w http.ResponseWriter, r *http.Request) {
 	pw := r.PostForm.Get("password")
 	key := invite.EmailKey(email)
 	if wait := h.backoff.wait(key); wait > 0 {
+		h.metrics.count(func(m *Metrics) prometheus.Counter { return m.signInFailures })
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 		h.render(w, r, http.StatusTooManyRequests, "login", view{Lang: lang, TitleKey: "login.title",
 			SignIn: &signInView{Email: email, Error: text(lang, "login.locked")}})
@@ -53,6 +56,7 @@ func (h *handler) signIn(w http.ResponseWriter, r *http.Request) {
 	_, session, err := h.svc.SignIn(r.Context(), email, pw)
 	switch {
 	case errors.Is(err, invite.ErrSignInFailed):
+		h.metrics.count(func(m *Metrics) prometheus.Counter { return m.signInFailures })
 		h.backoff.fail(key)
 		h.render(w, r, http.StatusUnauthorized, "login", view{Lang: lang, TitleKey: "login.title",
 			SignIn: &signInView{Email: email, Error: text(lang, "login.failed")}})
@@ -62,6 +66,7 @@ func (h *handler) signIn(w http.ResponseWriter, r *http.Request) {
 		h.internalError(w, r, lang)
 		return
 	}
+	h.metrics.count(func(m *Metrics) prometheus.Counter { return m.signIns })
 	h.backoff.succeed(key)
 	h.setSessionCookie(w, session)
 	http.Redirect(w, r, "/account", http.StatusSeeOther)
