@@ -104,6 +104,11 @@ func NewHandler(deps Deps) http.Handler {
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
+	if _, ok := deps.Service.Passwords.(invite.PasswordVerifier); ok {
+		if err := deps.Service.PrepareSignIn(); err != nil {
+			h.log.Warn("preparing sign-in", "err", err)
+		}
+	}
 	if h.sessionTTL <= 0 {
 		h.sessionTTL = invite.DefaultSessionTTL
 	}
