@@ -32,10 +32,11 @@ type userJSON struct {
 	LastName  string `json:"last_name"`
 	Email     string `json:"email"`
 	detailsJSON
-	Language        string `json:"language"`
-	EmailVerifiedAt string `json:"email_verified_at"`
-	InvitationID    int64  `json:"invitation_id"`
-	CreatedAt       string `json:"created_at"`
+	Language        string  `json:"language"`
+	EmailVerifiedAt string  `json:"email_verified_at"`
+	InvitationID    int64   `json:"invitation_id"`
+	CreatedAt       string  `json:"created_at"`
+	LastSignedInAt  *string `json:"last_signed_in_at"`
 }
 
 // UsersListOptions are the inputs of `users list`.
@@ -103,7 +104,8 @@ func usersListRun(ctx context.Context, opts *UsersListOptions) error {
 	for i, u := range res.Users {
 		items[i] = userJSON{ID: u.ID, Customer: u.Customer, FirstName: u.FirstName, LastName: u.LastName, Email: u.Email,
 			detailsJSON: detailsOf(u.Details, false), Language: u.Language,
-			EmailVerifiedAt: rfc3339(u.EmailVerifiedAt), InvitationID: u.InvitationID, CreatedAt: rfc3339(u.CreatedAt)}
+			EmailVerifiedAt: rfc3339(u.EmailVerifiedAt), InvitationID: u.InvitationID, CreatedAt: rfc3339(u.CreatedAt),
+			LastSignedInAt: optionalTime(u.LastSignedInAt)}
 	}
 	out := opts.IO.Out
 	switch opts.Output {
@@ -118,10 +120,10 @@ func usersListRun(ctx context.Context, opts *UsersListOptions) error {
 		rows := make([][]string, len(items))
 		for i, u := range items {
 			rows[i] = append(append([]string{strconv.FormatInt(u.ID, 10), u.Customer, u.FirstName, u.LastName, u.Email},
-				csvDetails(u.detailsJSON)...), u.Language, u.EmailVerifiedAt, strconv.FormatInt(u.InvitationID, 10), u.CreatedAt)
+				csvDetails(u.detailsJSON)...), u.Language, u.EmailVerifiedAt, strconv.FormatInt(u.InvitationID, 10), u.CreatedAt, csvText(u.LastSignedInAt))
 		}
 		return writeCSV(out, []string{"id", "customer", "first_name", "last_name", "email", "swedish_citizen", "eu_eea_citizen",
-			"personal_number", "lma_number", "phone", "gender", "language", "email_verified_at", "invitation_id", "created_at"}, rows)
+			"personal_number", "lma_number", "phone", "gender", "language", "email_verified_at", "invitation_id", "created_at", "last_signed_in_at"}, rows)
 	}
 	if len(items) == 0 && (q.CustomerID != 0 || q.Search != "") {
 		fmt.Fprintln(out, "No users match.")
@@ -134,10 +136,10 @@ func usersListRun(ctx context.Context, opts *UsersListOptions) error {
 	}
 	sty := opts.style()
 	t := sty.newTable(out)
-	t.AppendHeader(table.Row{"ID", "Customer account", "First name", "Last name", "Email", "Personal number", "Phone number", "Language", "Email verified", "Registered"})
+	t.AppendHeader(table.Row{"ID", "Customer account", "First name", "Last name", "Email", "Personal number", "Phone number", "Language", "Email verified", "Registered", "Last sign-in"})
 	for _, u := range res.Users {
 		t.AppendRow(table.Row{u.ID, u.Customer, u.FirstName, u.LastName, u.Email, dash(personnummer.Mask(u.PersonalNumber)),
-			dash(u.Phone), u.Language, sty.time(u.EmailVerifiedAt), sty.time(u.CreatedAt)})
+			dash(u.Phone), u.Language, sty.time(u.EmailVerifiedAt), sty.time(u.CreatedAt), sty.time(u.LastSignedInAt)})
 	}
 	t.Render()
 	_, err = fmt.Fprintln(out, showingLine(page, perPage, len(items), res.Total))

@@ -67,7 +67,7 @@ func TestUsersListRunFiltersAndCSV(t *testing.T) {
 		t.Errorf("query = %+v", q)
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if lines[0] != "id,customer,first_name,last_name,email,swedish_citizen,eu_eea_citizen,personal_number,lma_number,phone,gender,language,email_verified_at,invitation_id,created_at" {
+	if lines[0] != "id,customer,first_name,last_name,email,swedish_citizen,eu_eea_citizen,personal_number,lma_number,phone,gender,language,email_verified_at,invitation_id,created_at,last_signed_in_at" {
 		t.Errorf("header = %s", lines[0])
 	}
 	if !strings.Contains(lines[1], "19811218-****") || strings.Contains(out.String(), "9876") {

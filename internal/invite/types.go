@@ -197,6 +197,7 @@ type User struct {
 	PrivacyAcceptedAt time.Time
 	InvitationID      int64
 	CreatedAt         time.Time
+	LastSignedInAt    time.Time // when a session was last opened for it; zero when unknown
 }
 
 // Session is a signed-in browser session. Only the hash of its id is stored.

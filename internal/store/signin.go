@@ -31,17 +31,23 @@ func (s *Store) UserForSignIn(ctx context.Context, email string) (invite.User, e
 // AddSession opens the session sess for user sess.UserID. ENOTFOUND if the
 // user is gone.
 func (s *Store) AddSession(ctx context.Context, sess invite.Session) error {
-	return s.write(ctx, func(tx *Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
-			sess.IDHash, sess.UserID, s.d.Time(sess.CreatedAt), s.d.Time(sess.ExpiresAt))
-		switch {
-		case s.d.IsForeignKey(err):
-			return invite.Errorf(invite.ENOTFOUND, "no user with ID %d", sess.UserID)
-		case err != nil:
-			return s.errorf("create session", err)
-		}
-		return nil
-	})
+	return s.write(ctx, func(tx *Tx) error { return tx.openSession(ctx, sess) })
+}
+
+// openSession inserts sess and records it as its user's latest sign-in.
+func (t *Tx) openSession(ctx context.Context, sess invite.Session) error {
+	_, err := t.Exec(ctx, `INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
+		sess.IDHash, sess.UserID, t.s.d.Time(sess.CreatedAt), t.s.d.Time(sess.ExpiresAt))
+	switch {
+	case t.s.d.IsForeignKey(err):
+		return invite.Errorf(invite.ENOTFOUND, "no user with ID %d", sess.UserID)
+	case err != nil:
+		return t.s.errorf("create session", err)
+	}
+	if _, err := t.Exec(ctx, `UPDATE users SET last_signed_in_at = ? WHERE id = ?`, t.s.d.Time(sess.CreatedAt), sess.UserID); err != nil {
+		return t.s.errorf("record sign-in", err)
+	}
+	return nil
 }
 
 // SignInUser returns the account with id. ENOTFOUND if none.
@@ -111,9 +117,9 @@ func (s *Store) ResetPassword(ctx context.Context, userID int64, oldHash, newHas
 		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID); err != nil {
 			return s.errorf("end sessions", err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
-			sess.IDHash, userID, s.d.Time(sess.CreatedAt), s.d.Time(sess.ExpiresAt)); err != nil {
-			return s.errorf("create session", err)
+		sess.UserID = userID
+		if err := tx.openSession(ctx, sess); err != nil {
+			return err
 		}
 		return tx.insertAudit(ctx, ev)
 	})

@@ -83,11 +83,11 @@ func (s *Store) Accept(ctx context.Context, inv invite.Invitation, u *invite.Use
 		if user.ID, err = tx.insertUser(ctx, &user); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
-			sess.IDHash, user.ID, s.d.Time(sess.CreatedAt), s.d.Time(sess.ExpiresAt))
-		if err != nil {
-			return s.errorf("create session", err)
+		sess.UserID = user.ID
+		if err := tx.openSession(ctx, sess); err != nil {
+			return err
 		}
+		user.LastSignedInAt = stored(sess.CreatedAt)
 		return tx.insertAudit(ctx, ev)
 	})
 	if err == nil {
@@ -123,6 +123,7 @@ var userColumns = []string{
 	"id", "customer_id", "email", "email_key", "first_name", "last_name", "swedish_citizen",
 	"eu_eea_citizen", "personal_number", "lma_number", "phone", "gender", "language",
 	"password_hash", "email_verified_at", "privacy_accepted_at", "invitation_id", "created_at",
+	"last_signed_in_at",
 }
 
 // userRow is u as the values of userColumns.
@@ -133,6 +134,7 @@ func (s *Store) userRow(u *invite.User) []any {
 		tristate(u.SwedishCitizen), tristate(u.EUCitizen), nullString(u.PersonalNumber), nullString(u.LMANumber),
 		nullString(u.Phone), nullString(string(u.Gender)), u.Language, u.PasswordHash,
 		s.nullTime(u.EmailVerifiedAt), s.nullTime(u.PrivacyAcceptedAt), nullID(u.InvitationID), s.d.Time(u.CreatedAt),
+		s.nullTime(u.LastSignedInAt),
 	}
 }
 
@@ -162,7 +164,8 @@ func (t *Tx) insertUser(ctx context.Context, u *invite.User) (int64, error) {
 
 const userSelect = `SELECT u.id, u.customer_id, c.name, u.email, u.first_name, u.last_name,
 	u.swedish_citizen, u.eu_eea_citizen, u.personal_number, u.lma_number, u.phone, u.gender,
-	u.language, u.password_hash, u.email_verified_at, u.privacy_accepted_at, u.invitation_id, u.created_at`
+	u.language, u.password_hash, u.email_verified_at, u.privacy_accepted_at, u.invitation_id, u.created_at,
+	u.last_signed_in_at`
 
 func scanUser(sc scanner) (invite.User, error) {
 	var u invite.User
@@ -171,7 +174,7 @@ func scanUser(sc scanner) (invite.User, error) {
 		scanTristate{&u.SwedishCitizen}, scanTristate{&u.EUCitizen}, scanString{&u.PersonalNumber},
 		scanString{&u.LMANumber}, scanString{&u.Phone}, scanString{&gender},
 		&u.Language, &u.PasswordHash, scanTime{&u.EmailVerifiedAt}, scanTime{&u.PrivacyAcceptedAt},
-		scanID{&u.InvitationID}, scanTime{&u.CreatedAt})
+		scanID{&u.InvitationID}, scanTime{&u.CreatedAt}, scanTime{&u.LastSignedInAt})
 	u.Gender = invite.Gender(gender)
 	return u, err
 }

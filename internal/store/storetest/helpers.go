@@ -85,6 +85,7 @@ func NewUser(inv invite.Invitation, at time.Time) invite.User {
 		PrivacyAcceptedAt: at,
 		InvitationID:      inv.ID,
 		CreatedAt:         at,
+		LastSignedInAt:    at, // registering opens a session
 	}
 }
 
@@ -198,9 +199,10 @@ func assertUser(tb testing.TB, got, want invite.User) {
 	assertTimes(tb, what,
 		"EmailVerifiedAt", got.EmailVerifiedAt, want.EmailVerifiedAt,
 		"PrivacyAcceptedAt", got.PrivacyAcceptedAt, want.PrivacyAcceptedAt,
-		"CreatedAt", got.CreatedAt, want.CreatedAt)
+		"CreatedAt", got.CreatedAt, want.CreatedAt,
+		"LastSignedInAt", got.LastSignedInAt, want.LastSignedInAt)
 	for _, u := range []*invite.User{&got, &want} {
-		u.EmailVerifiedAt, u.PrivacyAcceptedAt, u.CreatedAt = time.Time{}, time.Time{}, time.Time{}
+		u.EmailVerifiedAt, u.PrivacyAcceptedAt, u.CreatedAt, u.LastSignedInAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
 	}
 	if !reflect.DeepEqual(got, want) {
 		tb.Errorf("%s:\n got %+v\nwant %+v", what, got, want)
