@@ -201,6 +201,7 @@ func (f *Factory) service(ctx context.Context) (*invite.Service, error) {
 		TTL:             ttl,
 		BaseURL:         f.cfg.String("base_url"),
 		DefaultLanguage: lang,
+		ActorNamed:      f.cfg.source["actor"] != "default" && f.cfg.String("actor") != "",
 	}, nil
 }
 

@@ -118,8 +118,9 @@ type Outbox interface {
 // How Deliver divides its work.
 const (
 	// DeliverBatch deliveries are claimed, sent and recorded at a time. A
-	// batch is recorded while the next is sent, so a crash can repeat at
-	// most two batches' emails (sent, not yet recorded), never lose one.
+	// batch is recorded while the next is sent (with one more waiting to be
+	// recorded), so a crash can repeat at most three batches' emails (sent,
+	// not yet recorded), never lose one.
 	DeliverBatch = 25
 	// deliverLease holds a batch; long enough for a batch of slow sends. A
 	// deliverer killed mid-batch holds its rows this long; then any
@@ -307,6 +308,11 @@ func (s *Service) deliverBatch(ctx context.Context, actor string, claims []Claim
 				case err != nil:
 					jobs[i].err = err
 				default:
+					if !s.ActorNamed || c.Invitation.CreatedBy != actor {
+						// Only a name someone chose for themselves is put in an
+						// email, never the operating-system account's.
+						m.SentBy = ""
+					}
 					jobs[i].email, jobs[i].err = s.prepare(m)
 				}
 				return nil

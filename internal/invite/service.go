@@ -29,6 +29,10 @@ type Service struct {
 	SessionTTL      time.Duration
 	BaseURL         string
 	DefaultLanguage string
+	// ActorNamed says the actor was given explicitly (not taken from the
+	// operating system): only then do emails this service sends name who
+	// invited.
+	ActorNamed bool
 }
 
 func (s *Service) now() time.Time {
