@@ -57,6 +57,7 @@ var keys = []configKey{
 		}
 		return "" // SMTP needs a real sender: the mailer says so
 	}, help: "sender address (required for smtp)"},
+	{name: "mail.from_name", help: "the sender's display name: the organisation the emails come from"},
 	{name: "mail.dir", def: func(c *Config) string { return filepath.Join(c.dataHome(), "invitectl", "outbox") }, help: "folder for the file transport"},
 	{name: "smtp.host", help: "SMTP server host"},
 	{name: "smtp.port", kind: kindInt, help: "SMTP server port (default by encryption: 465 for tls, 25 for none, else 587)"},

@@ -221,6 +221,7 @@ func (f *Factory) openMailer() (mail.Mailer, error) {
 	m, err := mail.New(mail.Config{
 		Transport:  f.cfg.String("mail.transport"),
 		From:       f.cfg.String("mail.from"),
+		FromName:   f.cfg.String("mail.from_name"),
 		Dir:        f.cfg.String("mail.dir"),
 		Host:       f.cfg.String("smtp.host"),
 		Port:       port,

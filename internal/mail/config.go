@@ -36,6 +36,7 @@ const (
 type Config struct {
 	Transport string // mail.transport: smtp or file; empty: smtp when Host is set, else file
 	From      string // mail.from: "Name <address>" or a bare address; required for smtp
+	FromName  string // mail.from_name: the sender's display name (the organisation); wins over a name in From
 	Dir       string // mail.dir: where the file transport writes .eml files
 
 	Host       string // smtp.host
@@ -99,14 +100,20 @@ func (c Config) resolve() (settings, error) {
 			s.transport = TransportSMTP
 		}
 	}
+	var err error
 	switch s.transport {
 	case TransportFile:
-		return s, s.resolveFile(c.From)
+		err = s.resolveFile(c.From)
 	case TransportSMTP:
-		return s, s.resolveSMTP(c.From)
+		err = s.resolveSMTP(c.From)
+	default:
+		return s, invite.Errorf(invite.EINVALID, "unknown mail.transport %q", c.Transport).
+			WithHint("use smtp (with smtp.host) or file (with mail.dir)")
 	}
-	return s, invite.Errorf(invite.EINVALID, "unknown mail.transport %q", c.Transport).
-		WithHint("use smtp (with smtp.host) or file (with mail.dir)")
+	if err == nil && strings.TrimSpace(c.FromName) != "" {
+		s.from.Name = oneLine(strings.TrimSpace(c.FromName)) // mail.from_name wins over a name in mail.from
+	}
+	return s, err
 }
 
 func (s *settings) resolveFile(from string) error {
