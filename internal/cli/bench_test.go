@@ -15,8 +15,6 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
-
-	"github.com/invitectl/invitectl/internal/mailtest"
 )
 
 // The whole-command benchmarks run the real binary on a store made by
@@ -186,12 +184,7 @@ func BenchmarkResendExpired(b *testing.B) {
 	if s := os.Getenv("INVITECTL_BENCH_RESEND"); s != "" {
 		n, _ = strconv.Atoi(s)
 	}
-	srv := mailtest.Start(b)
-	r := newRun(b)
-	r.env["INVITECTL_SMTP_HOST"] = "127.0.0.1"
-	r.env["INVITECTL_SMTP_PORT"] = strconv.Itoa(srv.Port())
-	r.env["INVITECTL_SMTP_ENCRYPTION"] = "none"
-	r.env["INVITECTL_MAIL_FROM"] = "invites@example.com"
+	r, srv := newMailingRun(b)
 	r.must("seed", "--customers", "20", "--invitations", strconv.Itoa(n))
 	// Two years on, every pending invitation has expired; each round moves
 	// the clock two more years, so every round resends all of them again.
@@ -242,12 +235,7 @@ func BenchmarkDeliver(b *testing.B) {
 	if s := os.Getenv("INVITECTL_BENCH_RESEND"); s != "" {
 		n, _ = strconv.Atoi(s)
 	}
-	srv := mailtest.Start(b)
-	r := newRun(b)
-	r.env["INVITECTL_SMTP_HOST"] = "127.0.0.1"
-	r.env["INVITECTL_SMTP_PORT"] = strconv.Itoa(srv.Port())
-	r.env["INVITECTL_SMTP_ENCRYPTION"] = "none"
-	r.env["INVITECTL_MAIL_FROM"] = "invites@example.com"
+	r, srv := newMailingRun(b)
 	r.must("seed", "--customers", "20", "--invitations", strconv.Itoa(n))
 	start := r.now
 	round := 0

@@ -2,7 +2,6 @@ package cli_test
 
 import (
 	"context"
-	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -56,14 +55,10 @@ func TestKillNineLosesNoEmail(t *testing.T) {
 }
 
 func killRounds(t *testing.T, db string, open func() invite.Store) {
-	srv := mailtest.Start(t)
+	r, srv := newMailingRun(t)
 	srv.SetDelay(2 * time.Millisecond)
-	r := newRun(t)
-	env := map[string]string{
-		"INVITECTL_DB": db, "INVITECTL_LINK_SECRET": killSecret,
-		"INVITECTL_SMTP_HOST": "127.0.0.1", "INVITECTL_SMTP_PORT": fmt.Sprint(srv.Port()),
-		"INVITECTL_SMTP_ENCRYPTION": "none", "INVITECTL_MAIL_FROM": "invites@example.com",
-	}
+	env := smtpEnv(srv)
+	env["INVITECTL_DB"], env["INVITECTL_LINK_SECRET"] = db, killSecret
 	for k, v := range env {
 		r.env[k] = v
 	}

@@ -14,16 +14,28 @@ import (
 	"github.com/invitectl/invitectl/internal/mailtest"
 )
 
+// newMailingRun is a run whose emails go over SMTP to a server on loopback.
+func newMailingRun(tb testing.TB) (*run, *mailtest.Server) {
+	tb.Helper()
+	srv := mailtest.Start(tb)
+	r := newRun(tb)
+	for k, v := range smtpEnv(srv) {
+		r.env[k] = v
+	}
+	return r, srv
+}
+
+// smtpEnv is the configuration that sends to srv.
+func smtpEnv(srv *mailtest.Server) map[string]string {
+	return map[string]string{"INVITECTL_SMTP_HOST": "127.0.0.1", "INVITECTL_SMTP_PORT": strconv.Itoa(srv.Port()),
+		"INVITECTL_SMTP_ENCRYPTION": "none", "INVITECTL_MAIL_FROM": "invites@example.com"}
+}
+
 // expiredSetup is a store with n invitations that have expired, and a mail
 // server to resend them to.
 func expiredSetup(t *testing.T, n int) (*run, *mailtest.Server) {
 	t.Helper()
-	srv := mailtest.Start(t)
-	r := newRun(t)
-	r.env["INVITECTL_SMTP_HOST"] = "127.0.0.1"
-	r.env["INVITECTL_SMTP_PORT"] = strconv.Itoa(srv.Port())
-	r.env["INVITECTL_SMTP_ENCRYPTION"] = "none"
-	r.env["INVITECTL_MAIL_FROM"] = "invites@example.com"
+	r, srv := newMailingRun(t)
 	r.must("customers", "add", "Acme AB")
 	for i := range n {
 		r.must("invite", "--customer", "Acme AB", "--email", fmt.Sprintf("p%03d@example.com", i), "--first-name", "Anna", "--last-name", "Ek", "--no-send")
