@@ -28,17 +28,9 @@ func TestNewCmdAuditFlags(t *testing.T) {
 		{args: []string{"1", "2"}, code: ExitInvalid},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
-			f, _, _ := testFactory(t, nil)
-			var got *AuditOptions
-			err := execute(t, f, NewCmdAudit(f, func(o *AuditOptions) error { got = o; return nil }), tc.args...)
-			if tc.code != 0 {
-				if ExitCode(err) != tc.code || got != nil {
-					t.Fatalf("err %v (exit %d), ran %v; want exit %d before running", err, ExitCode(err), got != nil, tc.code)
-				}
+			got := parseOptions(t, NewCmdAudit, tc.code, tc.args...)
+			if got == nil {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if got.Ref != tc.want.Ref || !got.Since.Equal(tc.want.Since) || got.Actor != tc.want.Actor || got.Action != tc.want.Action ||
 				got.Page != tc.want.Page || got.PerPage != tc.want.PerPage {

@@ -55,6 +55,26 @@ func execute(t *testing.T, f *Factory, cmd *cobra.Command, args ...string) error
 	return root.ExecuteContext(context.Background())
 }
 
+// parseOptions runs newCmd's flag parsing with args and returns the options
+// its run function would get. With code non-zero it asserts the command is
+// refused with that exit code before running, and returns nil.
+func parseOptions[T any](t *testing.T, newCmd func(*Factory, func(*T) error) *cobra.Command, code int, args ...string) *T {
+	t.Helper()
+	f, _, _ := testFactory(t, nil)
+	var got *T
+	err := execute(t, f, newCmd(f, func(o *T) error { got = o; return nil }), args...)
+	if code != 0 {
+		if ExitCode(err) != code || got != nil {
+			t.Fatalf("err %v (exit %d), ran %v; want exit %d before running", err, ExitCode(err), got != nil, code)
+		}
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
 type fakeLinks struct{}
 
 func (fakeLinks) Token(id int64, gen int) string   { return "tok" }
@@ -139,17 +159,9 @@ func TestNewCmdListFlags(t *testing.T) {
 		{args: []string{"extra"}, code: ExitInvalid},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
-			f, _, _ := testFactory(t, nil)
-			var got *ListOptions
-			err := execute(t, f, NewCmdList(f, func(o *ListOptions) error { got = o; return nil }), tc.args...)
-			if tc.code != 0 {
-				if ExitCode(err) != tc.code || got != nil {
-					t.Fatalf("err %v (exit %d), ran %v; want exit %d before running", err, ExitCode(err), got != nil, tc.code)
-				}
+			got := parseOptions(t, NewCmdList, tc.code, tc.args...)
+			if got == nil {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if got.Sort != tc.want.Sort || got.Status != tc.want.Status || got.Customer != tc.want.Customer ||
 				got.Search != tc.want.Search || got.Page != tc.want.Page || got.PerPage != tc.want.PerPage {
@@ -226,24 +238,14 @@ func TestNewCmdInviteChoosesTheMailer(t *testing.T) {
 }
 
 func TestNewCmdEditFlags(t *testing.T) {
-	f, _, _ := testFactory(t, nil)
-	var got *EditOptions
-	capture := func(o *EditOptions) error { got = o; return nil }
-	if err := execute(t, f, NewCmdEdit(f, capture), "a@example.com", "--customer", "Acme AB", "--phone", "", "--language", "en", "--if-version", "3"); err != nil {
-		t.Fatal(err)
-	}
+	got := parseOptions(t, NewCmdEdit, 0, "a@example.com", "--customer", "Acme AB", "--phone", "", "--language", "en", "--if-version", "3")
 	if got.Ref != "a@example.com" || got.Customer != "Acme AB" || got.IfVersion != 3 || got.Language == nil || *got.Language != "en" ||
 		got.Details.Phone == nil || *got.Details.Phone != "" || got.Details.LastName != nil || got.Editor != "vi" {
 		t.Errorf("options %+v", got)
 	}
-	got = nil
-	if err := execute(t, f, NewCmdEdit(f, capture), "1", "--email", "b@example.com"); ExitCode(err) != ExitInvalid || got != nil {
-		t.Errorf("--email: %v", err)
-	}
+	parseOptions(t, NewCmdEdit, ExitInvalid, "1", "--email", "b@example.com")
 	// Nothing to change and no terminal to open an editor on.
-	if err := execute(t, f, NewCmdEdit(f, capture), "1"); ExitCode(err) != ExitInvalid || got != nil {
-		t.Errorf("no changes: %v", err)
-	}
+	parseOptions(t, NewCmdEdit, ExitInvalid, "1")
 }
 
 func TestRevokeRun(t *testing.T) {
@@ -294,38 +296,22 @@ func TestShowRunRevealIsAudited(t *testing.T) {
 }
 
 func TestNewCmdResendFlags(t *testing.T) {
-	f, _, _ := testFactory(t, nil)
-	var got *ResendOptions
-	capture := func(o *ResendOptions) error { got = o; return nil }
-	if err := execute(t, f, NewCmdResend(f, capture), "--expired", "--customer", "Acme AB", "--dry-run"); err != nil {
-		t.Fatal(err)
-	}
+	got := parseOptions(t, NewCmdResend, 0, "--expired", "--customer", "Acme AB", "--dry-run")
 	if !got.Expired || !got.DryRun || got.Customer != "Acme AB" || len(got.Refs) != 0 {
 		t.Errorf("options %+v", got)
 	}
 	for _, args := range [][]string{nil, {"1", "--expired"}} {
-		got = nil
-		if err := execute(t, f, NewCmdResend(f, capture), args...); ExitCode(err) != ExitInvalid || got != nil {
-			t.Errorf("%v: %v", args, err)
-		}
+		parseOptions(t, NewCmdResend, ExitInvalid, args...)
 	}
 }
 
 func TestNewCmdSeedBounds(t *testing.T) {
-	f, _, _ := testFactory(t, nil)
-	var got *SeedOptions
-	capture := func(o *SeedOptions) error { got = o; return nil }
-	if err := execute(t, f, NewCmdSeed(f, capture), "--customers", "3", "--invitations", "0", "--seed-value", "9"); err != nil {
-		t.Fatal(err)
-	}
+	got := parseOptions(t, NewCmdSeed, 0, "--customers", "3", "--invitations", "0", "--seed-value", "9")
 	if got.Customers != 3 || got.Invitations != 0 || got.SeedValue != 9 {
 		t.Errorf("options %+v", got)
 	}
 	for _, args := range [][]string{{"--customers", "0"}, {"--invitations", "-1"}, {"--invitations", "10000001"}} {
-		got = nil
-		if err := execute(t, f, NewCmdSeed(f, capture), args...); ExitCode(err) != ExitInvalid || got != nil {
-			t.Errorf("%v: %v", args, err)
-		}
+		parseOptions(t, NewCmdSeed, ExitInvalid, args...)
 	}
 }
 
@@ -424,22 +410,16 @@ func TestEveryHintedErrorHasAHint(t *testing.T) {
 }
 
 func TestNewCmdCopyAndMigrateFlags(t *testing.T) {
-	f, _, _ := testFactory(t, nil)
-	var got *CopyOptions
-	if err := execute(t, f, NewCmdCopy(f, func(o *CopyOptions) error { got = o; return nil }), "--from", "a.db", "--to", "postgres://h/db"); err != nil {
-		t.Fatal(err)
-	}
+	got := parseOptions(t, NewCmdCopy, 0, "--from", "a.db", "--to", "postgres://h/db")
 	if got.From != "a.db" || got.To != "postgres://h/db" || got.LinkSecret {
 		t.Errorf("copy options %+v", got)
 	}
-	var mig *MigrateOptions
-	if err := execute(t, f, NewCmdMigrate(f, func(o *MigrateOptions) error { mig = o; return nil }), "--db", "x.db"); err != nil {
-		t.Fatal(err)
-	}
+	mig := parseOptions(t, NewCmdMigrate, 0, "--db", "x.db")
 	if mig.DB != "x.db" {
 		t.Errorf("migrate options %+v", mig)
 	}
 	// Bad values are refused before anything is opened.
+	f, _, _ := testFactory(t, nil)
 	for _, args := range [][]string{{"--to", "y.db"}, {"--from", "mysql://h/db", "--to", "y.db"}} {
 		if err := copyRun(context.Background(), &CopyOptions{common: common{IO: f.IO, Output: "table"}, From: argOf(args, "--from"), To: argOf(args, "--to")}); ExitCode(err) != ExitInvalid {
 			t.Errorf("%v: %v", args, err)
@@ -457,19 +437,11 @@ func argOf(args []string, flag string) string {
 }
 
 func TestNewCmdPurgeFlags(t *testing.T) {
-	f, _, _ := testFactory(t, nil)
-	var got *PurgeOptions
-	capture := func(o *PurgeOptions) error { got = o; return nil }
-	if err := execute(t, f, NewCmdPurge(f, capture), "--older-than", "1.5d", "--dry-run", "-y"); err != nil {
-		t.Fatal(err)
-	}
+	got := parseOptions(t, NewCmdPurge, 0, "--older-than", "1.5d", "--dry-run", "-y")
 	if got.OlderThan != 36*time.Hour || !got.DryRun || !got.Yes {
 		t.Errorf("options %+v", got)
 	}
 	for _, args := range [][]string{nil, {"--older-than", "0d"}, {"--older-than", "-5h"}, {"--older-than", "x"}} {
-		got = nil
-		if err := execute(t, f, NewCmdPurge(f, capture), args...); ExitCode(err) != ExitInvalid || got != nil {
-			t.Errorf("%v: %v", args, err)
-		}
+		parseOptions(t, NewCmdPurge, ExitInvalid, args...)
 	}
 }
