@@ -70,6 +70,19 @@ type action struct {
 // signInAction offers to sign in.
 var signInAction = &action{Href: "/login", Key: "login.link"}
 
+// passwordFields is what the "new-password" fields get: the page, the label of
+// the first field and the fields' errors.
+type passwordFields struct {
+	view
+	LabelKey string
+	Errors   map[string]string
+}
+
+// PasswordFields is the data of the "new-password" fields on this page.
+func (v view) PasswordFields(labelKey string, errs map[string]string) passwordFields {
+	return passwordFields{view: v, LabelKey: labelKey, Errors: errs}
+}
+
 // T is the page's text for key, in the page's language.
 func (v view) T(key string) string { return text(v.Lang, key) }
 
