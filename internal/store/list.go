@@ -259,27 +259,29 @@ func (l *listPlan) page(q invite.ListQuery) (string, []any) {
 		dir = "DESC"
 	}
 	order := fmt.Sprintf(" ORDER BY %[1]s %[2]s, id %[2]s", l.col, dir)
+	byK := fmt.Sprintf(" ORDER BY k %[1]s, id %[1]s", dir)
 	var args []any
 	branch := func(st ...invite.State) string {
 		cond, a := l.where(st, l.expiry)
 		args = append(args, a...)
-		n := ""
-		if l.indexed {
-			n = ", count(*) OVER () AS n"
-		}
-		return "SELECT id, " + l.col + " AS k" + n + " FROM " + l.from(l.index) + cond + order
+		return "SELECT id, " + l.col + " AS k FROM " + l.from(l.index) + cond
 	}
 	var ids string
-	if len(l.states) == 1 || l.indexed {
-		ids = branch(l.states...) + " LIMIT ? OFFSET ?"
-	} else {
+	switch {
+	case l.indexed:
+		// The rows the index found are gathered first and then sorted:
+		// left to itself, PostgreSQL's planner walks the sort index for a
+		// common term, testing every row of the states against it.
+		ids = "WITH m AS MATERIALIZED (" + branch(l.states...) + ") SELECT id, k, count(*) OVER () AS n FROM m" + byK + " LIMIT ? OFFSET ?"
+	case len(l.states) == 1:
+		ids = branch(l.states...) + order + " LIMIT ? OFFSET ?"
+	default:
 		var parts []string
 		for _, st := range l.states {
-			parts = append(parts, "SELECT * FROM ("+branch(st)+" LIMIT ?) AS b")
+			parts = append(parts, "SELECT * FROM ("+branch(st)+order+" LIMIT ?) AS b")
 			args = append(args, min(q.Offset(), math.MaxInt-q.PerPage)+q.PerPage)
 		}
-		ids = "SELECT id, k FROM (" + strings.Join(parts, " UNION ALL ") + ") AS u" +
-			fmt.Sprintf(" ORDER BY k %[1]s, id %[1]s", dir) + " LIMIT ? OFFSET ?"
+		ids = "SELECT id, k FROM (" + strings.Join(parts, " UNION ALL ") + ") AS u" + byK + " LIMIT ? OFFSET ?"
 	}
 	args = append(args, q.PerPage, q.Offset())
 	// The outer query orders by the subquery's own columns, so the planner
