@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,26 +36,42 @@ var (
 	benchRows int
 )
 
-func benchSetup(b *testing.B) (bin, db string) {
+var (
+	benchBinOnce sync.Once
+	benchBinDir  string
+)
+
+// benchBinary builds invitectl once for the benchmarks and returns its path.
+func benchBinary(b *testing.B) string {
 	b.Helper()
-	benchOnce.Do(func() {
-		benchRows = 100000
-		if s := os.Getenv("INVITECTL_BENCH_ROWS"); s != "" {
-			benchRows, _ = strconv.Atoi(s)
-		}
+	benchBinOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "invitectl-bench-")
 		if err != nil {
 			benchErr = err
 			return
 		}
-		benchBin = filepath.Join(dir, "invitectl")
+		benchBinDir, benchBin = dir, filepath.Join(dir, "invitectl")
 		if out, err := exec.Command("go", "build", "-o", benchBin, "../../cmd/invitectl").CombinedOutput(); err != nil {
 			benchErr = fmt.Errorf("build: %v\n%s", err, out)
-			return
+		}
+	})
+	if benchErr != nil {
+		b.Fatal(benchErr)
+	}
+	return benchBin
+}
+
+func benchSetup(b *testing.B) (bin, db string) {
+	b.Helper()
+	benchBinary(b)
+	benchOnce.Do(func() {
+		benchRows = 100000
+		if s := os.Getenv("INVITECTL_BENCH_ROWS"); s != "" {
+			benchRows, _ = strconv.Atoi(s)
 		}
 		benchDB = os.Getenv("INVITECTL_BENCH_DB")
 		if benchDB == "" {
-			benchDB = filepath.Join(dir, fmt.Sprintf("bench-%d.db", benchRows))
+			benchDB = filepath.Join(benchBinDir, fmt.Sprintf("bench-%d.db", benchRows))
 		}
 		if _, err := os.Stat(benchDB); err == nil {
 			return
@@ -334,6 +351,92 @@ func BenchmarkImport(b *testing.B) {
 	b.Run("seed", func(b *testing.B) {
 		for b.Loop() {
 			runCmd(b, bin, "--db", fresh(), "seed", "--customers", "1", "--invitations", strconv.Itoa(n))
+		}
+		b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "rows/s")
+	})
+}
+
+// BenchmarkSeed times `invitectl seed --customers 50 --invitations N` into a
+// new file (N: INVITECTL_BENCH_SEED, default 200000) beside the sqlite3
+// shell loading the very same rows, byte for byte (INSERT … SELECT from a
+// file seeded first), into a new store of the same schema, in the same run:
+// "shell-indexed" with every index and the search index's triggers in
+// place as the rows arrive, "shell-index-after" with them dropped and built
+// after the load (the floor). The shell gets invitectl's writer settings
+// (synchronous NORMAL, a 256 MiB cache; threads for the index sorts).
+//
+//	INVITECTL_BENCH_SEED=1000000 go test -run '^$' -bench 'BenchmarkSeed' -benchtime 2x ./internal/cli/
+func BenchmarkSeed(b *testing.B) {
+	bin := benchBinary(b)
+	if _, err := exec.LookPath("sqlite3"); err != nil {
+		b.Skip("sqlite3 not installed")
+	}
+	n := 200000
+	if s := os.Getenv("INVITECTL_BENCH_SEED"); s != "" {
+		n, _ = strconv.Atoi(s)
+	}
+	dir := b.TempDir()
+	target := filepath.Join(dir, "target.db")
+	remove := func(path string) {
+		for _, suffix := range []string{"", "-wal", "-shm", ".link-secret"} {
+			_ = os.Remove(path + suffix)
+		}
+	}
+	seed := func(path string, rows int) {
+		remove(path)
+		runCmd(b, bin, "--db", path, "seed", "--customers", "50", "--invitations", strconv.Itoa(rows))
+	}
+	src := filepath.Join(dir, "source.db")
+	seed(src, n)
+	shell := func(b *testing.B, script string) {
+		cmd := exec.Command("sqlite3", "-bail", target)
+		cmd.Stdin = strings.NewReader(script)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("sqlite3: %v\n%s", err, out)
+		}
+	}
+	// A store with the schema and the same customers, and no invitation.
+	empty := func(b *testing.B) {
+		b.StopTimer()
+		defer b.StartTimer()
+		seed(target, 0)
+	}
+	settings := "PRAGMA synchronous = NORMAL;\nPRAGMA cache_size = -262144;\nATTACH '" + src + "' AS src;\n"
+	copyRows := "INSERT INTO main.invitations SELECT * FROM src.invitations;\n"
+	b.Run("invitectl-seed", func(b *testing.B) {
+		for b.Loop() {
+			b.StopTimer()
+			remove(target)
+			b.StartTimer()
+			runCmd(b, bin, "--db", target, "seed", "--customers", "50", "--invitations", strconv.Itoa(n))
+		}
+		b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "rows/s")
+	})
+	b.Run("shell-indexed", func(b *testing.B) {
+		for b.Loop() {
+			empty(b)
+			shell(b, settings+"BEGIN;\n"+copyRows+"COMMIT;\n")
+		}
+		b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "rows/s")
+	})
+	b.Run("shell-index-after", func(b *testing.B) {
+		seed(target, 0)
+		out, err := exec.Command("sqlite3", target, `SELECT upper(type) || ' ' || name || char(9) || replace(sql, char(10), ' ') || ';' FROM sqlite_schema
+			WHERE tbl_name = 'invitations' AND type IN ('index', 'trigger') AND sql IS NOT NULL`).Output()
+		if err != nil {
+			b.Fatal(err)
+		}
+		var drop, create strings.Builder
+		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			what, def, _ := strings.Cut(line, "\t")
+			fmt.Fprintf(&drop, "DROP %s;\n", what)
+			create.WriteString(def + "\n")
+		}
+		script := settings + "PRAGMA threads = " + strconv.Itoa(runtime.NumCPU()) + ";\nBEGIN;\n" + drop.String() + copyRows +
+			create.String() + "INSERT INTO invitations_search (invitations_search) VALUES ('rebuild');\nCOMMIT;\n"
+		for b.Loop() {
+			empty(b)
+			shell(b, script)
 		}
 		b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "rows/s")
 	})

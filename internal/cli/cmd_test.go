@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"iter"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -365,10 +366,14 @@ func (s *interruptingStore) CreateCustomer(_ context.Context, c *invite.Customer
 	return nil
 }
 
-func (s *interruptingStore) InsertInvitations(_ context.Context, invs []invite.Invitation) error {
-	s.inserted += len(invs)
-	s.cancel()
-	return nil
+// LoadInvitations stores the first batch and is interrupted while it does.
+func (s *interruptingStore) LoadInvitations(ctx context.Context, batches iter.Seq[[]invite.Invitation]) (int, error) {
+	for invs := range batches {
+		s.inserted += len(invs)
+		s.cancel()
+		break
+	}
+	return s.inserted, ctx.Err()
 }
 
 // Ctrl-C during seed says what it left, and is exit 6, not "context canceled".

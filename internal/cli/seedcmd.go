@@ -71,6 +71,11 @@ func seedRun(ctx context.Context, opts *SeedOptions) error {
 	if err != nil {
 		return err
 	}
+	purged, err := svc.Store.ListInvitations(ctx, invite.ListQuery{Status: invite.FilterPurged, Sort: invite.DefaultSort, Page: 1, PerPage: 1, Now: now})
+	if err != nil {
+		return err
+	}
+	empty := existing.Total+purged.Total == 0 // the store indexes the rows after loading them
 	gen := seed.NewGenerator(opts.SeedValue, cs, now, svc.TTL, existing.Total)
 	var bar *progressBar
 	if opts.IO.ErrTTY && opts.Invitations >= 10000 {
@@ -78,25 +83,29 @@ func seedRun(ctx context.Context, opts *SeedOptions) error {
 	}
 	start := time.Now()
 	const batch = 50000
-	for done := 0; done < opts.Invitations; {
-		buf := gen.Batch(min(batch, opts.Invitations-done))
-		err := svc.Store.InsertInvitations(ctx, buf)
-		if ctx.Err() != nil {
-			// Each batch is one transaction: what was seeded is whole.
-			bar.done()
-			if err == nil {
-				done += len(buf)
+	batches := func(yield func([]invite.Invitation) bool) {
+		for done := 0; done < opts.Invitations; {
+			buf := gen.Batch(min(batch, opts.Invitations-done))
+			if !yield(buf) {
+				return
 			}
-			return invite.Errorf(invite.ECANCELLED, "%s", number.Sprintf("seeded %d of %d invitations before the interrupt", done, opts.Invitations))
+			done += len(buf)
+			bar.add(len(buf))
 		}
-		if err != nil {
+		if bar != nil && empty {
 			bar.done()
-			return fmt.Errorf("seeding after %d invitations: %w", done, err)
+			fmt.Fprintln(opts.IO.ErrOut, "Building the indexes…")
 		}
-		done += len(buf)
-		bar.add(len(buf))
 	}
+	done, err := svc.Store.LoadInvitations(ctx, batches)
 	bar.done()
+	if ctx.Err() != nil {
+		// What was written is whole: a transaction a batch, or one load.
+		return invite.Errorf(invite.ECANCELLED, "%s", number.Sprintf("seeded %d of %d invitations before the interrupt", done, opts.Invitations))
+	}
+	if err != nil {
+		return fmt.Errorf("seeding after %d invitations: %w", done, err)
+	}
 	elapsed := time.Since(start)
 	switch opts.Output {
 	case "json":

@@ -2,6 +2,7 @@ package invite
 
 import (
 	"context"
+	"iter"
 	"time"
 )
 
@@ -68,9 +69,15 @@ type InvitationStore interface {
 	// open invitation or an account, or with dryRun, it writes nothing and
 	// returns the indexes of those invitations.
 	ImportInvitations(ctx context.Context, invs []Invitation, ev AuditEvent, mail DeliveryKind, dryRun bool) (conflicts []int, err error)
-	// InsertInvitations inserts many invitations at once, without per-row
-	// checks beyond the schema's; for seed and copy. IDs are kept when set.
+	// InsertInvitations inserts many invitations in one transaction,
+	// without per-row checks beyond the schema's. IDs are kept when set.
 	InsertInvitations(ctx context.Context, invs []Invitation) error
+	// LoadInvitations inserts the invitations of batches as
+	// InsertInvitations does, for seed: into a store with no invitations
+	// in one transaction that indexes the rows once they are all written,
+	// otherwise a transaction a batch. When ctx ends it stops after the
+	// batch being written and returns ctx's error with the number stored.
+	LoadInvitations(ctx context.Context, batches iter.Seq[[]Invitation]) (int, error)
 }
 
 // UserStore keeps the accounts and their sessions.

@@ -139,9 +139,9 @@ func (g *Generator) Next() invite.Invitation {
 }
 
 // asciiFold turns a name into an email-friendly lower-case form.
-func asciiFold(s string) string {
-	return strings.NewReplacer("å", "a", "ä", "a", "ö", "o", "é", "e", "Å", "a", "Ä", "a", "Ö", "o").Replace(strings.ToLower(s))
-}
+func asciiFold(s string) string { return folder.Replace(strings.ToLower(s)) }
+
+var folder = strings.NewReplacer("å", "a", "ä", "a", "ö", "o", "é", "e", "Å", "a", "Ä", "a", "Ö", "o")
 
 // Batch returns the next n invitations.
 func (g *Generator) Batch(n int) []invite.Invitation {

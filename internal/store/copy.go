@@ -68,7 +68,8 @@ func countRows(ctx context.Context, q queryRow, s *Store) (storecopy.Counts, err
 // Import writes records into this empty store in one write transaction,
 // keeping every ID, with the dialect's bulk load. The emptiness check runs
 // inside the transaction, after the tables are locked against writers.
-// The kept counts are counted as the invitations are written.
+// The kept counts are counted as the invitations are written, and the
+// invitations' indexes are built once they all are (withoutIndexes).
 func (s *Store) Import(ctx context.Context, records iter.Seq2[storecopy.Record, error]) error {
 	return s.write(ctx, func(tx *Tx) error {
 		if s.d.LockTables != "" {
@@ -84,15 +85,17 @@ func (s *Store) Import(ctx context.Context, records iter.Seq2[storecopy.Record, 
 			return storecopy.NotEmpty(c)
 		}
 		im := &importer{tx: tx}
-		for r, err := range records {
-			if err != nil {
-				return err
+		return tx.withoutIndexes(ctx, func() error {
+			for r, err := range records {
+				if err != nil {
+					return err
+				}
+				if err := im.add(ctx, r); err != nil {
+					return err
+				}
 			}
-			if err := im.add(ctx, r); err != nil {
-				return err
-			}
-		}
-		return im.flush(ctx)
+			return im.flush(ctx)
+		})
 	})
 }
 

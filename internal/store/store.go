@@ -61,8 +61,18 @@ type Dialect struct {
 	// skip each other's rows instead of waiting ("" where the write
 	// transaction already excludes other writers).
 	SkipLocked string
-	// LockTables is run by Import before it checks that the store is empty.
+	// LockTables is run by Import and LoadInvitations before they check
+	// that the store is empty.
 	LockTables string
+	// DeferredIndexes lists, as rows of (kind, name, definition), the
+	// invitations table's secondary indexes and the triggers that a load
+	// into the empty table drops, to create them again after its rows:
+	// kind is INDEX or TRIGGER, definition the statement that creates it.
+	DeferredIndexes string
+	// IndexBuild runs before they are created again (to give the builds
+	// more memory or cores), AfterIndexBuild after (to fill what the
+	// dropped triggers would have kept).
+	IndexBuild, AfterIndexBuild []string
 	// Savepoints is true where a failed statement spoils its transaction,
 	// so that statements that may fail on a constraint run under a savepoint.
 	Savepoints bool

@@ -3,6 +3,8 @@ package store_test
 import (
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"testing"
 
 	"github.com/invitectl/invitectl/internal/invite"
@@ -10,6 +12,7 @@ import (
 	"github.com/invitectl/invitectl/internal/store/postgres"
 	"github.com/invitectl/invitectl/internal/store/postgres/pgtest"
 	"github.com/invitectl/invitectl/internal/store/sqlite"
+	"github.com/invitectl/invitectl/internal/store/storecopy"
 	"github.com/invitectl/invitectl/internal/store/storetest"
 )
 
@@ -88,4 +91,47 @@ func TestCopyBetweenEngines(t *testing.T) {
 			})
 		}
 	}
+}
+
+// A load into an empty store, and a copy into one, drop the invitations'
+// indexes and triggers and create them again: afterwards the catalog holds
+// every one of them, defined as the migrations defined it.
+func TestLoadsRebuildEveryIndex(t *testing.T) {
+	schemaName := regexp.MustCompile(`ON \S+\.invitations`)
+	forEngines(t, func(t *testing.T, e engine) {
+		ctx := t.Context()
+		definitions := func(s *store.Store) []string {
+			t.Helper()
+			defs, err := s.Query(ctx, `WITH x(kind, name, definition) AS (`+s.Dialect().DeferredIndexes+`) SELECT definition FROM x`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range defs { // PostgreSQL names the table's schema: each test has its own
+				defs[i] = schemaName.ReplaceAllString(defs[i], "ON invitations")
+			}
+			return defs
+		}
+		s := e.open(t)
+		want := definitions(s)
+		if len(want) < 7 {
+			t.Fatalf("the migrated store lists %d indexes and triggers on invitations: %q", len(want), want)
+		}
+		c := storetest.MustCreateCustomer(t, s, "Alfa AB")
+		n, err := s.LoadInvitations(ctx, func(yield func([]invite.Invitation) bool) {
+			yield([]invite.Invitation{storetest.NewInvitation(c, "a@example.com", "Anna", "Ek")})
+		})
+		if n != 1 || err != nil {
+			t.Fatalf("load: %d, %v", n, err)
+		}
+		if got := definitions(s); !slices.Equal(got, want) {
+			t.Errorf("after a load into an empty store:\n%q\nwant\n%q", got, want)
+		}
+		to := e.open(t)
+		if _, err := storecopy.Copy(ctx, s, to); err != nil {
+			t.Fatal(err)
+		}
+		if got := definitions(to); !slices.Equal(got, want) {
+			t.Errorf("after a copy into an empty store:\n%q\nwant\n%q", got, want)
+		}
+	})
 }

@@ -46,6 +46,12 @@ var Dialect = &store.Dialect{
 	ForUpdate:  " FOR UPDATE OF i",
 	SkipLocked: " FOR UPDATE OF d SKIP LOCKED",
 	LockTables: `LOCK TABLE customers, invitations, users, audit_events, invitation_counts IN EXCLUSIVE MODE`,
+	// Every index but the primary key's; the search index is one of them.
+	DeferredIndexes: `SELECT 'INDEX', indexname, indexdef FROM pg_indexes
+		WHERE schemaname = current_schema() AND tablename = 'invitations'
+		AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = 'invitations'::regclass)
+		ORDER BY indexname`,
+	IndexBuild: []string{`SET LOCAL maintenance_work_mem = '256MB'`},
 	Savepoints: true,
 	ReadTx:     &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true},
 	// timestamptz keeps microseconds; truncate as SQLite's encoding does.

@@ -22,6 +22,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -68,6 +69,20 @@ var Dialect = &store.Dialect{
 		applied_at INTEGER NOT NULL
 	)`,
 	ReadTx: &sql.TxOptions{ReadOnly: true},
+	// The search index's triggers go with the indexes. Each index sort is
+	// cut into runs that worker threads sort at once, on every core (a
+	// small cache makes the runs); the search index is then filled from the
+	// rows in one pass, its terms gathered in a hash table large enough for
+	// a million rows' so that few segments need merging.
+	DeferredIndexes: `SELECT upper(type), name, sql FROM sqlite_schema
+		WHERE tbl_name = 'invitations' AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY type, name`,
+	IndexBuild: []string{fmt.Sprintf("PRAGMA threads = %d", runtime.NumCPU()), "PRAGMA cache_size = -4096"},
+	AfterIndexBuild: []string{
+		`INSERT INTO invitations_search (invitations_search, rank) VALUES ('hashsize', 134217728)`,
+		`INSERT INTO invitations_search (invitations_search) VALUES ('rebuild')`,
+		`INSERT INTO invitations_search (invitations_search, rank) VALUES ('hashsize', 1048576)`, // FTS5's default
+		"PRAGMA threads = 0", "PRAGMA " + writerCache,
+	},
 }
 
 // Pragmas every connection gets. busy_timeout comes first so that the others
@@ -79,7 +94,9 @@ var commonPragmas = []string{"busy_timeout(5000)", "foreign_keys(1)", "synchrono
 // large table touches index pages all over the file, and rereading them
 // from disk made it several times slower. The cache grows only as pages are
 // used.
-var writerPragmas = slices.Concat(commonPragmas, []string{"journal_mode(WAL)", "cache_size(-262144)"})
+var writerPragmas = slices.Concat(commonPragmas, []string{"journal_mode(WAL)", writerCache})
+
+const writerCache = "cache_size(-262144)"
 
 // Readers cannot write by accident, and keep a small page cache of their own
 // (512 KiB): their queries walk index ranges once, which the operating
@@ -156,21 +173,45 @@ func DSN(path string, pragmas []string, extra ...string) string {
 	return u.String() + "?" + strings.Join(q, "&")
 }
 
-// bulk inserts rows with one statement prepared for the transaction, one
-// row at a time: SQLite is in process, so a row costs no round trip.
+// bulk inserts rows with multi-row INSERTs prepared for the transaction.
 func bulk(ctx context.Context, tx *store.Tx, table string, cols []string, n int, row func(int) []any) error {
-	st, err := tx.Prepare(ctx, "INSERT INTO "+table+" ("+strings.Join(cols, ", ")+") VALUES (?"+strings.Repeat(", ?", len(cols)-1)+")")
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	for i := range n {
-		if _, err := st.ExecContext(ctx, row(i)...); err != nil {
+	// SQLite is in process, so a row costs no round trip, but each run of a
+	// statement costs a trip through database/sql and the VM's setup:
+	// bulkRows rows share one.
+	per := max(1, min(bulkRows, 32766/len(cols))) // SQLite's limit of parameters
+	one := "(?" + strings.Repeat(", ?", len(cols)-1) + ")"
+	insert := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES "
+	var st *sql.Stmt
+	defer func() {
+		if st != nil {
+			_ = st.Close()
+		}
+	}()
+	args := make([]any, 0, per*len(cols))
+	for i := 0; i < n; i += per {
+		k := min(per, n-i)
+		if st == nil || k < per {
+			if st != nil {
+				_ = st.Close()
+			}
+			var err error
+			if st, err = tx.Prepare(ctx, insert+one+strings.Repeat(", "+one, k-1)); err != nil {
+				return err
+			}
+		}
+		args = args[:0]
+		for j := i; j < i+k; j++ {
+			args = append(args, row(j)...)
+		}
+		if _, err := st.ExecContext(ctx, args...); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// bulkRows is how many rows one INSERT of bulk carries.
+const bulkRows = 64
 
 // match finds the invitations whose search text contains every term in
 // invitations_search, the FTS5 trigram index over it (migration 0004): each

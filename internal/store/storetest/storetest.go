@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) invite.Store) {
 		{"UpdateInvitationRenames", testUpdateInvitationRenames},
 		{"InsertInvitations", testInsertInvitations},
 		{"InsertInvitationsAllOrNothing", testInsertInvitationsAllOrNothing},
+		{"LoadInvitations", testLoadInvitations},
 		{"ListEmpty", testListEmpty},
 		{"ListSwedishOrder", testListSwedishOrder},
 		{"ListEveryFilterAndSort", testListEveryFilterAndSort},
