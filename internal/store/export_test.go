@@ -54,6 +54,26 @@ func (s *Store) ListQueries(q invite.ListQuery) (page string, pageArgs []any, co
 	return s.sql(page), pageArgs, s.sql("SELECT count(*) FROM " + l.from(index) + cond), countArgs, nil
 }
 
+// PageQuery returns the SQL of a list's page as ListInvitations chooses it,
+// after the total, with its arguments.
+func (s *Store) PageQuery(ctx context.Context, q invite.ListQuery) (string, []any, error) {
+	l, err := s.planList(q)
+	if err != nil {
+		return "", nil, err
+	}
+	var query string
+	var args []any
+	err = s.read(ctx, func(tx *Tx) error {
+		total, err := l.total(ctx, tx)
+		if err == nil {
+			err = l.chooseWalk(ctx, tx, q, total)
+		}
+		query, args = l.page(q)
+		return err
+	})
+	return s.sql(query), args, err
+}
+
 // Explain runs the setup statements, then query, in one read transaction,
 // and returns the first column of its rows, one per line: for EXPLAIN.
 func (s *Store) Explain(ctx context.Context, setup []string, query string, args ...any) (string, error) {

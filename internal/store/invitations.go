@@ -107,7 +107,7 @@ func (s *Store) CreateInvitation(ctx context.Context, inv *invite.Invitation, ev
 		if err != nil {
 			return s.errorf("create invitation", err)
 		}
-		tx.count(row.CustomerID, row.State, 1)
+		tx.count(row.CustomerID, row.State, row.ExpiresAt, 1)
 		if ev.InvitationID == 0 {
 			ev.InvitationID = row.ID
 		}
@@ -210,7 +210,7 @@ func (t *Tx) insertInvitations(ctx context.Context, invs []invite.Invitation) er
 		} else {
 			withoutID = append(withoutID, i)
 		}
-		t.count(id, invs[i].State, 1)
+		t.count(id, invs[i].State, invs[i].ExpiresAt, 1)
 	}
 	// Rows with an ID are written with it; the others get theirs from the
 	// database (the id column left out).

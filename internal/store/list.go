@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/invitectl/invitectl/internal/invite"
 	"github.com/invitectl/invitectl/internal/store/schema"
@@ -30,6 +31,9 @@ func (s *Store) ListInvitations(ctx context.Context, q invite.ListQuery) (invite
 			return l.searchPage(ctx, tx, q, &page)
 		}
 		if page.Total, err = l.total(ctx, tx); err != nil || q.Offset() >= page.Total {
+			return err
+		}
+		if err := l.chooseWalk(ctx, tx, q, page.Total); err != nil {
 			return err
 		}
 		query, args := l.page(q)
@@ -74,13 +78,17 @@ type listPlan struct {
 	states []invite.State
 	// expiry is "> ?" (pending) or "<= ?" (expired) on expires_at, or "".
 	expiry   string
-	now      any
+	now      any       // the time of the list, for the dialect
+	at       time.Time // the same
 	customer int64
 	// search are the terms that must all match; indexed is true when one
 	// of them is long enough for the trigram index, which then drives the
 	// query.
-	search   []string
-	indexed  bool
+	search  []string
+	indexed bool
+	// walkSort is true when a customer's page is found by walking the sort
+	// field's index past other customers' rows (chooseWalk).
+	walkSort bool
 	delivery string
 	// Reminders: the latest email delivered before sentBefore, fewer than
 	// maxSends sent (zero values: no condition).
@@ -97,7 +105,7 @@ func (s *Store) planList(q invite.ListQuery) (*listPlan, error) {
 	if !ok {
 		return nil, invite.Errorf(invite.EINVALID, "invalid sort field %q", field)
 	}
-	l := &listPlan{s: s, col: col, index: schema.SortIndexes[field], desc: q.Sort.Desc, now: s.d.Time(q.Now), customer: q.CustomerID, search: schema.SearchTerms(q.Search), delivery: string(q.Delivery), maxSends: q.MaxSends}
+	l := &listPlan{s: s, col: col, index: schema.SortIndexes[field], desc: q.Sort.Desc, now: s.d.Time(q.Now), at: q.Now, customer: q.CustomerID, search: schema.SearchTerms(q.Search), delivery: string(q.Delivery), maxSends: q.MaxSends}
 	if !q.SentBefore.IsZero() {
 		l.delivery, l.sentBefore = string(invite.DeliverySent), s.d.Time(q.SentBefore)
 	}
@@ -149,7 +157,12 @@ func (l *listPlan) where(states []invite.State, expiry string) (string, []any) {
 		conds = append(conds, cond)
 		args = append(args, a...)
 	}
-	if l.customer != 0 {
+	switch {
+	case l.customer != 0 && l.walkSort:
+		// Every list index holds customer_id.
+		conds = append(conds, "customer_id = ?")
+		args = append(args, l.customer)
+	case l.customer != 0:
 		// The customer's sort key is unique, so the customer index holds
 		// exactly the customer's rows of a state in one range.
 		conds = append(conds, "customer_key = (SELECT sort_key FROM customers WHERE id = ?)")
@@ -189,7 +202,7 @@ func (l *listPlan) from(index string) string {
 	if l.indexed {
 		return "invitations" + l.s.d.Searched
 	}
-	if l.customer != 0 {
+	if l.customer != 0 && (index != l.index || !l.walkSort) {
 		index = "invitations_by_customer"
 	}
 	if index == "" {
@@ -223,21 +236,67 @@ func (l *listPlan) total(ctx context.Context, tx *Tx) (int, error) {
 		return total, nil
 	}
 	if l.expiry != "" {
-		cond, args := l.where([]invite.State{invite.StatePending}, "<= ?")
-		if err := tx.row(ctx, "SELECT count(*) FROM "+l.from("invitations_by_expiry")+cond, args...).Scan(&total); err != nil || l.expiry == "<= ?" {
-			return total, err
+		expired, err := l.expired(ctx, tx)
+		if err != nil || l.expiry == "<= ?" {
+			return expired, err
 		}
-		total = -total // pending: all pending less the expired
+		total = -expired // pending: all pending less the expired
 	}
+	kept, err := l.kept(ctx, tx, l.customer)
+	return total + kept, err
+}
+
+// expired is the number of expired invitations (of the customer): the kept
+// counts of the days of expiry before today's, and today's expired up to
+// now, a range of the expiry index.
+func (l *listPlan) expired(ctx context.Context, tx *Tx) (int, error) {
+	day := expiryDay(l.at)
+	past, today := "SELECT coalesce(sum(n), 0) FROM invitation_expiry_counts WHERE day < ?",
+		"SELECT count(*) FROM invitations"+l.s.d.IndexedBy("invitations_by_expiry")+" WHERE state = 'pending' AND expires_at >= ? AND expires_at <= ?"
+	pastArgs, todayArgs := []any{day}, []any{l.s.d.Time(time.Unix(day*86400, 0)), l.now}
+	if l.customer != 0 {
+		past, today = past+" AND customer_id = ?", today+" AND customer_id = ?"
+		pastArgs, todayArgs = append(pastArgs, l.customer), append(todayArgs, l.customer)
+	}
+	var n, m int
+	if err := tx.row(ctx, past, pastArgs...).Scan(&n); err != nil {
+		return 0, err
+	}
+	err := tx.row(ctx, today, todayArgs...).Scan(&m)
+	return n + m, err
+}
+
+// kept is the kept count of the plan's states, of one customer or (0) of all.
+func (l *listPlan) kept(ctx context.Context, tx *Tx, customer int64) (int, error) {
 	query := "SELECT coalesce(sum(n), 0) FROM invitation_counts WHERE state IN ('" + strings.Join(statesOf(l.states), "', '") + "')"
 	var args []any
-	if l.customer != 0 {
+	if customer != 0 {
 		query += " AND customer_id = ?"
-		args = append(args, l.customer)
+		args = append(args, customer)
 	}
-	var kept int
-	err := tx.row(ctx, query, args...).Scan(&kept)
-	return total + kept, err
+	var n int
+	err := tx.row(ctx, query, args...).Scan(&n)
+	return n, err
+}
+
+// chooseWalk decides how a page of one customer's invitations in another
+// field's order is found, by what it reads: either every one of the
+// customer's rows (the customer index), to sort them, or the field's index
+// in order, past the other customers' rows, until the page is full. With
+// matches of the customer's rows among all of the states, the walk reads
+// about (offset + per page) × all / matches entries, the sort matches rows;
+// the kept counts give all. A small customer's rows are sorted, a large
+// customer's first pages walked.
+func (l *listPlan) chooseWalk(ctx context.Context, tx *Tx, q invite.ListQuery, matches int) error {
+	if l.customer == 0 || l.index == "invitations_by_customer" || l.delivery != "" || len(l.search) > 0 || l.maxSends > 0 || l.sentBefore != nil {
+		return nil
+	}
+	all, err := l.kept(ctx, tx, 0)
+	if err != nil {
+		return err
+	}
+	l.walkSort = float64(q.Offset()+q.PerPage)*float64(all) < float64(matches)*float64(matches)
+	return nil
 }
 
 func statesOf(states []invite.State) []string {

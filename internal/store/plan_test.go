@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -138,4 +139,34 @@ func TestSearchUsesIndex(t *testing.T) {
 			}
 		}
 	})
+}
+
+// A large customer's first page in another field's order walks that field's
+// index past the other customers' rows; a small customer's rows are read
+// from the customer index and sorted (SQLite, where the store names the
+// index; PostgreSQL's planner chooses by its statistics).
+func TestCustomerPageWalksOrSorts(t *testing.T) {
+	s := engines[0].open(t)
+	big, small := storetest.MustCreateCustomer(t, s, "Stor AB"), storetest.MustCreateCustomer(t, s, "Liten AB")
+	var invs []invite.Invitation
+	for i := range 42 {
+		c := big
+		if i%21 == 0 {
+			c = small
+		}
+		invs = append(invs, storetest.NewInvitation(c, fmt.Sprintf("p%02d@example.com", i), fmt.Sprintf("Namn%02d", i), "Kund"))
+	}
+	if err := s.InsertInvitations(t.Context(), invs); err != nil {
+		t.Fatal(err)
+	}
+	for c, index := range map[int64]string{big.ID: "invitations_by_last_name", small.ID: "invitations_by_customer"} {
+		q := invite.ListQuery{Status: invite.FilterOpen, CustomerID: c, Sort: invite.Sort{Field: invite.SortLastName}, Page: 1, PerPage: 20, Now: storetest.T0}
+		query, args, err := s.PageQuery(t.Context(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if plan := explain(t, s, query, args...); !strings.Contains(plan, "INDEX "+index) {
+			t.Errorf("customer %d's first page reads\n%s\nwant %s", c, plan, index)
+		}
+	}
 }

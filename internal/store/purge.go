@@ -25,6 +25,7 @@ type purged struct {
 	state        invite.State
 	from         string // accepted, revoked, expired
 	email        string
+	expires      time.Time
 }
 
 // erase erases the personal data of the invitations rows at time at, and
@@ -55,8 +56,8 @@ func (t *Tx) erase(ctx context.Context, rows []purged, at time.Time) error {
 			r.email, invite.Erased, key, invite.Erased, r.email, key, invite.Erased, r.id); err != nil {
 			return t.s.errorf(fmt.Sprintf("scrub the audit events of invitation %d", r.id), err)
 		}
-		t.count(r.customer, r.state, -1)
-		t.count(r.customer, invite.StatePurged, 1)
+		t.count(r.customer, r.state, r.expires, -1)
+		t.count(r.customer, invite.StatePurged, r.expires, 1)
 	}
 	return nil
 }
@@ -77,14 +78,14 @@ func (s *Store) Purge(ctx context.Context, cutoff, at time.Time, ev invite.Audit
 			}
 		}
 		c := s.d.Time(cutoff)
-		rows, err := tx.query(ctx, `SELECT id, customer_id, state, email, CASE WHEN state = 'pending' THEN 'expired' ELSE state END
+		rows, err := tx.query(ctx, `SELECT id, customer_id, state, email, CASE WHEN state = 'pending' THEN 'expired' ELSE state END, expires_at
 			FROM invitations
 			WHERE (state = 'accepted' AND accepted_at < ?) OR (state = 'revoked' AND revoked_at < ?) OR (state = 'pending' AND expires_at < ?)
 			ORDER BY id`, c, c, c)
 		list, err := collect(rows, err, func(sc scanner) (purged, error) {
 			var p purged
 			var state string
-			err := sc.Scan(&p.id, &p.customer, &state, &p.email, &p.from)
+			err := sc.Scan(&p.id, &p.customer, &state, &p.email, &p.from, scanTime{&p.expires})
 			p.state = invite.State(state)
 			return p, err
 		})
@@ -164,7 +165,7 @@ func (s *Store) DeleteUser(ctx context.Context, id int64, ev invite.AuditEvent) 
 		if invID.Valid {
 			var p purged
 			var state string
-			err := tx.row(ctx, `SELECT id, customer_id, state, email FROM invitations WHERE id = ?`, invID.Int64).Scan(&p.id, &p.customer, &state, &p.email)
+			err := tx.row(ctx, `SELECT id, customer_id, state, email, expires_at FROM invitations WHERE id = ?`, invID.Int64).Scan(&p.id, &p.customer, &state, &p.email, scanTime{&p.expires})
 			if err != nil {
 				return s.errorf("delete user: their invitation", err)
 			}

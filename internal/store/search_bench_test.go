@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -61,8 +62,8 @@ func searchBenchDB(b *testing.B) (db string, pg bool) {
 	return db, false
 }
 
-func BenchmarkSearchCommand(b *testing.B) {
-	db, _ := searchBenchDB(b)
+// searchBinary builds invitectl once for the benchmarks of this file.
+func searchBinary(b *testing.B) string {
 	searchBinOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "invitectl-search-bench-")
 		if err != nil {
@@ -77,6 +78,12 @@ func BenchmarkSearchCommand(b *testing.B) {
 	if searchBinErr != nil {
 		b.Fatal(searchBinErr)
 	}
+	return searchBin
+}
+
+func BenchmarkSearchCommand(b *testing.B) {
+	db, _ := searchBenchDB(b)
+	searchBin := searchBinary(b)
 	for _, c := range searchBenchCases {
 		args := []string{"--db", db, "list", "-o", "json"}
 		if c.search != "" {
@@ -168,5 +175,71 @@ func runSearch(b *testing.B, name string, args ...string) {
 	cmd := exec.Command(name, args...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		b.Fatalf("%s %v: %v\n%s", name, args, err, out)
+	}
+}
+
+// BenchmarkListCombinations times page 1 of `invitectl list -o json` (a new
+// process each time) for every combination of status, customer (none, or
+// the first customer), search (none, and the selective, common and
+// two-term searches above) and sort field and direction, on the same store
+// as BenchmarkSearchCommand, and reports each as a multiple of the default
+// list's page 1 measured first in the same run (x-default). The target is
+// 2 at most.
+//
+//	INVITECTL_BENCH_DB=/tmp/search.db go test -run '^$' -bench 'ListCombinations' -benchtime 3x ./internal/store/ | sort -t$'\t' -k4 -g
+func BenchmarkListCombinations(b *testing.B) {
+	db, _ := searchBenchDB(b)
+	bin := searchBinary(b)
+	out, err := exec.Command(bin, "--db", db, "customers", "list", "-o", "json").Output()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var customers struct {
+		Customers []struct{ Name string } `json:"customers"`
+	}
+	if err := json.Unmarshal(out, &customers); err != nil || len(customers.Customers) == 0 {
+		b.Fatalf("customers list: %v\n%s", err, out)
+	}
+	statuses := []invite.StatusFilter{invite.FilterOpen, invite.FilterPending, invite.FilterExpired, invite.FilterAccepted, invite.FilterRevoked, invite.FilterAll}
+	var base float64
+	run := func(name string, args ...string) {
+		b.Run(name, func(b *testing.B) {
+			args := append([]string{"--db", db, "list", "-o", "json"}, args...)
+			runSearch(b, bin, args...) // warm the page cache
+			for b.Loop() {
+				runSearch(b, bin, args...)
+			}
+			per := float64(b.Elapsed()) / float64(b.N)
+			if base == 0 {
+				base = per
+			}
+			b.ReportMetric(per/base, "x-default")
+		})
+	}
+	run("default")
+	for _, st := range statuses {
+		for _, customer := range []string{"", customers.Customers[0].Name} {
+			for _, c := range searchBenchCases {
+				if c.name == "short" { // the target is for terms of three characters or more
+					continue
+				}
+				for _, field := range invite.SortFields {
+					for _, dir := range []string{"asc", "desc"} {
+						args := []string{"--status", string(st), "--sort", string(field) + ":" + dir}
+						name := string(st) + "/"
+						if customer != "" {
+							args = append(args, "--customer", customer)
+							name += "customer/"
+						} else {
+							name += "all-customers/"
+						}
+						if c.search != "" {
+							args = append(args, "--search", c.search)
+						}
+						run(name+c.name+"/"+string(field)+":"+dir, args...)
+					}
+				}
+			}
+		}
 	}
 }

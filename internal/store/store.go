@@ -165,6 +165,7 @@ type Tx struct {
 	Conn   *sql.Conn
 	s      *Store
 	counts map[countKey]int
+	days   map[dayKey]int
 	batch  bool // prepare repeated statements (execBatch)
 	stmts  map[string]*sql.Stmt
 }

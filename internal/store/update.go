@@ -162,9 +162,9 @@ func (t *Tx) update(ctx context.Context, cur, inv *invite.Invitation, ev invite.
 	if err != nil {
 		return err
 	}
-	if inv.State != cur.State {
-		t.count(cur.CustomerID, cur.State, -1)
-		t.count(cur.CustomerID, inv.State, 1)
+	if inv.State != cur.State || !inv.ExpiresAt.Equal(cur.ExpiresAt) {
+		t.count(cur.CustomerID, cur.State, cur.ExpiresAt, -1)
+		t.count(cur.CustomerID, inv.State, inv.ExpiresAt, 1)
 	}
 	if err := t.insertAudit(ctx, ev); err != nil {
 		return err

@@ -76,8 +76,8 @@ func (s *Store) Accept(ctx context.Context, inv invite.Invitation, u *invite.Use
 			// Cannot happen with the row locked and just checked.
 			return s.errorf(fmt.Sprintf("accept invitation %d", inv.ID), fmt.Errorf("the conditional update wrote %d rows (%v)", n, err))
 		}
-		tx.count(cur.CustomerID, invite.StatePending, -1)
-		tx.count(cur.CustomerID, invite.StateAccepted, 1)
+		tx.count(cur.CustomerID, invite.StatePending, cur.ExpiresAt, -1)
+		tx.count(cur.CustomerID, invite.StateAccepted, cur.ExpiresAt, 1)
 		user.CustomerID, user.Customer, user.Email = cur.CustomerID, cur.Customer, cur.Email
 		user.Details, user.InvitationID = cur.Details, cur.ID
 		if user.ID, err = tx.insertUser(ctx, &user); err != nil {

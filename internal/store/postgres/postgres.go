@@ -45,7 +45,7 @@ var Dialect = &store.Dialect{
 	LockEmail:  `SELECT pg_advisory_xact_lock(?)`,
 	ForUpdate:  " FOR UPDATE OF i",
 	SkipLocked: " FOR UPDATE OF d SKIP LOCKED",
-	LockTables: `LOCK TABLE customers, invitations, users, audit_events, invitation_counts IN EXCLUSIVE MODE`,
+	LockTables: `LOCK TABLE customers, invitations, users, audit_events, invitation_counts, invitation_expiry_counts IN EXCLUSIVE MODE`,
 	// Every index but the primary key's; the search index is one of them.
 	DeferredIndexes: `SELECT 'INDEX', indexname, indexdef FROM pg_indexes
 		WHERE schemaname = current_schema() AND tablename = 'invitations'

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -280,4 +281,90 @@ func testListExpiryBoundary(t *testing.T, s invite.Store) {
 			}
 		}
 	}
+}
+
+// The totals of pending and expired lists come from counts kept by day of
+// expiry: they stay right as invitations are created, inserted, renewed,
+// revoked, accepted and purged, and as time passes within a day and across
+// days, at every boundary, for all customers and for each.
+func testListExpiryCountsAcrossDays(t *testing.T, s invite.Store) {
+	ctx := t.Context()
+	const day = 24 * time.Hour
+	a, b := MustCreateCustomer(t, s, "Alfa AB"), MustCreateCustomer(t, s, "Beta AB")
+	midnight := listNow.Truncate(day) // the start of listNow's UTC day
+	expiries := []time.Time{midnight.Add(-3 * day), midnight.Add(-time.Microsecond), midnight, listNow.Add(-time.Microsecond),
+		listNow, listNow.Add(time.Microsecond), midnight.Add(day - time.Microsecond), midnight.Add(day), midnight.Add(5 * day)}
+	model := map[int64]invite.Invitation{} // what the store should hold
+	for i, exp := range expiries {
+		for j, c := range []invite.Customer{a, b} {
+			inv := NewInvitation(c, fmt.Sprintf("d%d.%d@example.com", i, j), "Dag", fmt.Sprintf("Nr%d", i))
+			inv.ExpiresAt = exp
+			inv = MustCreateInvitation(t, s, inv)
+			model[inv.ID] = inv
+		}
+	}
+	var batch []invite.Invitation
+	for i, exp := range expiries {
+		inv := NewInvitation(a, fmt.Sprintf("bulk%d@example.com", i), "Bulk", "Rad")
+		inv.ExpiresAt = exp.Add(-day)
+		batch = append(batch, inv)
+	}
+	if err := s.InsertInvitations(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	p := mustList(t, s, invite.ListQuery{Status: invite.FilterAll, Search: "bulk", Sort: invite.DefaultSort, Page: 1, PerPage: 50, Now: listNow})
+	for _, inv := range p.Invitations {
+		model[inv.ID] = inv
+	}
+	check := func(step string) {
+		t.Helper()
+		for _, now := range []time.Time{listNow, midnight, midnight.Add(-time.Microsecond), midnight.Add(day), listNow.Add(3 * day), listNow.Add(-2 * day)} {
+			for _, c := range []int64{0, a.ID, b.ID} {
+				for _, f := range []invite.StatusFilter{invite.FilterPending, invite.FilterExpired, invite.FilterOpen} {
+					want := 0
+					for _, inv := range model {
+						expired := !inv.ExpiresAt.After(now)
+						if inv.State == invite.StatePending && (c == 0 || inv.CustomerID == c) &&
+							(f == invite.FilterOpen || (f == invite.FilterExpired) == expired) {
+							want++
+						}
+					}
+					q := invite.ListQuery{Status: f, CustomerID: c, Sort: invite.DefaultSort, Page: 1, PerPage: 1, Now: now}
+					if got := mustList(t, s, q).Total; got != want {
+						t.Errorf("%s: %s of customer %d at %s: total %d, want %d", step, f, c, now.Format(time.RFC3339Nano), got, want)
+					}
+				}
+			}
+		}
+	}
+	check("created and inserted")
+	ids := slices.Sorted(maps.Keys(model))
+	// Renewed: an expired invitation gets a new year; a pending one is moved
+	// to today, just before and just after now.
+	for k, exp := range map[int]time.Time{0: listNow.Add(365 * day), 4: listNow.Add(-time.Microsecond), 11: listNow.Add(time.Microsecond)} {
+		inv := model[ids[k]]
+		inv.ExpiresAt = exp
+		model[inv.ID] = MustUpdateInvitation(t, s, inv)
+	}
+	check("renewed")
+	revoked := model[ids[6]]
+	revoked.State, revoked.RevokedAt = invite.StateRevoked, listNow
+	model[revoked.ID] = MustUpdateInvitation(t, s, revoked)
+	accepted := model[ids[9]]
+	MustAccept(t, s, accepted, accepted.ExpiresAt.Add(-time.Hour))
+	accepted.State = invite.StateAccepted
+	model[accepted.ID] = accepted
+	check("revoked and accepted")
+	// Purged: everything that expired before yesterday.
+	cutoff := midnight.Add(-day)
+	if _, err := s.Purge(ctx, cutoff, listNow.Add(10*day), invite.AuditEvent{At: listNow, Actor: "admin", Action: invite.ActionPurge}, false); err != nil {
+		t.Fatal(err)
+	}
+	for id, inv := range model {
+		if inv.State == invite.StatePending && inv.ExpiresAt.Before(cutoff) {
+			inv.State = invite.StatePurged
+			model[id] = inv
+		}
+	}
+	check("purged")
 }

@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) invite.Store) {
 		{"ListSearchTerms", testListSearchTerms},
 		{"ListSearchFollowsWrites", testListSearchFollowsWrites},
 		{"ListExpiryBoundary", testListExpiryBoundary},
+		{"ListExpiryCountsAcrossDays", testListExpiryCountsAcrossDays},
 		{"Accept", testAccept},
 		{"AcceptAfterEdit", testAcceptAfterEdit},
 		{"AcceptRenewedLink", testAcceptRenewedLink},
