@@ -51,7 +51,9 @@ func (t *Tx) count(customer int64, state invite.State, expires time.Time, delta 
 func (t *Tx) flushCounts(ctx context.Context) error {
 	err := flushKept(ctx, t, "invitation_counts", "state", t.counts,
 		func(k countKey) (int64, any) { return k.customer, string(k.state) },
-		func(a, b countKey) int { return cmp.Or(cmp.Compare(a.customer, b.customer), cmp.Compare(a.state, b.state)) })
+		func(a, b countKey) int {
+			return cmp.Or(cmp.Compare(a.customer, b.customer), cmp.Compare(a.state, b.state))
+		})
 	if err == nil {
 		err = flushKept(ctx, t, "invitation_expiry_counts", "day", t.days,
 			func(k dayKey) (int64, any) { return k.customer, k.day },
