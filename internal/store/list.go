@@ -3,6 +3,8 @@ package store
 import (
 	"cmp"
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -34,6 +36,9 @@ func (s *Store) ListInvitations(ctx context.Context, q invite.ListQuery) (invite
 			return err
 		}
 		if err := l.chooseWalk(ctx, tx, q, page.Total); err != nil {
+			return err
+		}
+		if err := l.boundSentOn(ctx, tx); err != nil {
 			return err
 		}
 		query, args := l.page(q)
@@ -77,10 +82,14 @@ type listPlan struct {
 	desc   bool
 	states []invite.State
 	// expiry is "> ?" (pending) or "<= ?" (expired) on expires_at, or "".
-	expiry   string
-	now      any       // the time of the list, for the dialect
-	at       time.Time // the same
-	customer int64
+	expiry string
+	now    any       // the time of the list, for the dialect
+	at     time.Time // the same
+	// sentOn is a condition on created_at that the expiry condition
+	// implies, "" for none (boundSentOn), and its argument.
+	sentOn    string
+	sentOnArg any
+	customer  int64
 	// search are the terms that must all match; indexed is true when one
 	// of them is long enough for the trigram index, which then drives the
 	// query.
@@ -171,6 +180,10 @@ func (l *listPlan) where(states []invite.State, expiry string) (string, []any) {
 	if expiry != "" {
 		conds = append(conds, "expires_at "+expiry)
 		args = append(args, l.now)
+		if l.sentOn != "" {
+			conds = append(conds, l.sentOn)
+			args = append(args, l.sentOnArg)
+		}
 	}
 	for _, t := range l.search {
 		if !l.indexed || !schema.Indexed(t) {
@@ -264,6 +277,37 @@ func (l *listPlan) expired(ctx context.Context, tx *Tx) (int, error) {
 	}
 	err := tx.row(ctx, today, todayArgs...).Scan(&m)
 	return n + m, err
+}
+
+// boundSentOn bounds the walk of a pending or expired page in sent-on
+// order. Expiry follows creation (by the link's lifetime), so the expired
+// are the oldest rows: walked newest first, a page of the expired would
+// pass every pending row before its first, and a page of the pending
+// oldest first every expired one. No invitation's lifetime, expires_at
+// less created_at, is shorter than the shortest of the pending ones or
+// longer than the longest (the ends of invitations_by_lifetime), so an
+// expired invitation was created at the latest the shortest lifetime before
+// now, and a pending one after the longest lifetime before now: the walk
+// starts there.
+func (l *listPlan) boundSentOn(ctx context.Context, tx *Tx) error {
+	if l.col != "created_at" || l.expiry == "" {
+		return nil
+	}
+	dir, cond := "ASC", "created_at <= ?" // expired: by the shortest lifetime
+	if l.expiry == "> ?" {
+		dir, cond = "DESC", "created_at > ?" // pending: by the longest
+	}
+	var created, expires time.Time
+	err := tx.row(ctx, `SELECT created_at, expires_at FROM invitations`+l.s.d.IndexedBy("invitations_by_lifetime")+
+		` WHERE state = 'pending' ORDER BY expires_at - created_at `+dir+` LIMIT 1`).Scan(scanTime{&created}, scanTime{&expires})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	l.sentOn, l.sentOnArg = cond, l.s.d.Time(l.at.Add(-expires.Sub(created)))
+	return nil
 }
 
 // kept is the kept count of the plan's states, of one customer or (0) of all.

@@ -17,3 +17,8 @@ INSERT INTO invitation_expiry_counts (customer_id, day, n)
 -- today's expired of one customer are a range of it.
 DROP INDEX invitations_by_expiry;
 CREATE INDEX invitations_by_expiry ON invitations (state, expires_at) INCLUDE (customer_id);
+
+-- The lifetimes of the pending invitations, shortest to longest: a pending
+-- or expired list in sent-on order starts its walk where the lifetimes say
+-- the first of its rows can be (see boundSentOn in internal/store/list.go).
+CREATE INDEX invitations_by_lifetime ON invitations (state, (expires_at - created_at));
