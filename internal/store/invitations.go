@@ -212,8 +212,22 @@ func (t *Tx) insertInvitations(ctx context.Context, invs []invite.Invitation) er
 		}
 		t.count(id, invs[i].State, invs[i].ExpiresAt, 1)
 	}
-	// Rows with an ID are written with it; the others get theirs from the
-	// database (the id column left out).
+	if len(invs) < bulkSearch {
+		return t.writeInvitations(ctx, invs, withID, withoutID, keyed, custKeys)
+	}
+	ids := make([]int64, len(withID))
+	for j, i := range withID {
+		ids[j] = invs[i].ID
+	}
+	return t.withoutSearchTriggers(ctx, ids, func() error {
+		return t.writeInvitations(ctx, invs, withID, withoutID, keyed, custKeys)
+	})
+}
+
+// writeInvitations writes the rows of invs: those of withID with their ID,
+// the others with one from the database (the id column left out).
+func (t *Tx) writeInvitations(ctx context.Context, invs []invite.Invitation, withID, withoutID []int, keyed *pendingKeys, custKeys map[int64][]byte) error {
+	s := t.s
 	for _, part := range []struct {
 		rows  []int
 		first int

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"iter"
+	"slices"
+	"strings"
 
 	"github.com/invitectl/invitectl/internal/invite"
 )
@@ -80,19 +82,9 @@ var errStored = errors.New("the store holds invitations")
 // as they were defined, over the rows load wrote, in the same transaction.
 func (t *Tx) withoutIndexes(ctx context.Context, load func() error) error {
 	s := t.s
-	type object struct{ kind, name, definition string }
-	rows, err := t.query(ctx, s.d.DeferredIndexes)
-	objects, err := collect(rows, err, func(sc scanner) (object, error) {
-		var o object
-		return o, sc.Scan(&o.kind, &o.name, &o.definition)
-	})
+	objects, err := t.dropDeferred(ctx, "")
 	if err != nil {
-		return s.errorf("read the invitations' indexes", err)
-	}
-	for _, o := range objects {
-		if _, err := t.Exec(ctx, "DROP "+o.kind+` "`+o.name+`"`); err != nil {
-			return s.errorf("drop index "+o.name, err)
-		}
+		return err
 	}
 	if err := load(); err != nil {
 		return err
@@ -102,10 +94,8 @@ func (t *Tx) withoutIndexes(ctx context.Context, load func() error) error {
 			return s.errorf("prepare the index builds", err)
 		}
 	}
-	for _, o := range objects {
-		if _, err := t.Exec(ctx, o.definition); err != nil {
-			return s.errorf("create index "+o.name, err)
-		}
+	if err := t.create(ctx, objects); err != nil {
+		return err
 	}
 	for _, q := range s.d.AfterIndexBuild {
 		if _, err := t.Exec(ctx, q); err != nil {
@@ -113,4 +103,82 @@ func (t *Tx) withoutIndexes(ctx context.Context, load func() error) error {
 		}
 	}
 	return nil
+}
+
+// schemaObject is an index or trigger of the invitations table.
+type schemaObject struct{ kind, name, definition string }
+
+// dropDeferred drops the invitations' indexes and triggers that
+// Dialect.DeferredIndexes lists, of one kind ("" for all), and returns
+// them, to be created again.
+func (t *Tx) dropDeferred(ctx context.Context, kind string) ([]schemaObject, error) {
+	rows, err := t.query(ctx, t.s.d.DeferredIndexes)
+	objects, err := collect(rows, err, func(sc scanner) (schemaObject, error) {
+		var o schemaObject
+		return o, sc.Scan(&o.kind, &o.name, &o.definition)
+	})
+	if err != nil {
+		return nil, t.s.errorf("read the invitations' indexes", err)
+	}
+	objects = slices.DeleteFunc(objects, func(o schemaObject) bool { return kind != "" && o.kind != kind })
+	for _, o := range objects {
+		if _, err := t.Exec(ctx, "DROP "+o.kind+` "`+o.name+`"`); err != nil {
+			return nil, t.s.errorf("drop "+o.name, err)
+		}
+	}
+	return objects, nil
+}
+
+// create creates the objects again, from their own definitions.
+func (t *Tx) create(ctx context.Context, objects []schemaObject) error {
+	for _, o := range objects {
+		if _, err := t.Exec(ctx, o.definition); err != nil {
+			return t.s.errorf("create "+o.name, err)
+		}
+	}
+	return nil
+}
+
+// bulkSearch is the number of invitations from which a bulk insert fills
+// the search index itself (Dialect.SearchFill).
+const bulkSearch = 1000
+
+// withoutSearchTriggers runs insert, a bulk insert of invitations, with the
+// triggers that keep the search index dropped where the dialect has them,
+// then indexes the new rows in one statement: those with IDs above the
+// highest before it, and those of ids at or below it. FTS5 writes its
+// pending terms out at every statement's savepoint, so with the triggers
+// each INSERT of the bulk left a segment to be merged.
+func (t *Tx) withoutSearchTriggers(ctx context.Context, ids []int64, insert func() error) error {
+	if t.s.d.SearchFill == "" {
+		return insert()
+	}
+	var before int64
+	if err := t.row(ctx, `SELECT coalesce(max(id), 0) FROM invitations`).Scan(&before); err != nil {
+		return t.s.errorf("insert invitations", err)
+	}
+	triggers, err := t.dropDeferred(ctx, "TRIGGER")
+	if err != nil || len(triggers) == 0 { // none: a load that fills the index after
+		if err == nil {
+			err = insert()
+		}
+		return err
+	}
+	if err := insert(); err != nil {
+		return err
+	}
+	if _, err := t.Exec(ctx, t.s.d.SearchFill+` WHERE id > ?`, before); err != nil {
+		return t.s.errorf("index the invitations for search", err)
+	}
+	low := slices.DeleteFunc(slices.Clone(ids), func(id int64) bool { return id > before })
+	for chunk := range slices.Chunk(low, 500) {
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		if _, err := t.Exec(ctx, t.s.d.SearchFill+` WHERE id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`, args...); err != nil {
+			return t.s.errorf("index the invitations for search", err)
+		}
+	}
+	return t.create(ctx, triggers)
 }

@@ -73,6 +73,11 @@ type Dialect struct {
 	// more memory or cores), AfterIndexBuild after (to fill what the
 	// dropped triggers would have kept).
 	IndexBuild, AfterIndexBuild []string
+	// SearchFill, when set, is an INSERT … SELECT, to be completed with a
+	// WHERE on id, that adds invitations to a search index its triggers
+	// (DeferredIndexes, kind TRIGGER) keep: a bulk insert drops them and
+	// fills the index with it after its rows.
+	SearchFill string
 	// Savepoints is true where a failed statement spoils its transaction,
 	// so that statements that may fail on a constraint run under a savepoint.
 	Savepoints bool

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -125,6 +126,16 @@ func TestLoadsRebuildEveryIndex(t *testing.T) {
 		}
 		if got := definitions(s); !slices.Equal(got, want) {
 			t.Errorf("after a load into an empty store:\n%q\nwant\n%q", got, want)
+		}
+		var bulk []invite.Invitation // enough for the bulk path, which drops the search triggers
+		for i := range 1500 {
+			bulk = append(bulk, storetest.NewInvitation(c, fmt.Sprintf("b%d@example.com", i), "Bo", "Ek"))
+		}
+		if err := s.InsertInvitations(ctx, bulk); err != nil {
+			t.Fatal(err)
+		}
+		if got := definitions(s); !slices.Equal(got, want) {
+			t.Errorf("after a bulk insert:\n%q\nwant\n%q", got, want)
 		}
 		to := e.open(t)
 		if _, err := storecopy.Copy(ctx, s, to); err != nil {

@@ -77,6 +77,7 @@ var Dialect = &store.Dialect{
 	DeferredIndexes: `SELECT upper(type), name, sql FROM sqlite_schema
 		WHERE tbl_name = 'invitations' AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY type, name`,
 	IndexBuild: []string{fmt.Sprintf("PRAGMA threads = %d", runtime.NumCPU()), "PRAGMA cache_size = -4096"},
+	SearchFill: `INSERT INTO invitations_search (rowid, search_text) SELECT id, search_text FROM invitations`,
 	AfterIndexBuild: []string{
 		`INSERT INTO invitations_search (invitations_search, rank) VALUES ('hashsize', 134217728)`,
 		`INSERT INTO invitations_search (invitations_search) VALUES ('rebuild')`,
@@ -86,8 +87,11 @@ var Dialect = &store.Dialect{
 }
 
 // Pragmas every connection gets. busy_timeout comes first so that the others
-// wait rather than fail while another process holds a lock.
-var commonPragmas = []string{"busy_timeout(5000)", "foreign_keys(1)", "synchronous(NORMAL)"}
+// wait rather than fail while another process holds a lock. Temporary
+// b-trees and statement journals stay in memory: a bulk INSERT journals
+// every page it first changes, and a search gathers its matches, and
+// writing either to a temporary file cost a system call a page.
+var commonPragmas = []string{"busy_timeout(5000)", "foreign_keys(1)", "synchronous(NORMAL)", "temp_store(MEMORY)"}
 
 // The writer sets WAL, which is persistent in the file, before any reader
 // connection opens. Its page cache may grow to 256 MiB: a bulk insert into a

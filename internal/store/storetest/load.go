@@ -56,12 +56,7 @@ func testLoadInvitations(t *testing.T, s invite.Store) {
 	if p := mustList(t, s, q); p.Total != 120 || p.Invitations[0].FirstName != "Förnamn119" || p.Invitations[4].FirstName != "Förnamn115" {
 		t.Fatalf("after two loads: total %d, first names %v", p.Total, firstNames(p.Invitations))
 	}
-	for search, want := range map[string]int{"laddad": 120, "förnamn007": 1, "load100@": 1, "förnamn03 laddad": 10} {
-		q.Search = search
-		if got := mustList(t, s, q).Total; got != want {
-			t.Errorf("after the loads, search %q finds %d, want %d", search, got, want)
-		}
-	}
+	wantFound(t, s, q, "after the loads", map[string]int{"laddad": 120, "förnamn007": 1, "load100@": 1, "förnamn03 laddad": 10})
 	// The unique index on open emails is back.
 	dup := NewInvitation(c, "load007@example.com", "Dubbel", "Rad")
 	wantCode(t, s.InsertInvitations(t.Context(), []invite.Invitation{dup}), invite.ECONFLICT)
@@ -69,10 +64,47 @@ func testLoadInvitations(t *testing.T, s invite.Store) {
 	inv := MustCreateInvitation(t, s, NewInvitation(c, "new@example.com", "Gunnel", "Berglund"))
 	inv.LastName = "Sjöström"
 	MustUpdateInvitation(t, s, inv)
-	for search, want := range map[string]int{"gunnel sjöström": 1, "berglund": 0} {
+	wantFound(t, s, q, "after writes that follow the loads", map[string]int{"gunnel sjöström": 1, "berglund": 0})
+}
+
+// testInsertInvitationsInBulk inserts batches large enough for the bulk
+// path, which fills the search index itself: rows with IDs above and below
+// the highest stored one and rows without an ID are all found, and the
+// index follows later writes again.
+func testInsertInvitationsInBulk(t *testing.T, s invite.Store) {
+	c := MustCreateCustomer(t, s, "Alfa AB")
+	rows := func(n int, id func(int) int64, name string) []invite.Invitation {
+		out := make([]invite.Invitation, n)
+		for i := range out {
+			out[i] = NewInvitation(c, fmt.Sprintf("%s%04d@example.com", name, i), "Massa", fmt.Sprintf("%s%04d", name, i))
+			out[i].ID = id(i)
+		}
+		return out
+	}
+	high := rows(1200, func(i int) int64 { return int64(100 + i) }, "hög")
+	if err := s.InsertInvitations(t.Context(), high); err != nil {
+		t.Fatal(err)
+	}
+	mixed := append(rows(50, func(i int) int64 { return int64(1 + i) }, "låg"), rows(1100, func(int) int64 { return 0 }, "ny")...)
+	if err := s.InsertInvitations(t.Context(), mixed); err != nil {
+		t.Fatal(err)
+	}
+	q := invite.ListQuery{Status: invite.FilterAll, Sort: invite.DefaultSort, Page: 1, PerPage: 5, Now: T0}
+	wantFound(t, s, q, "after bulk inserts", map[string]int{"massa": 2350, "hög0007": 1, "hög1199": 1, "låg0049": 1, "låg": 50, "ny1099": 1, "ny0": 1000})
+	inv := MustCreateInvitation(t, s, NewInvitation(c, "later@example.com", "Gunnel", "Berglund"))
+	inv.FirstName = "Greta"
+	MustUpdateInvitation(t, s, inv)
+	wantFound(t, s, q, "after writes that follow the bulk inserts", map[string]int{"greta berglund": 1, "gunnel": 0})
+}
+
+// wantFound checks how many invitations each search of want finds, with
+// the rest of q, at the moment when says.
+func wantFound(t *testing.T, s invite.Store, q invite.ListQuery, when string, want map[string]int) {
+	t.Helper()
+	for search, n := range want {
 		q.Search = search
-		if got := mustList(t, s, q).Total; got != want {
-			t.Errorf("after writes that follow the loads, search %q finds %d, want %d", search, got, want)
+		if got := mustList(t, s, q).Total; got != n {
+			t.Errorf("%s, search %q finds %d, want %d", when, search, got, n)
 		}
 	}
 }
