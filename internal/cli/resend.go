@@ -315,11 +315,19 @@ func startProgress(io *IOStreams, color bool, what string, total int) *progressB
 	pw.SetOutputWriter(io.ErrOut)
 	pw.SetAutoStop(true)
 	pw.SetUpdateFrequency(100 * time.Millisecond)
+	// The message first, so that a line cut to the terminal keeps it; one
+	// column short of the edge, where a full line would wrap and the bar's
+	// redraw leave copies of itself behind.
+	pw.SetTrackerPosition(progress.PositionRight)
+	if io.Width > 1 {
+		pw.SetTerminalWidth(io.Width - 1)
+	}
 	pw.SetStyle(progress.StyleBlocks)
 	pw.Style().Visibility.ETA = true
 	pw.Style().Visibility.Speed = true
 	pw.Style().Visibility.Value = true
 	pw.Style().Options.TimeDonePrecision = 100 * time.Millisecond
+	pw.Style().Options.TimeInProgressPrecision = 100 * time.Millisecond
 	if !color {
 		pw.Style().Colors = progress.StyleColors{}
 	}
