@@ -115,6 +115,7 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 	var metrics *web.Metrics
 	if opts.MetricsListen != "" {
 		metrics = web.NewMetrics()
+		metrics.WatchOutbox(svc.Store.OutboxDepth, opts.Now)
 		mln, err := net.Listen("tcp", opts.MetricsListen)
 		if err != nil {
 			ln.Close()

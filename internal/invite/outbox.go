@@ -113,6 +113,16 @@ type Outbox interface {
 	// outcome whose claim is no longer held (another deliverer took the row
 	// after the lease ran out) is skipped.
 	FinishDeliveries(ctx context.Context, outcomes []DeliveryOutcome) error
+	// OutboxDepth counts the undelivered emails.
+	OutboxDepth(ctx context.Context) (OutboxDepth, error)
+}
+
+// OutboxDepth is what waits in the outbox: the emails queued (to be sent
+// or retried) and failed (refused for good, until resent), and when the
+// oldest queued one was queued (zero when none is).
+type OutboxDepth struct {
+	Queued, Failed int
+	OldestQueued   time.Time
 }
 
 // How Deliver divides its work.

@@ -210,3 +210,29 @@ func maxTime(a, b time.Time) time.Time {
 	}
 	return b
 }
+
+// OutboxDepth counts the undelivered emails, from the index deliverers
+// claim by.
+func (s *Store) OutboxDepth(ctx context.Context) (invite.OutboxDepth, error) {
+	var d invite.OutboxDepth
+	err := s.read(ctx, func(tx *Tx) error {
+		rows, err := tx.query(ctx, `SELECT state, count(*), min(created_at) FROM deliveries
+			WHERE state IN ('queued', 'failed') GROUP BY state`)
+		return each(rows, err, func(sc scanner) (struct{}, error) {
+			var state string
+			var n int
+			var oldest time.Time
+			err := sc.Scan(&state, &n, scanTime{&oldest})
+			if state == "queued" {
+				d.Queued, d.OldestQueued = n, oldest
+			} else {
+				d.Failed = n
+			}
+			return struct{}{}, err
+		}, func(struct{}) error { return nil })
+	})
+	if err != nil {
+		return invite.OutboxDepth{}, s.errorf("count the outbox", err)
+	}
+	return d, nil
+}

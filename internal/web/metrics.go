@@ -1,12 +1,16 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/invitectl/invitectl/internal/invite"
 )
 
 // Metrics are serve-accept's Prometheus metrics. Labels are a route
@@ -51,9 +55,11 @@ func NewMetrics() *Metrics {
 	return m
 }
 
-// Handler serves the metrics in the Prometheus text format.
+// Handler serves the metrics in the Prometheus text format. A metric that
+// cannot be read (the outbox's, when the store does not answer) is left
+// out; the others are served.
 func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
 }
 
 // Delivered counts one delivery outcome.
@@ -73,4 +79,44 @@ func (m *Metrics) count(c func(*Metrics) prometheus.Counter) {
 	if m != nil {
 		c(m).Inc()
 	}
+}
+
+// WatchOutbox adds gauges of the outbox, read from depth at every scrape:
+// the emails queued and failed, and the age of the oldest queued one (0
+// when none waits), by the clock now.
+func (m *Metrics) WatchOutbox(depth func(context.Context) (invite.OutboxDepth, error), now func() time.Time) {
+	m.reg.MustRegister(&outboxCollector{depth: depth, now: now})
+}
+
+var (
+	outboxEmails = prometheus.NewDesc("invitectl_outbox_emails", "Emails waiting in the outbox, by state (queued to be sent or retried, failed).", []string{"state"}, nil)
+	outboxOldest = prometheus.NewDesc("invitectl_outbox_oldest_queued_seconds", "How long the oldest queued email has waited; 0 when none waits.", nil, nil)
+)
+
+// outboxCollector reads the outbox's depth when scraped.
+type outboxCollector struct {
+	depth func(context.Context) (invite.OutboxDepth, error)
+	now   func() time.Time
+}
+
+func (c *outboxCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- outboxEmails
+	ch <- outboxOldest
+}
+
+func (c *outboxCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	d, err := c.depth(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(outboxEmails, err)
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(outboxEmails, prometheus.GaugeValue, float64(d.Queued), "queued")
+	ch <- prometheus.MustNewConstMetric(outboxEmails, prometheus.GaugeValue, float64(d.Failed), "failed")
+	age := 0.0
+	if !d.OldestQueued.IsZero() {
+		age = max(0, c.now().Sub(d.OldestQueued).Seconds())
+	}
+	ch <- prometheus.MustNewConstMetric(outboxOldest, prometheus.GaugeValue, age)
 }

@@ -1,9 +1,14 @@
 package web
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
+
+	"github.com/invitectl/invitectl/internal/invite"
 )
 
 func TestMetrics(t *testing.T) {
@@ -34,4 +39,29 @@ func TestMetrics(t *testing.T) {
 		`invitectl_deliveries_total{state="sent"} 1`,
 	)
 	assertNotContains(t, out, token, reset, "asa@example.com", "Åsa")
+}
+
+// The outbox's gauges are read from the store at every scrape; when the
+// store does not answer, they are left out and the rest is served.
+func TestMetricsWatchOutbox(t *testing.T) {
+	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	depth := invite.OutboxDepth{Queued: 3, Failed: 1, OldestQueued: now.Add(-90 * time.Second)}
+	var fail error
+	m := NewMetrics()
+	m.WatchOutbox(func(context.Context) (invite.OutboxDepth, error) { return depth, fail }, func() time.Time { return now })
+	scrape := func() string {
+		t.Helper()
+		rec := httptest.NewRecorder()
+		m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+		assertStatus(t, rec, http.StatusOK)
+		return rec.Body.String()
+	}
+	assertContains(t, scrape(), `invitectl_outbox_emails{state="queued"} 3`, `invitectl_outbox_emails{state="failed"} 1`,
+		"invitectl_outbox_oldest_queued_seconds 90")
+	depth = invite.OutboxDepth{}
+	assertContains(t, scrape(), `invitectl_outbox_emails{state="queued"} 0`, "invitectl_outbox_oldest_queued_seconds 0")
+	fail = errors.New("the store is down")
+	out := scrape()
+	assertNotContains(t, out, "invitectl_outbox_emails{")
+	assertContains(t, out, "invitectl_registrations_total 0")
 }

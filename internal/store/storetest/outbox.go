@@ -130,12 +130,24 @@ func testOutboxRetryAndFail(t *testing.T, s invite.Store) {
 	if len(now) != 2 {
 		t.Errorf("a person's run took %d, want the queued and the failed one", len(now))
 	}
+	// The outbox's depth counts the queued one (since it was queued) and
+	// the failed one; a delivered email leaves it.
+	wantDepth := func(want invite.OutboxDepth) {
+		t.Helper()
+		if d, err := s.OutboxDepth(t.Context()); err != nil || d.Queued != want.Queued || d.Failed != want.Failed || !d.OldestQueued.Equal(want.OldestQueued) {
+			t.Errorf("outbox depth %+v, %v; want %+v", d, err, want)
+		}
+	}
+	wantDepth(invite.OutboxDepth{Queued: 1, Failed: 1, OldestQueued: MustInvitation(t, s, a.ID).CreatedAt})
 	// The filter on the latest email's state.
 	q := invite.ListQuery{Status: invite.FilterAll, Sort: invite.DefaultSort, Page: 1, PerPage: 10, Now: T0, Delivery: invite.DeliveryFailed}
 	page, err := s.ListInvitations(t.Context(), q)
 	if err != nil || page.Total != 1 || len(page.Invitations) != 1 || page.Invitations[0].ID != b.ID {
 		t.Errorf("list --delivery failed: %+v, %v", page, err)
 	}
+	finish(t, s, invite.DeliveryOutcome{Claim: now[0], State: invite.DeliverySent, At: T0.Add(time.Second), Event: event(invite.ActionResend, now[0].InvitationID, "sent")},
+		invite.DeliveryOutcome{Claim: now[1], State: invite.DeliverySent, At: T0.Add(time.Second), Event: event(invite.ActionResend, now[1].InvitationID, "sent")})
+	wantDepth(invite.OutboxDepth{})
 }
 
 // A new link generation, or a resolved invitation, supersedes the
