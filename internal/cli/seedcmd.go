@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -99,7 +100,7 @@ func seedRun(ctx context.Context, opts *SeedOptions) error {
 	}
 	done, err := svc.Store.LoadInvitations(ctx, batches)
 	bar.done()
-	if ctx.Err() != nil {
+	if ctx.Err() != nil && (err == nil || errors.Is(err, ctx.Err())) {
 		// What was written is whole: a transaction a batch, or one load.
 		return invite.Errorf(invite.ECANCELLED, "%s", number.Sprintf("seeded %d of %d invitations before the interrupt", done, opts.Invitations))
 	}

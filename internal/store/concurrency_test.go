@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/invitectl/invitectl/internal/invite"
 	"github.com/invitectl/invitectl/internal/store"
@@ -161,4 +163,91 @@ func TestTwoStoresEmailStaysUnique(t *testing.T) {
 			}
 		}
 	})
+}
+
+// A purge racing the renewal of an expired invitation's link (PostgreSQL,
+// where writers run at once): the renewal commits while the purge waits for
+// the row, and the purge then sees the renewed link, so it neither erases
+// the invitation nor counts it off its old day of expiry. The order is
+// forced with a row lock held by a third transaction, and each step waits
+// until PostgreSQL shows the waiter blocked: no sleeps.
+func TestPurgeRacesRenewal(t *testing.T) {
+	e := rawEngines[1]
+	at := e.empty(t)
+	s, raw := e.open(t, at), e.raw(t, at)
+	ctx := t.Context()
+	const day = 24 * time.Hour
+	t0, t1 := storetest.T0, storetest.T0.Add(30*day)
+	c := storetest.MustCreateCustomer(t, s, "Alfa AB")
+	inv := storetest.NewInvitation(c, "x@example.com", "Åsa", "Lind")
+	inv.ExpiresAt = t0.Add(time.Hour)
+	inv = storetest.MustCreateInvitation(t, s, inv)
+
+	holder, err := raw.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = holder.Rollback() }()
+	var holderPID int
+	if err := holder.QueryRowContext(ctx, `SELECT pg_backend_pid()`).Scan(&holderPID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := holder.ExecContext(ctx, `SELECT id FROM invitations WHERE id = $1 FOR UPDATE`, inv.ID); err != nil {
+		t.Fatal(err)
+	}
+	// blocked waits until n backends wait, directly or behind another
+	// waiter, for the holder's lock.
+	blocked := func(n int) {
+		t.Helper()
+		for {
+			var waiting int
+			err := raw.QueryRowContext(ctx, `WITH RECURSIVE w(pid) AS (
+					SELECT pid FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))
+					UNION SELECT a.pid FROM pg_stat_activity a JOIN w ON w.pid = ANY(pg_blocking_pids(a.pid)))
+				SELECT count(*) FROM w`, holderPID).Scan(&waiting)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if waiting >= n {
+				return
+			}
+			runtime.Gosched()
+		}
+	}
+	renewed := inv
+	renewed.LinkGeneration++
+	renewed.ExpiresAt = t1.Add(7 * day)
+	var wg sync.WaitGroup
+	var renewErr, purgeErr error
+	var res invite.PurgeResult
+	wg.Go(func() {
+		_, renewErr = s.UpdateInvitation(ctx, renewed, invite.AuditEvent{At: t1, Actor: "admin", Action: invite.ActionResend, InvitationID: inv.ID})
+	})
+	blocked(1)
+	wg.Go(func() {
+		res, purgeErr = s.Purge(ctx, t1, t1, invite.AuditEvent{At: t1, Actor: "admin", Action: invite.ActionPurge}, false)
+	})
+	blocked(2)
+	if err := holder.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	if renewErr != nil || purgeErr != nil || res.Counts.Total() != 0 {
+		t.Fatalf("renewal: %v; purge: %+v, %v; want the renewal kept and nothing purged", renewErr, res, purgeErr)
+	}
+	if got := storetest.MustInvitation(t, s, inv.ID); got.State != invite.StatePending || got.LinkGeneration != renewed.LinkGeneration {
+		t.Fatalf("after the race: state %s, link generation %d", got.State, got.LinkGeneration)
+	}
+	for _, now := range []time.Time{t1, t1.Add(30 * day)} {
+		want := map[invite.StatusFilter]int{invite.FilterPending: 1, invite.FilterExpired: 0}
+		if now.After(renewed.ExpiresAt) {
+			want = map[invite.StatusFilter]int{invite.FilterPending: 0, invite.FilterExpired: 1}
+		}
+		for f, n := range want {
+			p, err := s.ListInvitations(ctx, invite.ListQuery{Status: f, Sort: invite.DefaultSort, Page: 1, PerPage: 10, Now: now})
+			if err != nil || p.Total != n || len(p.Invitations) != n {
+				t.Errorf("%s at %s: total %d, %d rows, %v; want %d", f, now.Format(time.DateOnly), p.Total, len(p.Invitations), err, n)
+			}
+		}
+	}
 }

@@ -14,6 +14,13 @@ func (s *Store) Exec(ctx context.Context, query string, args ...any) error {
 	return err
 }
 
+// WriterPragma reads a pragma of SQLite's writer connection.
+func (s *Store) WriterPragma(ctx context.Context, name string) (int64, error) {
+	var v int64
+	err := s.w.QueryRowContext(ctx, "PRAGMA "+name).Scan(&v)
+	return v, err
+}
+
 // Query runs a query on a reader and returns its rows' first columns, as
 // text.
 func (s *Store) Query(ctx context.Context, query string, args ...any) ([]string, error) {

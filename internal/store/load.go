@@ -80,7 +80,7 @@ var errStored = errors.New("the store holds invitations")
 // withoutIndexes runs load with the invitations table's secondary indexes
 // and triggers dropped (Dialect.DeferredIndexes), then creates them again,
 // as they were defined, over the rows load wrote, in the same transaction.
-func (t *Tx) withoutIndexes(ctx context.Context, load func() error) error {
+func (t *Tx) withoutIndexes(ctx context.Context, load func() error) (err error) {
 	s := t.s
 	objects, err := t.dropDeferred(ctx, "")
 	if err != nil {
@@ -94,7 +94,19 @@ func (t *Tx) withoutIndexes(ctx context.Context, load func() error) error {
 			return s.errorf("prepare the index builds", err)
 		}
 	}
+	// The connection outlives the transaction: its settings go back even
+	// when a build fails.
+	defer func() {
+		for _, q := range s.d.IndexBuildDone {
+			if _, rerr := t.Exec(ctx, q); rerr != nil && err == nil {
+				err = s.errorf("restore the connection after the index builds", rerr)
+			}
+		}
+	}()
 	if err := t.create(ctx, objects); err != nil {
+		if s.d.IsUnique(err) {
+			return &invite.Error{Code: invite.ECONFLICT, Err: err, Message: "the invitations conflict: two open invitations for one email"}
+		}
 		return err
 	}
 	for _, q := range s.d.AfterIndexBuild {

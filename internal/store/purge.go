@@ -78,10 +78,13 @@ func (s *Store) Purge(ctx context.Context, cutoff, at time.Time, ev invite.Audit
 			}
 		}
 		c := s.d.Time(cutoff)
+		// The rows are locked as they are read (PostgreSQL; SQLite's writer
+		// holds the database): a link renewed meanwhile is read renewed, so
+		// it is neither erased nor counted off its old day of expiry.
 		rows, err := tx.query(ctx, `SELECT id, customer_id, state, email, CASE WHEN state = 'pending' THEN 'expired' ELSE state END, expires_at
-			FROM invitations
+			FROM invitations i
 			WHERE (state = 'accepted' AND accepted_at < ?) OR (state = 'revoked' AND revoked_at < ?) OR (state = 'pending' AND expires_at < ?)
-			ORDER BY id`, c, c, c)
+			ORDER BY id`+s.d.ForUpdate, c, c, c)
 		list, err := collect(rows, err, func(sc scanner) (purged, error) {
 			var p purged
 			var state string

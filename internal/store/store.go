@@ -71,8 +71,9 @@ type Dialect struct {
 	DeferredIndexes string
 	// IndexBuild runs before they are created again (to give the builds
 	// more memory or cores), AfterIndexBuild after (to fill what the
-	// dropped triggers would have kept).
-	IndexBuild, AfterIndexBuild []string
+	// dropped triggers would have kept), and IndexBuildDone last, whether
+	// the builds succeeded or not (to set the connection back).
+	IndexBuild, AfterIndexBuild, IndexBuildDone []string
 	// SearchFill, when set, is an INSERT … SELECT, to be completed with a
 	// WHERE on id, that adds invitations to a search index its triggers
 	// (DeferredIndexes, kind TRIGGER) keep: a bulk insert drops them and

@@ -146,3 +146,24 @@ func TestLoadsRebuildEveryIndex(t *testing.T) {
 		}
 	})
 }
+
+// A load whose index builds fail sets SQLite's writer connection back as a
+// successful one does: its own page cache, no sort threads.
+func TestFailedLoadRestoresTheWriter(t *testing.T) {
+	s := engines[0].open(t)
+	ctx := t.Context()
+	cache, err := s.WriterPragma(ctx, "cache_size")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := storetest.MustCreateCustomer(t, s, "Alfa AB")
+	twice := []invite.Invitation{storetest.NewInvitation(c, "same@example.com", "A", "B"), storetest.NewInvitation(c, "same@example.com", "C", "D")}
+	if _, err := s.LoadInvitations(ctx, func(yield func([]invite.Invitation) bool) { yield(twice) }); err == nil {
+		t.Fatal("a load of one open email twice succeeded")
+	}
+	for name, want := range map[string]int64{"cache_size": cache, "threads": 0} {
+		if got, err := s.WriterPragma(ctx, name); err != nil || got != want {
+			t.Errorf("after a failed load, the writer's %s is %d (%v), want %d", name, got, err, want)
+		}
+	}
+}

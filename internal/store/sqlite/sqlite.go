@@ -82,8 +82,8 @@ var Dialect = &store.Dialect{
 		`INSERT INTO invitations_search (invitations_search, rank) VALUES ('hashsize', 134217728)`,
 		`INSERT INTO invitations_search (invitations_search) VALUES ('rebuild')`,
 		`INSERT INTO invitations_search (invitations_search, rank) VALUES ('hashsize', 1048576)`, // FTS5's default
-		"PRAGMA threads = 0", "PRAGMA " + writerCache,
 	},
+	IndexBuildDone: []string{"PRAGMA threads = 0", "PRAGMA " + writerCache},
 }
 
 // Pragmas every connection gets. busy_timeout comes first so that the others

@@ -108,3 +108,20 @@ func wantFound(t *testing.T, s invite.Store, q invite.ListQuery, when string, wa
 		}
 	}
 }
+
+// testLoadInvitationsConflict loads two open invitations for one email into
+// an empty store: the unique index, built after the rows, refuses them as a
+// conflict, and nothing is stored.
+func testLoadInvitationsConflict(t *testing.T, s invite.Store) {
+	c := MustCreateCustomer(t, s, "Alfa AB")
+	twice := []invite.Invitation{NewInvitation(c, "same@example.com", "Ett", "Två"), NewInvitation(c, "SAME@example.com", "Tre", "Fyra")}
+	n, err := s.LoadInvitations(t.Context(), func(yield func([]invite.Invitation) bool) { yield(twice) })
+	wantCode(t, err, invite.ECONFLICT)
+	if n != 0 || countAll(t, s) != 0 {
+		t.Errorf("a refused load reported %d and left %d invitations", n, countAll(t, s))
+	}
+	// The store is whole: the same load without the second row goes in.
+	if n, err := s.LoadInvitations(t.Context(), func(yield func([]invite.Invitation) bool) { yield(twice[:1]) }); n != 1 || err != nil {
+		t.Errorf("load after the refusal: %d, %v", n, err)
+	}
+}

@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) invite.Store) {
 		{"InsertInvitations", testInsertInvitations},
 		{"InsertInvitationsAllOrNothing", testInsertInvitationsAllOrNothing},
 		{"LoadInvitations", testLoadInvitations},
+		{"LoadInvitationsConflict", testLoadInvitationsConflict},
 		{"InsertInvitationsInBulk", testInsertInvitationsInBulk},
 		{"ListEmpty", testListEmpty},
 		{"ListSwedishOrder", testListSwedishOrder},

@@ -1,6 +1,7 @@
 -- Totals of `list --status pending|expired` come from kept counts: the
 -- pending invitations are counted per customer and UTC day of expiry
--- (expires_at, unix microseconds, divided by a day's), so that the expired
+-- (expires_at, unix microseconds, divided by a day's and rounded down, as
+-- internal/store's expiryDay does), so that the expired
 -- are the sum of the days before today and today's up to now, a range of
 -- invitations_by_expiry, instead of a walk of every expired entry.
 CREATE TABLE invitation_expiry_counts (
@@ -10,8 +11,8 @@ CREATE TABLE invitation_expiry_counts (
     PRIMARY KEY (customer_id, day)
 ) WITHOUT ROWID;
 INSERT INTO invitation_expiry_counts (customer_id, day, n)
-    SELECT customer_id, expires_at / 86400000000, count(*) FROM invitations
-    WHERE state = 'pending' GROUP BY customer_id, expires_at / 86400000000;
+    SELECT customer_id, CAST(floor(expires_at / 86400000000.0) AS INTEGER), count(*) FROM invitations
+    WHERE state = 'pending' GROUP BY 1, 2;
 
 -- Every list index holds the customer's ID, as PostgreSQL's INCLUDE it, so
 -- that a customer's rows are told from the others' in the index: a large
