@@ -152,8 +152,9 @@ func (t *Tx) create(ctx context.Context, objects []schemaObject) error {
 }
 
 // bulkSearch is the number of invitations from which a bulk insert fills
-// the search index itself (Dialect.SearchFill).
-const bulkSearch = 1000
+// the search index itself (Dialect.SearchFill), searchFillIDs IDs a
+// statement.
+const bulkSearch, searchFillIDs = 1000, 20000
 
 // withoutSearchTriggers runs insert, a bulk insert of invitations, with the
 // triggers that keep the search index dropped where the dialect has them,
@@ -179,8 +180,16 @@ func (t *Tx) withoutSearchTriggers(ctx context.Context, ids []int64, insert func
 	if err := insert(); err != nil {
 		return err
 	}
-	if _, err := t.Exec(ctx, t.s.d.SearchFill+` WHERE id > ?`, before); err != nil {
-		return t.s.errorf("index the invitations for search", err)
+	var last int64
+	if err := t.row(ctx, `SELECT coalesce(max(id), 0) FROM invitations`).Scan(&last); err != nil {
+		return t.s.errorf("insert invitations", err)
+	}
+	// A range of IDs a statement, so that no statement's journal holds the
+	// whole index's changes.
+	for from := before; from < last; from += searchFillIDs {
+		if _, err := t.Exec(ctx, t.s.d.SearchFill+` WHERE id > ? AND id <= ?`, from, min(from+searchFillIDs, last)); err != nil {
+			return t.s.errorf("index the invitations for search", err)
+		}
 	}
 	low := slices.DeleteFunc(slices.Clone(ids), func(id int64) bool { return id > before })
 	for chunk := range slices.Chunk(low, 500) {
