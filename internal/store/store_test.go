@@ -167,3 +167,13 @@ func TestFailedLoadRestoresTheWriter(t *testing.T) {
 		}
 	}
 }
+
+// SQLite's writer keeps temporary files on disk: with them in memory SQLite
+// sorts an index build on one thread, and a load into an empty store builds
+// every index (docs/benchmarks.md, "Seeding").
+func TestWriterSortsOnEveryCore(t *testing.T) {
+	s := engines[0].open(t)
+	if got, err := s.WriterPragma(t.Context(), "temp_store"); err != nil || got == 2 {
+		t.Errorf("the writer's temp_store is %d (%v): 2 (memory) would sort index builds on one thread", got, err)
+	}
+}

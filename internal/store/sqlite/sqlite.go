@@ -87,11 +87,8 @@ var Dialect = &store.Dialect{
 }
 
 // Pragmas every connection gets. busy_timeout comes first so that the others
-// wait rather than fail while another process holds a lock. Temporary
-// b-trees and statement journals stay in memory: a bulk INSERT journals
-// every page it first changes, and a search gathers its matches, and
-// writing either to a temporary file cost a system call a page.
-var commonPragmas = []string{"busy_timeout(5000)", "foreign_keys(1)", "synchronous(NORMAL)", "temp_store(MEMORY)"}
+// wait rather than fail while another process holds a lock.
+var commonPragmas = []string{"busy_timeout(5000)", "foreign_keys(1)", "synchronous(NORMAL)"}
 
 // The writer sets WAL, which is persistent in the file, before any reader
 // connection opens. Its page cache may grow to 256 MiB: a bulk insert into a
@@ -104,8 +101,10 @@ const writerCache = "cache_size(-262144)"
 
 // Readers cannot write by accident, and keep a small page cache of their own
 // (512 KiB): their queries walk index ranges once, which the operating
-// system's cache serves as well.
-var readerPragmas = slices.Concat(commonPragmas, []string{"query_only(1)", "cache_size(-512)"})
+// system's cache serves as well. Their temporary b-trees (a search's
+// gathered matches) stay in memory. The writer's go to temporary files:
+// with them in memory SQLite sorts an index build on one thread.
+var readerPragmas = slices.Concat(commonPragmas, []string{"query_only(1)", "cache_size(-512)", "temp_store(MEMORY)"})
 
 // readers bounds the read pool; more than the cores buys little.
 const readers = 4
