@@ -5,7 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -357,44 +356,57 @@ func statesOf(states []invite.State) []string {
 // sorts the rows it found, of every state at once, and gives their number
 // first in each row (searchPage).
 func (l *listPlan) page(q invite.ListQuery) (string, []any) {
-	dir := "ASC"
-	if l.desc {
-		dir = "DESC"
-	}
-	order := fmt.Sprintf(" ORDER BY %[1]s %[2]s, id %[2]s", l.col, dir)
-	byK := fmt.Sprintf(" ORDER BY k %[1]s, id %[1]s", dir)
 	var args []any
-	branch := func(st ...invite.State) string {
-		cond, a := l.where(st, l.expiry)
-		args = append(args, a...)
-		return "SELECT id, " + l.col + " AS k FROM " + l.from(l.index) + cond
-	}
 	var ids string
 	switch {
 	case l.indexed:
 		// The rows the index found are gathered first and then sorted:
 		// left to itself, PostgreSQL's planner walks the sort index for a
 		// common term, testing every row of the states against it.
-		ids = "WITH m AS MATERIALIZED (" + branch(l.states...) + ") SELECT id, k, count(*) OVER () AS n FROM m" + byK + " LIMIT ? OFFSET ?"
+		ids = "WITH m AS MATERIALIZED (" + l.walk(&args, l.states...) + ") SELECT id, k, count(*) OVER () AS n FROM m" +
+			l.orderBy("k", "id") + " LIMIT ? OFFSET ?"
 	case len(l.states) == 1:
-		ids = branch(l.states...) + order + " LIMIT ? OFFSET ?"
+		ids = l.walk(&args, l.states...) + l.orderBy(l.col, "id") + " LIMIT ? OFFSET ?"
 	default:
 		var parts []string
 		for _, st := range l.states {
-			parts = append(parts, "SELECT * FROM ("+branch(st)+order+" LIMIT ?) AS b")
+			parts = append(parts, "SELECT * FROM ("+l.walk(&args, st)+l.orderBy(l.col, "id")+" LIMIT ?) AS b")
 			args = append(args, min(q.Offset(), math.MaxInt-q.PerPage)+q.PerPage)
 		}
-		ids = "SELECT id, k FROM (" + strings.Join(parts, " UNION ALL ") + ") AS u" + byK + " LIMIT ? OFFSET ?"
+		ids = "SELECT id, k FROM (" + strings.Join(parts, " UNION ALL ") + ") AS u" + l.orderBy("k", "id") + " LIMIT ? OFFSET ?"
 	}
 	args = append(args, q.PerPage, q.Offset())
-	// The outer query orders by the subquery's own columns, so the planner
-	// keeps the index order through the joins instead of sorting again.
 	total := ""
 	if l.indexed {
 		total = "p.n, "
 	}
-	return `SELECT ` + total + invitationColumns + ` FROM (` + ids + `) AS p
+	return l.withRows(total, ids), args
+}
+
+// walk is the query of the IDs and sort keys (k) of the rows of states,
+// through the plan's index, unordered; its arguments are appended to args.
+func (l *listPlan) walk(args *[]any, states ...invite.State) string {
+	cond, a := l.where(states, l.expiry)
+	*args = append(*args, a...)
+	return "SELECT id, " + l.col + " AS k FROM " + l.from(l.index) + cond
+}
+
+// orderBy orders by the sort key column key, ties by id, in the plan's
+// direction.
+func (l *listPlan) orderBy(key, id string) string {
+	dir := "ASC"
+	if l.desc {
+		dir = "DESC"
+	}
+	return " ORDER BY " + key + " " + dir + ", " + id + " " + dir
+}
+
+// withRows reads the rows (and their customer) of ids, a query of IDs and
+// sort keys, in its order, each after the columns of extra. The outer query
+// orders by the subquery's own columns, so the planner keeps the index
+// order through the joins instead of sorting again.
+func (l *listPlan) withRows(extra, ids string) string {
+	return `SELECT ` + extra + invitationColumns + ` FROM (` + ids + `) AS p
 		JOIN invitations i ON i.id = p.id
-		JOIN customers c ON c.id = i.customer_id
-		ORDER BY p.k ` + dir + `, p.id ` + dir, args
+		JOIN customers c ON c.id = i.customer_id` + l.orderBy("p.k", "p.id")
 }

@@ -51,29 +51,16 @@ func (s *Store) StreamInvitations(ctx context.Context, q invite.ListQuery, fn fu
 // stream is the query of every row of the plan in order: page's walks
 // without their limits.
 func (l *listPlan) stream() (string, []any) {
-	dir := "ASC"
-	if l.desc {
-		dir = "DESC"
-	}
-	order := " ORDER BY " + l.col + " " + dir + ", id " + dir
 	var args []any
-	branch := func(st ...invite.State) string {
-		cond, a := l.where(st, l.expiry)
-		args = append(args, a...)
-		return "SELECT id, " + l.col + " AS k FROM " + l.from(l.index) + cond
-	}
 	var ids string
 	if len(l.states) == 1 || l.indexed {
-		ids = branch(l.states...) + order
+		ids = l.walk(&args, l.states...) + l.orderBy(l.col, "id")
 	} else {
 		var parts []string
 		for _, st := range l.states {
-			parts = append(parts, "SELECT * FROM ("+branch(st)+order+") AS b")
+			parts = append(parts, "SELECT * FROM ("+l.walk(&args, st)+l.orderBy(l.col, "id")+") AS b")
 		}
 		ids = strings.Join(parts, " UNION ALL ")
 	}
-	return `SELECT ` + invitationColumns + ` FROM (` + ids + `) AS p
-		JOIN invitations i ON i.id = p.id
-		JOIN customers c ON c.id = i.customer_id
-		ORDER BY p.k ` + dir + `, p.id ` + dir, args
+	return l.withRows("", ids), args
 }
