@@ -2,10 +2,13 @@ package cli_test
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -192,4 +195,124 @@ func tokenOf(t *testing.T, msg string) string {
 	}
 	end := strings.IndexAny(after, "\r\n\"< ")
 	return after[:end]
+}
+
+// kill -9 of a seed into an empty store, which drops the invitations'
+// indexes and triggers, loads, and builds them again in one transaction, at
+// fractions of the time an uninterrupted seed took on this machine (so the
+// kills fall in the load and in the index builds whatever its speed), on
+// each engine: afterwards the store holds none of the seed's invitations or
+// all of them, never part, every index and trigger is there, and a seed run
+// to its end fills it.
+func TestKillNineSeedLeavesTheStoreWhole(t *testing.T) {
+	const rows = 20000
+	engines := []struct {
+		name string
+		// fresh returns the --db of a new, empty store and a pool on it.
+		fresh  func(t *testing.T) (string, *sql.DB)
+		driver string
+		// objects counts the invitations' indexes and triggers.
+		objects string
+	}{
+		{"sqlite", func(t *testing.T) (string, *sql.DB) {
+			path := filepath.Join(t.TempDir(), "seed.db")
+			s, err := sqlite.Open(t.Context(), path) // created and migrated
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Close()
+			db, err := sql.Open("sqlite", path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			return path, db
+		}, "sqlite", `SELECT count(*) FROM sqlite_schema WHERE tbl_name = 'invitations' AND type IN ('index', 'trigger')`},
+		{"postgres", func(t *testing.T) (string, *sql.DB) {
+			url := pgtest.Schema(t, os.Getenv)
+			if _, err := postgres.Migrate(t.Context(), url); err != nil {
+				t.Fatal(err)
+			}
+			db, err := sql.Open("pgx", url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			return url, db
+		}, "pgx", `SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'invitations'`},
+	}
+	bin, err := exec.LookPath("invitectl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			r := newRun(t)
+			seed := func(db string) *exec.Cmd {
+				return command(bin, r, map[string]string{"INVITECTL_DB": db, "INVITECTL_LINK_SECRET": killSecret}, r.now,
+					"seed", "--customers", "3", "--invitations", fmt.Sprint(rows))
+			}
+			check := func(db *sql.DB, want ...int) int {
+				t.Helper()
+				var n, objects int
+				if err := db.QueryRow(`SELECT count(*) FROM invitations`).Scan(&n); err != nil {
+					t.Fatal(err)
+				}
+				if err := db.QueryRow(e.objects).Scan(&objects); err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Contains(want, n) {
+					t.Errorf("the store holds %d invitations, want one of %v", n, want)
+				}
+				return objects
+			}
+			// An uninterrupted seed: how long it takes, and what a store has.
+			at, db := e.fresh(t)
+			whole := check(db, 0)
+			start := time.Now()
+			if out, err := seed(at).CombinedOutput(); err != nil {
+				t.Fatalf("seed: %v\n%s", err, out)
+			}
+			took := time.Since(start)
+			if got := check(db, rows); got != whole {
+				t.Fatalf("after a seed the store has %d indexes and triggers, before it %d", got, whole)
+			}
+			killed, full := 0, 0
+			for _, frac := range []float64{0.15, 0.4, 0.65, 0.85, 0.97} {
+				at, db := e.fresh(t)
+				cmd := seed(at)
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				done := make(chan error, 1)
+				go func() { done <- cmd.Wait() }()
+				select {
+				case <-done:
+				case <-time.After(time.Duration(frac * float64(took))):
+					_ = cmd.Process.Kill()
+					<-done
+					killed++
+				}
+				if got := check(db, 0, rows); got != whole {
+					t.Errorf("killed at %.0f%%: %d indexes and triggers, want %d", frac*100, got, whole)
+				}
+				var n int
+				_ = db.QueryRow(`SELECT count(*) FROM invitations`).Scan(&n)
+				if n == rows {
+					full++
+				}
+				// The store is whole: a seed to the end fills it.
+				if out, err := seed(at).CombinedOutput(); err != nil {
+					t.Fatalf("seed after the kill at %.0f%%: %v\n%s", frac*100, err, out)
+				}
+				if got := check(db, rows, 2*rows); got != whole {
+					t.Errorf("seeded after the kill at %.0f%%: %d indexes and triggers, want %d", frac*100, got, whole)
+				}
+			}
+			t.Logf("%d seeds killed (an uninterrupted one took %s), %d of the stores held every row afterwards, the others none; 0 lost", killed, took.Round(time.Millisecond), full)
+			if killed == 0 {
+				t.Fatal("no seed was killed")
+			}
+		})
+	}
 }
