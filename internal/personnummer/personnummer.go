@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	_ "time/tzdata" // Europe/Stockholm wherever the binary runs
 )
 
 // Number is a validated personal number in its normalised form.
@@ -136,24 +137,19 @@ func realDate(year, month, day int) bool {
 	return t.Year() == year && int(t.Month()) == month && t.Day() == day
 }
 
-// swedishDate returns the calendar date at instant t in Sweden: UTC+1, or
-// UTC+2 in summer time, which (EU rule, since 1996) runs from 01:00 UTC on
-// the last Sunday of March to 01:00 UTC on the last Sunday of October. It is
-// computed here rather than with time.LoadLocation so that it does not
-// depend on a time zone database being installed.
-func swedishDate(t time.Time) (int, time.Month, int) {
-	t = t.UTC()
-	offset := time.Hour
-	if y := t.Year(); !t.Before(lastSunday(y, time.March)) && t.Before(lastSunday(y, time.October)) {
-		offset = 2 * time.Hour
+// stockholm is Sweden's time zone, from the zone database embedded in the
+// binary (time/tzdata), so the rule does not depend on the host having one.
+var stockholm = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Stockholm")
+	if err != nil {
+		panic("personnummer: the embedded time zone database lacks Europe/Stockholm: " + err.Error())
 	}
-	return t.Add(offset).Date()
-}
+	return loc
+}()
 
-// lastSunday returns 01:00 UTC on the last Sunday of the month.
-func lastSunday(year int, month time.Month) time.Time {
-	last := time.Date(year, month+1, 0, 1, 0, 0, 0, time.UTC) // day 0: the last day of month
-	return last.AddDate(0, 0, -int(last.Weekday()))
+// swedishDate returns the calendar date at instant t in Sweden.
+func swedishDate(t time.Time) (int, time.Month, int) {
+	return t.In(stockholm).Date()
 }
 
 func atoi(b []byte) int {
