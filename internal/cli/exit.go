@@ -111,6 +111,7 @@ var hints = []struct {
 	{invite.ErrUserUnknown, func(a invite.About) string {
 		return fmt.Sprintf("see `invitectl users list --search %s`", a.Name)
 	}},
+	{invite.ErrNotAnEmail, func(invite.About) string { return "pass the account's email, as `invitectl users list` shows it" }},
 	{invite.ErrPageRange, func(a invite.About) string {
 		return fmt.Sprintf("use --page %d or lower (%d results, %d per page)", a.LastPage, a.Total, a.PerPage)
 	}},

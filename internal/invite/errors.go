@@ -208,4 +208,6 @@ var (
 
 	// ErrUserUnknown: no account has the email About.Name.
 	ErrUserUnknown = &Error{Code: ENOTFOUND, Message: "no such account"}
+	// ErrNotAnEmail: About.Name, given for an account, is not an email address.
+	ErrNotAnEmail = &Error{Code: EINVALID, Message: "not an email address"}
 )

@@ -93,7 +93,7 @@ func (s *Service) ListUsers(ctx context.Context, q UserQuery) (UserPage, error) 
 func (s *Service) UserByEmail(ctx context.Context, email string) (User, error) {
 	email = strings.TrimSpace(email)
 	if !strings.Contains(email, "@") {
-		return User{}, Errorf(EINVALID, "%q is not an email address", email).WithHint("pass the account's email, as `invitectl users list` shows it")
+		return User{}, ErrNotAnEmail.Explain("%q is not an email address", email).With(About{Name: email})
 	}
 	u, err := s.Store.UserByEmail(ctx, email)
 	if ErrorCode(err) == ENOTFOUND {
