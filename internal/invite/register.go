@@ -32,21 +32,32 @@ func (s *Service) OpenLink(ctx context.Context, token string) (Invitation, error
 	if err != nil {
 		return Invitation{}, err
 	}
+	return inv, LinkRefusal(inv, gen, s.now())
+}
+
+// LinkRefusal is the one rule of a link's state: it says why a link of
+// generation gen to inv cannot be used at time at (used, revoked, or
+// expired, which covers a purged invitation and a link since renewed), or
+// returns nil when it can. Stores hold their conditional accept to the same
+// rule; a test holds the two together.
+func LinkRefusal(inv Invitation, gen int, at time.Time) error {
 	switch {
 	case inv.State == StateAccepted:
-		return inv, ErrLinkUsed
+		return ErrLinkUsed
 	case inv.State == StateRevoked:
-		return inv, ErrLinkRevoked
+		return ErrLinkRevoked
 	case inv.State == StatePurged:
 		// Its data is erased: the link is gone as an expired one is.
-		return inv, ErrLinkExpired
+		return ErrLinkExpired
+	case inv.State != StatePending:
+		return Errorf(EINTERNAL, "invitation %d is in unknown state %q", inv.ID, inv.State)
 	case gen != inv.LinkGeneration:
 		// Only an expired link is ever replaced, so an older generation is an expired one.
-		return inv, ErrLinkExpired
-	case inv.Status(s.now()) == StatusExpired:
-		return inv, ErrLinkExpired
+		return ErrLinkExpired
+	case !at.Before(inv.ExpiresAt):
+		return ErrLinkExpired
 	}
-	return inv, nil
+	return nil
 }
 
 // Registration is what the invitee submits.

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/invitectl/invitectl/internal/invite"
 )
@@ -111,4 +112,12 @@ func (s *Store) Explain(ctx context.Context, setup []string, query string, args 
 		return err
 	})
 	return strings.Join(lines, "\n"), err
+}
+
+// LinkUsable says whether the accept condition selects invitation id for a
+// link of generation gen at time at.
+func (s *Store) LinkUsable(ctx context.Context, id int64, gen int, at time.Time) (bool, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, s.sql(`SELECT count(*) FROM invitations WHERE id = ? AND `+usableLink), id, gen, s.d.Time(at)).Scan(&n)
+	return n == 1, err
 }

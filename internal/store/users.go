@@ -62,12 +62,12 @@ func (s *Store) Accept(ctx context.Context, inv invite.Invitation, u *invite.Use
 		if err != nil {
 			return err
 		}
-		if err := acceptRefusal(&cur, inv.LinkGeneration, at); err != nil {
+		if err := invite.LinkRefusal(cur, inv.LinkGeneration, at); err != nil {
 			return err
 		}
 		// The condition is the guarantee; the checks above only say why it fails.
 		res, err := tx.Exec(ctx, `UPDATE invitations SET state = 'accepted', accepted_at = ?, version = version + 1
-			WHERE id = ? AND state = 'pending' AND link_generation = ? AND expires_at > ?`,
+			WHERE id = ? AND `+usableLink,
 			s.d.Time(at), inv.ID, inv.LinkGeneration, s.d.Time(at))
 		if err != nil {
 			return s.errorf(fmt.Sprintf("accept invitation %d", inv.ID), err)
@@ -96,27 +96,10 @@ func (s *Store) Accept(ctx context.Context, inv invite.Invitation, u *invite.Use
 	return err
 }
 
-// acceptRefusal says why the stored invitation cur cannot be accepted at
-// time at through a link of generation gen, or returns nil when it can.
-// The order is the one the registration page reports (invite.Service.OpenLink).
-func acceptRefusal(cur *invite.Invitation, gen int, at time.Time) error {
-	switch {
-	case cur.State == invite.StateAccepted:
-		return invite.ErrLinkUsed
-	case cur.State == invite.StateRevoked:
-		return invite.ErrLinkRevoked
-	case cur.State == invite.StatePurged:
-		return invite.ErrLinkExpired
-	case cur.State != invite.StatePending:
-		return fmt.Errorf("store: invitation %d is in unknown state %q", cur.ID, cur.State)
-	case cur.LinkGeneration != gen:
-		// Only an expired link is ever replaced: an older generation is an expired link.
-		return invite.ErrLinkExpired
-	case !at.Before(cur.ExpiresAt):
-		return invite.ErrLinkExpired
-	}
-	return nil
-}
+// usableLink is invite.LinkRefusal in SQL, over an invitation row: the
+// condition of an accept, with the link's generation and the time as its
+// arguments. TestUsableLinkIsLinkRefusal holds the two together.
+const usableLink = `state = 'pending' AND link_generation = ? AND expires_at > ?`
 
 // userColumns are the columns userRow fills, in its order.
 var userColumns = []string{
