@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/invitectl/invitectl/internal/invite"
+	"github.com/invitectl/invitectl/internal/webhook"
 )
 
 // configKey describes one configuration key.
@@ -74,6 +75,10 @@ var keys = []configKey{
 	{name: "rate_limit", kind: kindFloat, def: func(*Config) string { return "1" }, help: "requests per second per client on /invite/"},
 	{name: "rate_burst", kind: kindInt, def: func(*Config) string { return "20" }, help: "burst of requests per client on /invite/"},
 	{name: "trust_proxy_headers", kind: kindBool, def: func(*Config) string { return "false" }, help: "take the client address from X-Forwarded-For"},
+	{name: "webhook.url", help: "where events are POSTed: https://…, or http:// to a loopback address; empty: no events"},
+	{name: "webhook.secret", secret: true, help: "the Standard Webhooks secret (whsec_…) that signs events; `invitectl webhook secret` makes one"},
+	{name: "webhook.events", def: func(*Config) string { return strings.Join(webhook.Types, ",") }, help: "event types to send, comma-separated (default all)"},
+	{name: "webhook.include_personal_number", kind: kindBool, def: func(*Config) string { return "false" }, help: "send personal numbers unmasked in events"},
 }
 
 // EnvName returns the environment variable for a config key.

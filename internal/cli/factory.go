@@ -105,6 +105,12 @@ func (f *Factory) init(cmd *cobra.Command) error {
 	if err := cfg.checkActor(); err != nil {
 		return err
 	}
+	// `webhook secret` is the remedy the webhook settings' errors name.
+	if cmd.Annotations[annotationMakesWebhookSecret] != "true" {
+		if err := cfg.checkWebhook(); err != nil {
+			return err
+		}
+	}
 	switch cfg.String("output") {
 	case "table", "wide", "json", "csv":
 	default:

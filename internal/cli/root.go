@@ -71,6 +71,7 @@ account. Links are valid for one year.`,
 		NewCmdMigrate(f, nil),
 		NewCmdCopy(f, nil),
 		newConfigCmd(f),
+		newWebhookCmd(f),
 		NewCmdVersion(f, nil),
 	)
 	// Streams first: the completion commands capture the output writer when made.

@@ -1,0 +1,175 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/invitectl/invitectl/internal/invite"
+	"github.com/invitectl/invitectl/internal/webhook"
+)
+
+// webhookEvents is webhook.events as a list.
+func (c *Config) webhookEvents() []string {
+	var out []string
+	for _, e := range strings.Split(c.String("webhook.events"), ",") {
+		if e = strings.TrimSpace(e); e != "" {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// annotationMakesWebhookSecret marks `webhook secret`, which runs whatever
+// the webhook settings hold: it is how they are mended.
+const annotationMakesWebhookSecret = "invitectl/makes-webhook-secret"
+
+// checkWebhook refuses a receiver's settings that cannot work, before a
+// command writes anything: an address that is not https (or http to a
+// loopback address), a secret that is not a Standard Webhooks one, an
+// unknown event type. Unset, there are no events and nothing to check.
+func (c *Config) checkWebhook() error {
+	url, secret := c.String("webhook.url"), c.String("webhook.secret")
+	if url == "" && secret == "" {
+		return nil
+	}
+	if url == "" {
+		return usageError("set webhook.url to the receiver's address, or unset webhook.secret", "webhook.secret is set (from %s) but webhook.url is not", c.sourceOf("webhook.secret"))
+	}
+	for _, check := range []struct {
+		key string
+		err error
+	}{
+		{"webhook.url", webhook.CheckURL(url)},
+		{"webhook.secret", webhook.CheckSecret(secret)},
+		{"webhook.events", webhook.CheckEvents(c.webhookEvents())},
+	} {
+		var p webhook.Problem
+		if errors.As(check.err, &p) {
+			return usageError(fmt.Sprintf("fix %s (%s)", check.key, c.sourceOf(check.key)), "invalid %s: %s", check.key, p.Message)
+		}
+	}
+	return nil
+}
+
+func newWebhookCmd(f *Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "webhook",
+		Short: "Set up the receiver of signed event notifications",
+		Long: `Events tell the system that owns the accounts what happened, signed as the
+Standard Webhooks specification says. Configure webhook.url and webhook.secret.`,
+		Example: `  invitectl webhook secret
+  invitectl webhook test`,
+	}
+	cmd.AddCommand(NewCmdWebhookSecret(f, nil), NewCmdWebhookTest(f, nil))
+	return cmd
+}
+
+// WebhookSecretOptions are the inputs of `webhook secret`.
+type WebhookSecretOptions struct {
+	common
+}
+
+// NewCmdWebhookSecret builds `webhook secret`; runF replaces webhookSecretRun in tests.
+func NewCmdWebhookSecret(f *Factory, runF func(*WebhookSecretOptions) error) *cobra.Command {
+	opts := &WebhookSecretOptions{}
+	return &cobra.Command{
+		Use:   "secret",
+		Short: "Print a new webhook secret",
+		Long: `Print a new random Standard Webhooks secret (whsec_ and 32 bytes in base64).
+Set it as webhook.secret here and give it to the receiver, which verifies
+each event's signature with it. Nothing is stored.`,
+		Example:     `  invitectl webhook secret`,
+		Args:        exactArgs(0, "no arguments"),
+		Annotations: map[string]string{annotationMakesWebhookSecret: "true"},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.common = f.common(cmd)
+			if runF != nil {
+				return runF(opts)
+			}
+			return webhookSecretRun(opts)
+		},
+	}
+}
+
+func webhookSecretRun(opts *WebhookSecretOptions) error {
+	secret := webhook.NewSecret()
+	if opts.Output == "json" {
+		return writeJSON(opts.IO.Out, map[string]string{"secret": secret})
+	}
+	_, err := fmt.Fprintln(opts.IO.Out, secret)
+	return err
+}
+
+// WebhookTestOptions are the inputs of `webhook test`.
+type WebhookTestOptions struct {
+	common
+	Config func() *Config
+	// Client makes the request; nil is a client with webhook.Timeout.
+	Client *http.Client
+}
+
+// NewCmdWebhookTest builds `webhook test`; runF replaces webhookTestRun in tests.
+func NewCmdWebhookTest(f *Factory, runF func(*WebhookTestOptions) error) *cobra.Command {
+	opts := &WebhookTestOptions{Config: f.Config}
+	return &cobra.Command{
+		Use:   "test",
+		Short: "Send a ping event to the receiver and report its answer",
+		Long: `Send a signed ping event to webhook.url and report the answer. Exit 0 when
+the receiver answered 2xx, 5 when it did not (with its answer), 2 when the
+settings are missing or invalid.`,
+		Example: `  invitectl webhook test
+  invitectl webhook test -o json`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.common = f.common(cmd)
+			if runF != nil {
+				return runF(opts)
+			}
+			return webhookTestRun(cmd.Context(), opts)
+		},
+	}
+}
+
+func webhookTestRun(ctx context.Context, opts *WebhookTestOptions) error {
+	cfg := opts.Config()
+	url := cfg.String("webhook.url")
+	if url == "" {
+		return usageError("set webhook.url (and webhook.secret: `invitectl webhook secret` makes one)", "no receiver is configured")
+	}
+	s, err := webhook.NewSender(url, cfg.String("webhook.secret"), opts.Client)
+	if err != nil {
+		return usageError("see `invitectl config show`", "%v", err)
+	}
+	id := webhook.NewID()
+	body, err := webhook.Body(webhook.Ping, opts.Now(), nil)
+	if err != nil {
+		return err
+	}
+	res := s.Send(ctx, id, body)
+	if opts.Output == "json" {
+		out := map[string]any{"id": id, "outcome": res.Outcome.String(), "status": res.Status, "elapsed_ms": res.Elapsed.Milliseconds()}
+		if res.Err != nil {
+			out["error"] = termSafe(res.Err.Error())
+		}
+		if err := writeJSON(opts.IO.Out, out); err != nil {
+			return err
+		}
+	}
+	if res.Outcome != webhook.Delivered {
+		hint := "check the receiver's address and that it verifies with the same secret; `invitectl config show` shows both"
+		if res.Status == 0 {
+			hint = "check that the receiver runs and that webhook.url points at it"
+		}
+		return &invite.Error{Code: invite.EDELIVERY, Message: "the ping was not delivered: " + termSafe(res.Err.Error()), Hint: hint}
+	}
+	if opts.Output != "json" {
+		_, err = fmt.Fprintf(opts.IO.Out, "The receiver answered %d to the ping (%s) in %s.\n", res.Status, id, res.Elapsed.Round(time.Millisecond))
+	}
+	return err
+}
