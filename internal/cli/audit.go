@@ -39,7 +39,8 @@ func NewCmdAudit(f *Factory, runF func(*AuditOptions) error) *cobra.Command {
 numbers, registrations, imports and purges, each with its actor and time.
 The log never holds a password, a token or an unmasked personal number.
 
---since takes an RFC 3339 time or a duration back from now (90m, 24h, 7d);
+--since takes an RFC 3339 time, a date (2026-12-01, local midnight) or a
+duration back from now (90m, 24h, 7d);
 --actor and --action keep only the events of that actor or action.`,
 		Example: `  invitectl audit
   invitectl audit 42
@@ -63,7 +64,7 @@ The log never holds a password, a token or an unmasked personal number.
 			}
 			opts.Since = time.Time{}
 			if strings.TrimSpace(since) != "" {
-				if opts.Since, err = parseSince(since, opts.Now()); err != nil {
+				if opts.Since, err = parseSince(since, opts.Now(), opts.Location); err != nil {
 					return err
 				}
 			}
@@ -79,7 +80,7 @@ The log never holds a password, a token or an unmasked personal number.
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Customer, "customer", "", "the customer, when REF is an email with invitations in several customers")
-	fl.StringVar(&since, "since", "", "only events at or after TIME (RFC 3339) or this DURATION ago (90m, 24h, 7d)")
+	fl.StringVar(&since, "since", "", "only events at or after TIME (RFC 3339 or a date such as 2026-12-01) or this DURATION ago (90m, 24h, 7d)")
 	fl.StringVar(&opts.Actor, "actor", "", "only events of this actor")
 	fl.StringVar(&action, "action", "", "only events of this action: "+strings.Join(invite.AuditActions, ", "))
 	fl.IntVar(&opts.Page, "page", 1, "page number, from 1")
@@ -90,16 +91,22 @@ The log never holds a password, a token or an unmasked personal number.
 	return readOnly(cmd)
 }
 
-// parseSince reads --since: an RFC 3339 time, or a duration back from now
-// as parseAge reads them.
-func parseSince(s string, now time.Time) (time.Time, error) {
+// parseSince reads --since: an RFC 3339 time, a date (midnight in loc), or
+// a duration back from now as parseAge reads them.
+func parseSince(s string, now time.Time, loc *time.Location) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, nil
 	}
-	d, err := parseAge("--since", s)
-	if err != nil {
-		return time.Time{}, usageError("give an RFC 3339 time (2026-01-05T09:00:00Z) or a duration back from now (90m, 36h, 7d)", "invalid --since %q", s)
+	if loc == nil {
+		loc = time.Local
+	}
+	if t, err := time.ParseInLocation(time.DateOnly, s, loc); err == nil {
+		return t, nil
+	}
+	d, ok := parseDuration(s)
+	if !ok {
+		return time.Time{}, usageError("give an RFC 3339 time (2026-01-05T09:00:00Z), a date (2026-01-05) or a duration back from now (90m, 36h, 7d)", "invalid --since %q", s)
 	}
 	return now.Add(-d), nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -37,7 +38,7 @@ const (
 	kindInt      valueKind = "a whole number"
 	kindFloat    valueKind = "a number"
 	kindBool     valueKind = "true or false"
-	kindDuration valueKind = "a positive duration such as 8760h"
+	kindDuration valueKind = "a positive duration such as 365d or 8760h"
 )
 
 // keys lists every configuration key. Each has the env name INVITECTL_ +
@@ -164,9 +165,6 @@ func loadConfig(cmd *cobra.Command, env *Env) (*Config, error) {
 			c.source[k.name] = "default"
 		}
 	}
-	if err := c.checkTypes(); err != nil {
-		return nil, err
-	}
 	return c, nil
 }
 
@@ -216,8 +214,8 @@ func (c *Config) String(key string) string { return strings.TrimSpace(c.v.GetStr
 
 // Duration returns a duration value, with a clear error naming the key.
 func (c *Config) Duration(key string) (time.Duration, error) {
-	d, err := time.ParseDuration(c.String(key))
-	if err != nil || d <= 0 {
+	d, ok := parseDuration(c.String(key))
+	if !ok {
 		return 0, c.typeError(key, kindDuration)
 	}
 	return d, nil
@@ -263,14 +261,79 @@ func (c *Config) typeError(key string, kind valueKind) error {
 }
 
 func (c *Config) sourceOf(key string) string {
-	if src := c.source[key]; src != "" {
+	if src := c.source[key]; src != "" && (src != "default" || c.String(key) != "") {
 		return src
 	}
 	return "unset"
 }
 
-// checkTypes reads every typed key once, so that a value of the wrong type
-// fails every command, not only the one that happens to use it.
+// BaseURL returns base_url, checked: an absolute http or https URL with a
+// host and no query or fragment, since links are made by appending a path.
+func (c *Config) BaseURL() (string, error) {
+	raw := c.String("base_url")
+	u, err := url.Parse(raw)
+	bad := ""
+	switch {
+	case err != nil:
+		bad = "it is not a URL"
+	case u.Scheme != "http" && u.Scheme != "https":
+		bad = "it does not start with http:// or https://"
+	case u.Host == "" || u.Hostname() == "":
+		bad = "it has no host"
+	case u.User != nil:
+		bad = "it holds a user name"
+	case u.RawQuery != "" || u.ForceQuery:
+		bad = "it has a query (?…)"
+	case u.Fragment != "" || strings.Contains(raw, "#"):
+		bad = "it has a fragment (#…)"
+	}
+	if bad != "" {
+		return "", usageError("set base_url (INVITECTL_BASE_URL, --base-url) to the public address of serve-accept, e.g. https://invite.example.com",
+			"invalid base_url %q (from %s): %s", raw, c.sourceOf("base_url"), bad)
+	}
+	return raw, nil
+}
+
+// withSource adds where a key came from to an invalid-configuration error
+// that names the key (the mail package's errors name keys, not sources).
+func (c *Config) withSource(err error) error {
+	var e *invite.Error
+	if !errors.As(err, &e) || e.Code != invite.EINVALID || strings.Contains(e.Message, "(from ") {
+		return err
+	}
+	best := ""
+	for _, k := range keys {
+		if len(k.name) > len(best) && containsWord(e.Message, k.name) {
+			best = k.name
+		}
+	}
+	if best == "" || c.sourceOf(best) == "unset" {
+		return err
+	}
+	cp := *e
+	cp.Message = fmt.Sprintf("%s (from %s)", e.Message, c.sourceOf(best))
+	return &cp
+}
+
+// containsWord reports whether key occurs in s not as part of a longer key.
+func containsWord(s, key string) bool {
+	isKeyByte := func(b byte) bool { return b == '_' || b == '.' || b >= 'a' && b <= 'z' }
+	for i := 0; ; {
+		j := strings.Index(s[i:], key)
+		if j < 0 {
+			return false
+		}
+		j += i
+		end := j + len(key)
+		if (j == 0 || !isKeyByte(s[j-1])) && (end == len(s) || !isKeyByte(s[end]) || s[end] == '.' && (end+1 == len(s) || !isKeyByte(s[end+1]))) {
+			return true
+		}
+		i = j + 1
+	}
+}
+
+// checkTypes reads every typed key once: `config show` reports a value of
+// the wrong type even for a key no other command would read now.
 func (c *Config) checkTypes() error {
 	for _, k := range keys {
 		if k.kind == "" || c.String(k.name) == "" {
@@ -372,9 +435,9 @@ func (c *Config) entries() []configEntry {
 		if k.name == "db" {
 			val = redactDSN(val)
 		}
-		src := c.source[k.name]
-		if src == "" {
-			src = "unset"
+		src := c.sourceOf(k.name)
+		if k.name == "mail.from" && val == "" && c.String("mail.transport") == "smtp" {
+			src = "unset: required for smtp"
 		}
 		out = append(out, configEntry{Key: k.name, Value: val, Source: src, Env: EnvName(k.name)})
 	}

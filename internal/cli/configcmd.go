@@ -34,6 +34,14 @@ the config file, or the default. Secrets are redacted.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.Config = f.Config()
 			opts.common = f.common(cmd)
+			// Show is where a setting is checked: every typed value and the
+			// base URL, even those no other command would read now.
+			if err := opts.Config.checkTypes(); err != nil {
+				return err
+			}
+			if _, err := opts.Config.BaseURL(); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}

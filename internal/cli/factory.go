@@ -64,13 +64,17 @@ func newFactory(env Env) *Factory {
 	f.Mailer = f.openMailer
 	f.Service = f.service
 	f.MailingService = func(ctx context.Context) (*invite.Service, error) {
+		// The mail settings before the store: nothing is written for a
+		// command whose email could never go.
+		m, err := f.Mailer()
+		if err != nil {
+			return nil, err
+		}
 		svc, err := f.Service(ctx)
 		if err != nil {
 			return nil, err
 		}
-		if svc.Mailer, err = f.Mailer(); err != nil {
-			return nil, err
-		}
+		svc.Mailer = m
 		return svc, nil
 	}
 	return f
@@ -184,6 +188,20 @@ func (f *Factory) openStore(ctx context.Context) (invite.Store, error) {
 // service builds the use cases over the store and links. Each call gives a
 // new value: a command that adds a mailer changes only its own.
 func (f *Factory) service(ctx context.Context) (*invite.Service, error) {
+	// The configuration first: a bad setting is found before the store is
+	// opened (or created), so a rejected command writes nothing.
+	ttl, err := f.cfg.Duration("invitation_ttl")
+	if err != nil {
+		return nil, err
+	}
+	lang := f.cfg.String("default_language")
+	if !invite.ValidLanguage(lang) {
+		return nil, usageError("set default_language (INVITECTL_DEFAULT_LANGUAGE) to sv or en", "invalid default_language %q (from %s)", lang, f.cfg.sourceOf("default_language"))
+	}
+	baseURL, err := f.cfg.BaseURL()
+	if err != nil {
+		return nil, err
+	}
 	st, err := f.Store(ctx)
 	if err != nil {
 		return nil, err
@@ -192,20 +210,12 @@ func (f *Factory) service(ctx context.Context) (*invite.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	ttl, err := f.cfg.Duration("invitation_ttl")
-	if err != nil {
-		return nil, err
-	}
-	lang := f.cfg.String("default_language")
-	if !invite.ValidLanguage(lang) {
-		return nil, usageError("set default_language (INVITECTL_DEFAULT_LANGUAGE) to sv or en", "invalid default_language %q", lang)
-	}
 	return &invite.Service{
 		Store:           st,
 		Links:           signer,
 		Now:             f.Now,
 		TTL:             ttl,
-		BaseURL:         f.cfg.String("base_url"),
+		BaseURL:         baseURL,
 		DefaultLanguage: lang,
 		ActorNamed:      f.cfg.source["actor"] != "default" && f.cfg.String("actor") != "",
 	}, nil
@@ -240,7 +250,7 @@ func (f *Factory) openMailer() (mail.Mailer, error) {
 		},
 	})
 	if err != nil {
-		return nil, err
+		return nil, f.cfg.withSource(err)
 	}
 	f.mailer = m
 	return m, nil

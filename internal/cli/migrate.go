@@ -45,33 +45,35 @@ func migrateRun(ctx context.Context, opts *MigrateOptions) error {
 	if err != nil {
 		return err
 	}
-	version, err := migrateStore(ctx, d)
+	applied, version, err := migrateStore(ctx, d)
 	if err != nil {
 		return err
 	}
 	if opts.Output == "json" {
-		return writeJSON(opts.IO.Out, map[string]any{"store": d.kind, "schema_version": version})
+		return writeJSON(opts.IO.Out, map[string]any{"store": d.kind, "applied": applied, "schema_version": version})
 	}
-	_, err = fmt.Fprintf(opts.IO.Out, "The %s schema is up to date (version %d).\n", d.kind, version)
+	switch applied {
+	case 0:
+		_, err = fmt.Fprintf(opts.IO.Out, "The %s schema is up to date (version %d).\n", d.kind, version)
+	case 1:
+		_, err = fmt.Fprintf(opts.IO.Out, "Applied 1 migration; the schema is at version %d.\n", version)
+	default:
+		_, err = fmt.Fprintf(opts.IO.Out, "Applied %d migrations; the schema is at version %d.\n", applied, version)
+	}
 	return err
 }
 
-// schemaVersioner is a store that reports its schema version.
-type schemaVersioner interface {
-	SchemaVersion(ctx context.Context) (int, error)
-}
-
-// migrateStore brings d's schema up to date and returns its version.
-// SQLite migrates whenever it is opened.
-func migrateStore(ctx context.Context, d dsn) (int, error) {
+// migrateStore brings d's schema up to date and returns how many
+// migrations that took and the version. SQLite migrates whenever it is
+// opened.
+func migrateStore(ctx context.Context, d dsn) (applied, version int, err error) {
 	if d.kind == "postgres" {
-		return postgres.Migrate(ctx, d.url)
+		return postgres.MigrateCounted(ctx, d.url)
 	}
 	s, err := sqlite.Open(ctx, d.path)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	var v schemaVersioner = s
-	version, err := v.SchemaVersion(ctx)
-	return version, errors.Join(err, s.Close())
+	version, err = s.SchemaVersion(ctx)
+	return s.MigrationsApplied(), version, errors.Join(err, s.Close())
 }

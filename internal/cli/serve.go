@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -67,9 +66,8 @@ database; a CLI and one server may share one SQLite file.`,
 			if opts.TrustProxy, err = cfg.Bool("trust_proxy_headers"); err != nil {
 				return err
 			}
-			opts.BaseURL = cfg.String("base_url")
-			if !strings.HasPrefix(opts.BaseURL, "http://") && !strings.HasPrefix(opts.BaseURL, "https://") {
-				return usageError("set --base-url to the public address, e.g. https://invite.example.com", "invalid base_url %q", opts.BaseURL)
+			if opts.BaseURL, err = cfg.BaseURL(); err != nil {
+				return err
 			}
 			opts.BaseURLDefault = cfg.source["base_url"] == "default"
 			opts.Listen = cfg.String("listen")

@@ -30,6 +30,11 @@ func parseDSN(s string) (dsn, error) {
 	case s == "":
 		return dsn{}, usageError("pass --db PATH or set INVITECTL_DB", "no store given")
 	case strings.HasPrefix(s, "postgres://"), strings.HasPrefix(s, "postgresql://"):
+		// Read as the pool will read it, pool_… settings included, before
+		// anything is opened.
+		if _, err := postgres.ParseConfig(s); err != nil {
+			return dsn{}, err
+		}
 		return dsn{kind: "postgres", url: s}, nil
 	case strings.HasPrefix(s, "sqlite://"):
 		p := strings.TrimPrefix(s, "sqlite://")
@@ -43,13 +48,37 @@ func parseDSN(s string) (dsn, error) {
 	return dsn{kind: "sqlite", path: s}, nil
 }
 
-// redactDSN hides a password in a URL for messages.
+// redactDSN hides every credential in a store URL for messages and
+// `config show`: the user-info password and query parameters that carry
+// one (password=, sslpassword=, …). A file path is shown as it is; a URL
+// that does not parse is not shown at all.
 func redactDSN(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
+	if !strings.Contains(s, "://") {
 		return s
 	}
+	u, err := url.Parse(s)
+	if err != nil {
+		scheme, _, _ := strings.Cut(s, "://")
+		return scheme + "://(not a valid URL; not shown, it may hold a password)"
+	}
+	q := u.Query()
+	hidden := false
+	for k := range q {
+		if secretParam(k) {
+			q.Set(k, "xxxxx")
+			hidden = true
+		}
+	}
+	if hidden {
+		u.RawQuery = q.Encode()
+	}
 	return u.Redacted()
+}
+
+// secretParam reports whether a URL query parameter holds a credential.
+func secretParam(name string) bool {
+	name = strings.ToLower(name)
+	return strings.Contains(name, "password") || strings.Contains(name, "secret") || strings.Contains(name, "token")
 }
 
 // annotationReadOnly marks a command that only reads the store: on a missing

@@ -27,14 +27,15 @@ func TestPostgresNeedsMigrate(t *testing.T) {
 	if !strings.Contains(r.stderr.String(), "invitectl: hint: run `invitectl migrate`") {
 		t.Errorf("stderr does not say to run invitectl migrate:\n%s", r.stderr.String())
 	}
-	if out := r.must("migrate"); out != "The postgres schema is up to date (version 8).\n" {
+	if out := r.must("migrate"); out != "Applied 8 migrations; the schema is at version 8.\n" {
 		t.Errorf("migrate printed %q", out)
 	}
 	var v struct {
 		Store         string
+		Applied       int
 		SchemaVersion int `json:"schema_version"`
 	}
-	if err := json.Unmarshal([]byte(r.must("migrate", "-o", "json")), &v); err != nil || v.Store != "postgres" || v.SchemaVersion != 8 {
+	if err := json.Unmarshal([]byte(r.must("migrate", "-o", "json")), &v); err != nil || v.Store != "postgres" || v.Applied != 0 || v.SchemaVersion != 8 {
 		t.Errorf("migrate -o json: %+v, %v", v, err)
 	}
 	r.must("customers", "add", "Åre Data AB")
@@ -44,11 +45,15 @@ func TestPostgresNeedsMigrate(t *testing.T) {
 	}
 }
 
-// migrate on SQLite reports the version the file was brought to.
+// migrate on SQLite says what it applied and the version the file was
+// brought to.
 func TestMigrateSQLite(t *testing.T) {
 	r := newRun(t)
+	if out := r.must("migrate"); out != "Applied 8 migrations; the schema is at version 8.\n" {
+		t.Errorf("first migrate printed %q", out)
+	}
 	if out := r.must("migrate"); out != "The sqlite schema is up to date (version 8).\n" {
-		t.Errorf("migrate printed %q", out)
+		t.Errorf("second migrate printed %q", out)
 	}
 }
 

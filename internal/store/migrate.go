@@ -23,7 +23,9 @@ func (s *Store) Migrate(ctx context.Context, fsys fs.FS) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	applied := 0
 	err = s.write(ctx, func(tx *Tx) error {
+		applied = 0
 		if s.d.LockMigrations != "" {
 			if _, err := tx.Exec(ctx, s.d.LockMigrations); err != nil {
 				return err
@@ -54,14 +56,20 @@ func (s *Store) Migrate(ctx context.Context, fsys fs.FS) (int, error) {
 				m.Version, m.Name, s.d.Time(time.Now())); err != nil {
 				return err
 			}
+			applied++
 		}
 		return nil
 	})
 	if err != nil {
 		return 0, err
 	}
+	s.applied = applied
 	return len(ms), nil
 }
+
+// MigrationsApplied is how many migrations the last Migrate applied (0 when
+// the schema was already up to date).
+func (s *Store) MigrationsApplied() int { return s.applied }
 
 // schemaVersion is the highest migration applied.
 func schemaVersion(ctx context.Context, q queryRow, rebind func(string) string) (int, error) {

@@ -103,6 +103,11 @@ type Store struct {
 	w, r    *sql.DB
 	path    string
 	rebound sync.Map // query with ? → query with $n
+	// release frees what the pools stand on (PostgreSQL's pgxpool), after
+	// they are closed; nil when nothing.
+	release func()
+	// applied is how many migrations the last Migrate applied.
+	applied int
 }
 
 var _ invite.Store = (*Store)(nil)
@@ -110,6 +115,13 @@ var _ invite.Store = (*Store)(nil)
 // New returns a Store on the pools w (writes) and r (reads), taking
 // ownership of both; path is the database file, if it is one.
 func New(d *Dialect, w, r *sql.DB, path string) *Store { return &Store{d: d, w: w, r: r, path: path} }
+
+// NewOnPool is New on one database/sql pool that stands on another (a
+// pgxpool.Pool through stdlib.OpenDBFromPool); Close calls release after
+// closing db.
+func NewOnPool(d *Dialect, db *sql.DB, release func()) *Store {
+	return &Store{d: d, w: db, r: db, release: release}
+}
 
 // Path is the absolute path of the database file ("" for a server).
 func (s *Store) Path() string { return s.path }
@@ -149,10 +161,16 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the pools.
 func (s *Store) Close() error {
+	var err error
 	if s.w == s.r {
-		return s.w.Close()
+		err = s.w.Close()
+	} else {
+		err = errors.Join(s.r.Close(), s.w.Close())
 	}
-	return errors.Join(s.r.Close(), s.w.Close())
+	if s.release != nil {
+		s.release()
+	}
+	return err
 }
 
 func (s *Store) errorf(what string, err error) error {

@@ -1,6 +1,10 @@
 // Package postgres is the PostgreSQL dialect of the store (internal/store),
 // on github.com/jackc/pgx/v5 through database/sql (pgx/v5/stdlib), with a
-// raw pgx connection for COPY.
+// raw pgx connection for COPY. Connections come from a pgxpool.Pool that
+// reads the URL's pool_… parameters (pool_max_conns, pool_min_conns,
+// pool_max_conn_lifetime, pool_max_conn_idle_time, …) with pgxpool's
+// defaults; database/sql keeps none of its own, so idle connections stay in
+// the pgx pool instead of being closed and opened again.
 //
 // Several processes (serve-accept instances, CLI runs) share one database
 // safely at PostgreSQL's default READ COMMITTED isolation: every change is
@@ -23,12 +27,12 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"runtime"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/invitectl/invitectl/internal/invite"
@@ -118,7 +122,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	case sqlState(err) == "42P01" || err == nil && have == 0: // no schema_migrations, or empty
 		err = ErrNoSchema
 	case err != nil:
-		err = fmt.Errorf("postgres: connect to %s: %w", target(cfg), err)
+		err = connectError(cfg, err)
 	case have < want:
 		err = invite.Errorf(invite.EINTERNAL, "the PostgreSQL schema is at version %d, but this invitectl needs version %d", have, want).
 			WithHint("run `invitectl migrate` with the same --db to upgrade it")
@@ -139,33 +143,98 @@ func Open(ctx context.Context, url string) (*Store, error) {
 // lock, so one process applies them and the others then find nothing to do.
 // A failed migration leaves the database as it was.
 func Migrate(ctx context.Context, url string) (int, error) {
+	_, v, err := MigrateCounted(ctx, url)
+	return v, err
+}
+
+// MigrateCounted is Migrate that also says how many migrations it applied.
+func MigrateCounted(ctx context.Context, url string) (applied, version int, err error) {
 	s, cfg, err := connect(ctx, url)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer s.Close()
 	v, err := s.Migrate(ctx, Migrations)
 	if err != nil {
-		return 0, fmt.Errorf("postgres: migrate %s: %w", target(cfg), err)
+		return 0, 0, fmt.Errorf("postgres: migrate %s: %w", target(cfg), err)
 	}
-	return v, nil
+	return s.MigrationsApplied(), v, nil
+}
+
+// AppName is the application_name a connection reports unless the URL sets
+// one: what pg_stat_activity shows for invitectl's backends.
+const AppName = "invitectl"
+
+// ParseConfig reads a PostgreSQL URL (or key=value connection string) as
+// pgxpool does, pool_… parameters included, and names the connections
+// AppName unless the URL names them. Its error is exit 2's: the URL, with
+// its password hidden, and what is wrong with it.
+func ParseConfig(url string) (*pgxpool.Config, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, invite.Errorf(invite.EINVALID, "invalid PostgreSQL URL: %s", oneLine(err.Error())).
+			WithHint("write it as postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=…, pool_max_conns a whole number of 1 or more, pool_max_conn_lifetime and pool_max_conn_idle_time durations such as 1h or 30m")
+	}
+	if cfg.MinConns > cfg.MaxConns {
+		return nil, invite.Errorf(invite.EINVALID, "invalid PostgreSQL URL: pool_min_conns (%d) is more than pool_max_conns (%d)", cfg.MinConns, cfg.MaxConns).
+			WithHint("lower pool_min_conns or raise pool_max_conns")
+	}
+	if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
+		cfg.ConnConfig.RuntimeParams["application_name"] = AppName
+	}
+	return cfg, nil
 }
 
 func connect(ctx context.Context, url string) (*Store, *pgx.ConnConfig, error) {
-	cfg, err := pgx.ParseConfig(url)
+	cfg, err := ParseConfig(url)
 	if err != nil {
-		return nil, nil, invite.Errorf(invite.EINVALID, "invalid PostgreSQL URL: %v", err).
-			WithHint("write it as postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=…")
+		return nil, nil, err
 	}
-	db := stdlib.OpenDB(*cfg)
-	conns := max(4, runtime.GOMAXPROCS(0))
-	db.SetMaxOpenConns(4 * conns)
-	db.SetMaxIdleConns(conns)
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, nil, connectError(cfg.ConnConfig, err)
+	}
+	db := stdlib.OpenDBFromPool(pool)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, nil, fmt.Errorf("postgres: connect to %s: %w", target(cfg), err)
+		pool.Close()
+		return nil, nil, connectError(cfg.ConnConfig, err)
 	}
-	return store.New(Dialect, db, db, ""), cfg, nil
+	return store.NewOnPool(Dialect, db, pool.Close), cfg.ConnConfig, nil
+}
+
+// connectError says which database could not be reached, on one line.
+func connectError(cfg *pgx.ConnConfig, err error) error {
+	return fmt.Errorf("postgres: connect to %s: %w", target(cfg), lineError{err})
+}
+
+// lineError is an error whose text is put on one line: pgconn joins the
+// attempts at several addresses with a newline and a tab, which a terminal
+// message would otherwise show escaped.
+type lineError struct{ err error }
+
+func (e lineError) Error() string { return oneLine(e.err.Error()) }
+func (e lineError) Unwrap() error { return e.err }
+
+// oneLine joins the lines of s, each trimmed, with "; " (a space after a
+// line that ends in a colon).
+func oneLine(s string) string {
+	var b strings.Builder
+	for line := range strings.Lines(s) {
+		line = strings.Join(strings.Fields(line), " ")
+		if line == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			if strings.HasSuffix(b.String(), ":") {
+				b.WriteString(" ")
+			} else {
+				b.WriteString("; ")
+			}
+		}
+		b.WriteString(line)
+	}
+	return b.String()
 }
 
 // target names a database for messages, without credentials.
