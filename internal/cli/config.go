@@ -377,28 +377,6 @@ func (c *Config) warnUnknownKeys(w io.Writer, fileKeys []string) {
 	}
 }
 
-// editDistance is the Levenshtein distance between a and b, in bytes (keys
-// are ASCII).
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
-}
-
 // checkActor applies the actor rule to a given actor. The OS user name, the
 // default, is not the user's typing: when it breaks the rule the actor is
 // left unknown instead.

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/invitectl/invitectl/internal/invite"
+	"github.com/invitectl/invitectl/internal/suggest"
 )
 
 // Exit codes, as CONTRACT.md lists them.
@@ -132,15 +133,7 @@ func hintFor(err error) string {
 
 // closest is the word of words nearest to typed (a typo's correction), or
 // "" when none is near.
-func closest(typed string, words []string) string {
-	best, bestDist := "", 3
-	for _, w := range words {
-		if d := editDistance(strings.ToLower(typed), w); d < bestDist {
-			best, bestDist = w, d
-		}
-	}
-	return best
-}
+func closest(typed string, words []string) string { return suggest.Closest(typed, words) }
 
 // exitError carries an exit code for errors that are already reported
 // (batch commands print each failure as they go).

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -22,6 +23,7 @@ type ImportOptions struct {
 	File     string // a path, or "-" for stdin
 	Customer string // every row's customer; the file then has no customer column
 	Language string // for rows without a language
+	Encoding string // auto, utf-8, utf-16 or windows-1252
 	DryRun   bool
 	NoSend   bool
 }
@@ -30,13 +32,21 @@ type ImportOptions struct {
 func NewCmdImport(f *Factory, runF func(*ImportOptions) error) *cobra.Command {
 	opts := &ImportOptions{}
 	cmd := &cobra.Command{
-		Use:   "import FILE|- [--customer NAME] [--language sv|en] [--dry-run] [--no-send]",
-		Short: "Invite everyone in a CSV file, all or nothing",
-		Long: `Creates invitations from a CSV file with a header row (- reads stdin).
-Columns, by name in any order: customer (or --customer for every row), email,
-first_name, last_name (required), swedish_citizen, eu_eea_citizen (yes, no,
-true, false or empty), personal_number, lma_number, phone, gender, language.
-A UTF-8 byte order mark and ";" as the separator (Excel in Sweden) are fine.
+		Use:   "import FILE|- [--customer NAME] [--language sv|en] [--encoding auto|utf-8|utf-16|windows-1252] [--dry-run] [--no-send]",
+		Short: "Invite everyone in a spreadsheet file, all or nothing",
+		Long: `Creates invitations from a CSV or tab-separated file with a header row
+(- reads stdin). Columns, by name in any order: customer (or --customer for
+every row), email, first_name, last_name (required), swedish_citizen,
+eu_eea_citizen (yes, no, true, false or empty), personal_number, lma_number,
+phone, gender, language. Names ignore case, spaces, "_" and "-", and list's
+table headings are taken too ("First name", "Phone number", "Customer
+account"); the columns an export writes that an import cannot set (id,
+status, sent_on…) are ignored with a notice.
+
+Text may be UTF-8 (with or without a byte order mark), UTF-16 with a byte
+order mark ("Unicode text"), or Windows-1252 ("CSV" from Excel on Windows),
+which is taken, with a notice, when the file is not UTF-8; --encoding names
+it instead. The separator (",", ";" or tab) is the one the header line uses.
 
 Every row is validated as invite validates one. All or nothing: with any
 problem nothing is written and every problem is listed with its line
@@ -53,6 +63,9 @@ one transaction with its email queued, and the emails are delivered.`,
 			if opts.Language != "" && !invite.ValidLanguage(opts.Language) {
 				return usageError("use --language sv or --language en", "invalid --language %q", opts.Language)
 			}
+			if !slices.Contains(csvimport.Encodings, opts.Encoding) {
+				return usageError("use --encoding auto, utf-8, utf-16 or windows-1252", "invalid --encoding %q", opts.Encoding)
+			}
 			opts.Service = f.serviceFor(!opts.NoSend && !opts.DryRun)
 			opts.common = f.common(cmd)
 			if runF != nil {
@@ -63,10 +76,12 @@ one transaction with its email queued, and the emails are delivered.`,
 	}
 	cmd.Flags().StringVar(&opts.Customer, "customer", "", "the customer of every row (the file then has no customer column)")
 	cmd.Flags().StringVar(&opts.Language, "language", "", "language of rows without one: sv or en")
+	cmd.Flags().StringVar(&opts.Encoding, "encoding", "auto", "the file's text encoding: auto, utf-8, utf-16 or windows-1252")
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "validate and check for conflicts; write nothing")
 	cmd.Flags().BoolVar(&opts.NoSend, "no-send", false, "queue no emails")
 	_ = cmd.RegisterFlagCompletionFunc("customer", completeCustomers(f))
 	_ = cmd.RegisterFlagCompletionFunc("language", completeValues("sv", "en"))
+	_ = cmd.RegisterFlagCompletionFunc("encoding", completeValues(csvimport.Encodings...))
 	return cmd
 }
 
@@ -83,13 +98,17 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 		defer f.Close()
 		in = f
 	}
-	recs, problems, err := csvimport.Parse(in, opts.Customer)
+	file, problems, err := csvimport.Parse(in, csvimport.Options{Customer: opts.Customer, Encoding: opts.Encoding})
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", opts.File, err)
 	}
 	if len(problems) > 0 {
 		return printImportError(opts, &invite.ImportError{Code: invite.EINVALID, Problems: problems})
 	}
+	for _, n := range file.Notices {
+		fmt.Fprintf(opts.IO.ErrOut, "invitectl: note: %s\n", n)
+	}
+	recs := file.Records
 	for i := range recs {
 		if recs[i].Language == "" {
 			recs[i].Language = opts.Language

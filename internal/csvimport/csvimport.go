@@ -1,8 +1,10 @@
-// Package csvimport reads the invitation files `invitectl import` takes: CSV
-// with a header row, columns by name in any order, "," or ";" as the
-// separator (Excel in Sweden writes ";"), an optional UTF-8 byte order mark,
-// quoted fields with embedded newlines, CRLF or LF line ends. It checks the
-// file's shape; the rows' values are the domain's to validate.
+// Package csvimport reads the invitation files `invitectl import` takes:
+// spreadsheet text with a header row, columns by name in any order. Text is
+// UTF-8 (with or without a byte order mark), UTF-16 with a byte order mark,
+// or Windows-1252 (see decode); the separator is ",", ";" (Excel in Sweden)
+// or a tab, whichever the header line has most of; quoted fields may hold
+// newlines; lines end in CRLF or LF. It checks the file's shape; the rows'
+// values are the domain's to validate.
 package csvimport
 
 import (
@@ -12,32 +14,113 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/invitectl/invitectl/internal/invite"
+	"github.com/invitectl/invitectl/internal/suggest"
 )
 
 // Columns are the columns a file may have, in the order documented.
 var Columns = []string{"customer", "email", "first_name", "last_name", "swedish_citizen", "eu_eea_citizen",
 	"personal_number", "lma_number", "phone", "gender", "language"}
 
+// aliases are the other headers a column is known by: the headings of
+// list's table. A header is compared by its key (see key).
+var aliases = map[string][]string{
+	"customer":        {"Customer account"},
+	"swedish_citizen": {"Swedish citizenship"},
+	"eu_eea_citizen":  {"EU/EEA citizenship", "EU citizen", "EU citizenship"},
+	"phone":           {"Phone number"},
+}
+
+// ReadOnly are the columns that `list -o csv|xlsx` writes and an import
+// cannot set; they are ignored, with one notice. id and version are read
+// by an update.
+var ReadOnly = []string{"id", "status", "sent_on", "sent_by", "expires_at", "version", "emails_sent",
+	"last_sent_at", "delivery", "accepted_at", "revoked_at"}
+
 // required columns; customer too unless every row's customer is given.
 var required = []string{"email", "first_name", "last_name"}
 
-// Parse reads a whole file. customer, when set, is every row's customer and
-// the file must not have a customer column. Problems with the file's shape
-// (an unknown, missing or repeated column, a row with too many fields, bad
-// quoting) are returned as problems, in line order, with no records; an
-// I/O error is returned as err.
-func Parse(r io.Reader, customer string) ([]invite.ImportRecord, []invite.ImportProblem, error) {
-	br := bufio.NewReader(r)
-	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
-		_, _ = br.Discard(3)
+// key is a header as compared: lower case, without spaces, "_" and "-".
+func key(h string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '_', '-', '\t', '\u00a0':
+			return -1
+		}
+		return r
+	}, strings.ToLower(strings.TrimSpace(h)))
+}
+
+// byKey maps each header key to its column.
+var byKey = func() map[string]string {
+	m := map[string]string{}
+	for _, c := range slices.Concat(Columns, ReadOnly) {
+		m[key(c)] = c
 	}
+	for c, as := range aliases {
+		for _, a := range as {
+			m[key(a)] = c
+		}
+	}
+	return m
+}()
+
+// Options say how to read a file.
+type Options struct {
+	// Customer, when set, is every row's customer; the file must then not
+	// have a customer column.
+	Customer string
+	// Encoding is auto (or ""), utf-8, utf-16 or windows-1252.
+	Encoding string
+	// Update reads the id and version columns, and needs no customer.
+	Update bool
+}
+
+// File is what Parse read: the records, in file order, and notices for
+// the user (an encoding guessed, columns ignored, masked values dropped).
+type File struct {
+	Records []invite.ImportRecord
+	Notices []string
+}
+
+// maskedPersonalNumber is a personal number as every export writes it.
+var maskedPersonalNumber = regexp.MustCompile(`^[0-9]{8}-\*{4}$`)
+
+// Parse reads a whole file. Problems with the file's shape (an encoding
+// it is not in, an unknown, missing or repeated column, a row with too
+// many fields, bad quoting) are returned as problems, in line order, with
+// no records; an I/O error is returned as err.
+func Parse(r io.Reader, opts Options) (File, []invite.ImportProblem, error) {
+	rs, ok := r.(io.ReadSeeker)
+	if ok {
+		// A pipe is an *os.File too, but cannot seek.
+		_, err := rs.Seek(0, io.SeekCurrent)
+		ok = err == nil
+	}
+	if !ok {
+		data, err := io.ReadAll(r)
+		if err != nil {
+			return File{}, nil, err
+		}
+		rs = bytes.NewReader(data)
+	}
+	var f File
+	text, _, notice, err := decode(rs, opts.Encoding)
+	if problems, err := encodingProblem(err); problems != nil || err != nil {
+		return File{}, problems, err
+	}
+	if notice != "" {
+		f.Notices = append(f.Notices, notice)
+	}
+	br := bufio.NewReader(text)
 	first, err := br.Peek(4096)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-		return nil, nil, err
+		problems, err := encodingProblem(err)
+		return File{}, problems, err
 	}
 	cr := csv.NewReader(br)
 	cr.Comma = separator(first)
@@ -46,25 +129,34 @@ func Parse(r io.Reader, customer string) ([]invite.ImportRecord, []invite.Import
 
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
-		return nil, []invite.ImportProblem{{Line: 1, Message: "the file is empty; it needs a header row naming its columns (" + strings.Join(Columns, ", ") + ")"}}, nil
+		return File{}, []invite.ImportProblem{{Line: 1, Message: "the file is empty; it needs a header row naming its columns (" + strings.Join(Columns, ", ") + ")"}}, nil
+	}
+	if problems, err := encodingProblem(err); problems != nil || err != nil {
+		return File{}, problems, err
 	}
 	if err != nil {
-		return nil, []invite.ImportProblem{parseProblem(err)}, nil
+		return File{}, []invite.ImportProblem{parseProblem(err)}, nil
 	}
-	index, problems := columns(header, customer != "")
+	index, ignored, problems := columns(header, opts)
 	if len(problems) > 0 {
-		return nil, problems, nil
+		return File{}, problems, nil
 	}
-	var recs []invite.ImportRecord
+	if len(ignored) > 0 {
+		f.Notices = append(f.Notices, fmt.Sprintf("ignoring the %s %s, which an import cannot set", plural(len(ignored), "column", "columns"), strings.Join(ignored, ", ")))
+	}
+	masked := 0
 	for {
 		row, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
+		if ps, err := encodingProblem(err); ps != nil || err != nil {
+			return File{}, append(problems, ps...), err
+		}
 		if err != nil {
 			var pe *csv.ParseError
 			if !errors.As(err, &pe) {
-				return nil, nil, err
+				return File{}, nil, err
 			}
 			problems = append(problems, parseProblem(err))
 			if errors.Is(pe.Err, csv.ErrQuote) || errors.Is(pe.Err, csv.ErrBareQuote) {
@@ -81,61 +173,160 @@ func Parse(r io.Reader, customer string) ([]invite.ImportRecord, []invite.Import
 				Message: fmt.Sprintf("has %d fields but the header names %d columns; quote a value that contains %q", len(row), len(header), string(cr.Comma))})
 			continue
 		}
-		recs = append(recs, record(line, row, index, customer))
+		rec := record(line, row, index, opts.Customer)
+		if pn := rec.Details.PersonalNumber; pn != nil && maskedPersonalNumber.MatchString(*pn) {
+			rec.Details.PersonalNumber = nil
+			masked++
+		}
+		f.Records = append(f.Records, rec)
 	}
 	if len(problems) > 0 {
-		return nil, problems, nil
+		return File{}, problems, nil
 	}
-	return recs, nil, nil
+	if masked > 0 && !opts.Update {
+		f.Notices = append(f.Notices, fmt.Sprintf("%d masked personal %s (YYYYMMDD-****, as exports write them) left empty; `invitectl copy` moves a store with its personal numbers",
+			masked, plural(masked, "number", "numbers")))
+	}
+	return f, nil, nil
 }
 
-// separator is ";" when the header line has more of them than commas.
+// encodingProblem turns an EncodingError into the file's one problem; any
+// other error is passed on, except those of reading CSV, which the caller
+// reports by line.
+func encodingProblem(err error) ([]invite.ImportProblem, error) {
+	var ee *EncodingError
+	if errors.As(err, &ee) {
+		return []invite.ImportProblem{{Line: ee.Line, Message: "cannot be read as text: " + ee.Message}}, nil
+	}
+	var pe *csv.ParseError
+	if err == nil || errors.As(err, &pe) || errors.Is(err, io.EOF) {
+		return nil, nil
+	}
+	return nil, err
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// separator is the one of ",", ";" and tab that the header line has most
+// of (outside quotes); "," when it has none.
 func separator(start []byte) rune {
 	line, _, _ := bytes.Cut(start, []byte("\n"))
-	if bytes.Count(line, []byte(";")) > bytes.Count(line, []byte(",")) {
-		return ';'
+	counts := map[rune]int{}
+	quoted := false
+	for _, c := range string(line) {
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case !quoted && (c == ',' || c == ';' || c == '\t'):
+			counts[c]++
+		}
 	}
-	return ','
+	best := ','
+	for _, c := range []rune{';', '\t'} {
+		if counts[c] > counts[best] {
+			best = c
+		}
+	}
+	return best
 }
 
 // columns maps column names to their positions, or says what is wrong with
-// the header.
-func columns(header []string, customerGiven bool) (map[string]int, []invite.ImportProblem) {
+// the header. ignored are the read-only columns found, as written.
+func columns(header []string, opts Options) (map[string]int, []string, []invite.ImportProblem) {
 	index := map[string]int{}
+	var ignored []string
 	var problems []invite.ImportProblem
 	fail := func(format string, args ...any) {
 		problems = append(problems, invite.ImportProblem{Line: 1, Message: fmt.Sprintf(format, args...)})
 	}
+	unknown := 0
 	for i, h := range header {
-		name := strings.ToLower(strings.TrimSpace(h))
+		name, known := byKey[key(h)]
+		if known && slices.Contains(ReadOnly, name) && !(opts.Update && (name == "id" || name == "version")) {
+			ignored = append(ignored, fmt.Sprintf("%q", strings.TrimSpace(h)))
+			continue
+		}
 		switch _, seen := index[name]; {
-		case name == "":
+		case strings.TrimSpace(h) == "":
 			fail("column %d has no name", i+1)
-		case !slices.Contains(Columns, name):
-			fail("unknown column %q; the columns are: %s", h, strings.Join(Columns, ", "))
+		case !known:
+			unknown++
+			if s := suggestColumn(h); s != "" {
+				fail("unknown column %q; did you mean %q?", h, s)
+			} else {
+				fail("unknown column %q", h)
+			}
 		case seen:
 			fail("column %q appears twice", name)
 		default:
 			index[name] = i
 		}
 	}
+	if unknown > 0 {
+		fail("the columns are %s (named as list's table heads them, too: %q, %q…); an export's %s are ignored",
+			strings.Join(Columns, ", "), "First name", "Phone number", strings.Join(ReadOnly, ", "))
+	}
 	need := required
-	if !customerGiven {
+	switch {
+	case opts.Update:
+		need = nil
+		if _, ok := index["id"]; !ok {
+			need = []string{"email"}
+		}
+	case opts.Customer == "":
 		need = append([]string{"customer"}, required...)
 	}
 	for _, name := range need {
 		if _, ok := index[name]; !ok {
-			if name == "customer" {
+			switch {
+			case name == "customer":
 				fail("no customer column; add one, or give every row's customer with --customer")
-				continue
+			case opts.Update:
+				fail("an update needs an id or an email column to find each row's invitation")
+			default:
+				fail("the required column %q is missing", name)
 			}
-			fail("the required column %q is missing", name)
 		}
 	}
-	if _, ok := index["customer"]; ok && customerGiven {
+	if _, ok := index["customer"]; ok && opts.Customer != "" {
 		fail("the file has a customer column and --customer is given too; use one or the other")
 	}
-	return index, problems
+	return index, ignored, problems
+}
+
+// suggestColumn returns the column whose name or heading is closest to h, when
+// one is close enough to be a likely typo, or "".
+func suggestColumn(h string) string {
+	k := key(h)
+	best, dist := "", 3
+	for alias, c := range byKey {
+		if slices.Contains(ReadOnly, c) {
+			continue
+		}
+		d := suggest.Distance(k, alias)
+		if len(k) >= 3 && k[0] == alias[0] && subsequence(k, alias) {
+			d = min(d, 1) // "fname", "phonenr", "lang"
+		}
+		if d < dist || d == dist && c < best {
+			best, dist = c, d
+		}
+	}
+	return best
+}
+
+// subsequence reports whether the bytes of a appear in b in order.
+func subsequence(a, b string) bool {
+	for i := 0; i < len(b) && a != ""; i++ {
+		if b[i] == a[0] {
+			a = a[1:]
+		}
+	}
+	return a == ""
 }
 
 // record is one row as an import record; absent columns are not given.
@@ -145,11 +336,12 @@ func record(line int, row []string, index map[string]int, customer string) invit
 		if !ok || i >= len(row) {
 			return nil
 		}
-		v := strings.TrimSpace(row[i])
+		v := unguard(strings.TrimSpace(row[i]))
 		return &v
 	}
+	// "—" is how list's table shows an absent value.
 	optional := func(name string) *string {
-		if v := get(name); v != nil && *v != "" {
+		if v := get(name); v != nil && *v != "" && *v != "—" {
 			return v
 		}
 		return nil
@@ -177,6 +369,15 @@ func record(line int, row []string, index map[string]int, customer string) invit
 	d.PersonalNumber, d.LMANumber = optional("personal_number"), optional("lma_number")
 	d.Phone, d.Gender = optional("phone"), optional("gender")
 	return rec
+}
+
+// unguard undoes the apostrophe that `list -o csv` puts before a value a
+// spreadsheet would run as a formula (=, +, -, @, tab, carriage return).
+func unguard(v string) string {
+	if len(v) > 1 && v[0] == '\'' && strings.ContainsRune("=+-@\t\r", rune(v[1])) {
+		return v[1:]
+	}
+	return v
 }
 
 func blank(row []string) bool {

@@ -24,7 +24,8 @@ func TestParsePythonFiles(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			recs, problems, err := Parse(f, "")
+			file, problems, err := Parse(f, Options{})
+			recs := file.Records
 			if err != nil || problems != nil {
 				t.Fatalf("err %v, problems %v", err, problems)
 			}
@@ -56,7 +57,8 @@ func TestParseByHand(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	recs, problems, err := Parse(f, "Acme AB")
+	file, problems, err := Parse(f, Options{Customer: "Acme AB"})
+	recs := file.Records
 	if err != nil || problems != nil || len(recs) != 2 {
 		t.Fatalf("%v %v %d", err, problems, len(recs))
 	}
@@ -72,7 +74,7 @@ func TestParseFileProblems(t *testing.T) {
 	}{
 		{"empty", "", "", []string{"line 1: the file is empty"}},
 		{"unknown and missing columns, all at once", "email,fname,last_name,colour\n", "Acme AB",
-			[]string{`line 1: unknown column "fname"`, `line 1: unknown column "colour"`, `line 1: the required column "first_name" is missing`}},
+			[]string{`line 1: unknown column "fname"; did you mean "first_name"?`, `line 1: unknown column "colour"`, "line 1: the columns are customer, email, first_name", `line 1: the required column "first_name" is missing`}},
 		{"customer column and --customer", "customer,email,first_name,last_name\n", "Acme AB",
 			[]string{"line 1: the file has a customer column and --customer is given too"}},
 		{"no customer at all", "email,first_name,last_name\n", "",
@@ -83,9 +85,9 @@ func TestParseFileProblems(t *testing.T) {
 		{"bad quote", "email,first_name,last_name\na@example.com,\"Ann,B\nb@example.com,B,C\n", "X", []string{"line 2: cannot be read as CSV"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			recs, problems, err := Parse(strings.NewReader(tc.file), tc.customer)
-			if err != nil || recs != nil {
-				t.Fatalf("err %v, %d records", err, len(recs))
+			file, problems, err := Parse(strings.NewReader(tc.file), Options{Customer: tc.customer})
+			if err != nil || file.Records != nil {
+				t.Fatalf("err %v, %d records", err, len(file.Records))
 			}
 			if len(problems) != len(tc.want) {
 				t.Fatalf("problems %v, want %v", problems, tc.want)
@@ -102,11 +104,125 @@ func TestParseFileProblems(t *testing.T) {
 // The header's names ignore case and spaces; empty optional cells are not
 // given, and empty names are reported as missing rather than too short.
 func TestParseValues(t *testing.T) {
-	recs, problems, err := Parse(strings.NewReader(" Email ;FIRST_NAME;last_name;phone\r\na@example.com;;Ek;\r\n"), "X")
+	file, problems, err := Parse(strings.NewReader(" Email ;FIRST_NAME;last_name;phone\r\na@example.com;;Ek;\r\n"), Options{Customer: "X"})
+	recs := file.Records
 	if err != nil || problems != nil || len(recs) != 1 {
 		t.Fatalf("%v %v %v", err, problems, recs)
 	}
 	if d := recs[0].Details; d.FirstName != nil || str(d.LastName) != "Ek" || d.Phone != nil {
 		t.Errorf("%+v", d)
+	}
+}
+
+// A file that is in none of the encodings, or not in the one named, is one
+// problem naming the encoding and the line where it starts, not one per
+// field.
+func TestParseEncodingProblems(t *testing.T) {
+	utf16le := func(s string) string {
+		var b strings.Builder
+		for _, r := range s {
+			b.WriteByte(byte(r))
+			b.WriteByte(byte(r >> 8))
+		}
+		return b.String()
+	}
+	const header = "email,first_name,last_name\r\n"
+	for _, tc := range []struct {
+		name, file, encoding, want string
+	}{
+		{"UTF-16 without a byte order mark", utf16le(header + "a@example.com,Åsa,Lind\r\n"), "",
+			"line 1: cannot be read as text: the file has NUL bytes but no byte order mark"},
+		{"Windows-1252 named UTF-8", header + "a@example.com,\xc5sa,Lind\r\nb@example.com,\xd6sten,\xc5gren\r\n", "utf-8",
+			"line 2: cannot be read as text: the file is not valid UTF-8 text here"},
+		{"a byte Windows-1252 does not have", header + "a@example.com,\xc5sa,Lind\r\nb@example.com,B\x81o,Ek\r\n", "",
+			"line 3: cannot be read as text: the file is not valid Windows-1252 text here"},
+		{"UTF-16 named, no byte order mark", header, "utf-16", "line 1: cannot be read as text: --encoding utf-16 needs a byte order mark"},
+		{"a lone surrogate in UTF-16", "\xff\xfe" + utf16le(header+"a@example.com,") + "\x00\xd8" + utf16le(",Lind\r\n"), "",
+			"line 2: cannot be read as text: the file is not valid UTF-16 text here"},
+		{"NUL in UTF-8", header + "a@example.com,Å\x00sa,Lind\r\n", "utf-8", "line 2: cannot be read as text: the file has a NUL byte"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			file, problems, err := Parse(strings.NewReader(tc.file), Options{Customer: "X", Encoding: tc.encoding})
+			if err != nil || file.Records != nil || len(problems) != 1 || !strings.HasPrefix(problems[0].String(), tc.want) {
+				t.Fatalf("err %v, %d records, problems %q; want one %q", err, len(file.Records), problems, tc.want)
+			}
+		})
+	}
+}
+
+// Windows-1252 is read when the bytes are not UTF-8, with one notice, or
+// when named; a tab in the header makes the file tab-separated.
+func TestParseEncodings(t *testing.T) {
+	for _, tc := range []struct {
+		name, file, encoding, notice string
+	}{
+		{"Windows-1252 guessed", "email;first_name;last_name\r\na@example.com;\xc5sa;L\xf6f\r\n", "", "line 2 has the byte 0xC5"},
+		{"Windows-1252 named", "email;first_name;last_name\r\na@example.com;\xc5sa;L\xf6f\r\n", "windows-1252", ""},
+		{"UTF-8 tab-separated with commas in a name", "email\tfirst_name\tlast_name\na@example.com\tÅsa\tLöf\n", "", ""},
+		{"UTF-16 BE", "\xfe\xff\x00e\x00m\x00a\x00i\x00l\x00\t\x00f\x00i\x00r\x00s\x00t\x00_\x00n\x00a\x00m\x00e\x00\t\x00l\x00a\x00s\x00t\x00_\x00n\x00a\x00m\x00e\x00\n" +
+			"\x00a\x00@\x00e\x00x\x00.\x00s\x00e\x00\t\x00\xc5\x00s\x00a\x00\t\x00L\x00\xf6\x00f", "utf-16", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			file, problems, err := Parse(strings.NewReader(tc.file), Options{Customer: "X", Encoding: tc.encoding})
+			if err != nil || problems != nil || len(file.Records) != 1 {
+				t.Fatalf("err %v, problems %v, %d records", err, problems, len(file.Records))
+			}
+			if d := file.Records[0].Details; str(d.FirstName) != "Åsa" || str(d.LastName) != "Löf" {
+				t.Errorf("names %q %q", str(d.FirstName), str(d.LastName))
+			}
+			if got := strings.Join(file.Notices, "\n"); tc.notice == "" && got != "" || !strings.Contains(got, tc.notice) {
+				t.Errorf("notices %q, want %q", got, tc.notice)
+			}
+		})
+	}
+}
+
+// Headers as people write them: list's table headings and the export's
+// names, ignoring case, spaces, "_" and "-"; the export's read-only columns
+// are ignored with one notice; "—" is an absent value, as the table shows
+// it; a masked personal number is left empty, with one notice.
+func TestParseHeaders(t *testing.T) {
+	const file = "ID;Customer account;First name;Last-Name;E-mail;Status;Swedish citizenship;EU/EEA citizenship;Personal number;LMA number;Phone number;GENDER;language;Sent on;sent_by;expires_at;version;emails_sent;last_sent_at;delivery;accepted_at;revoked_at\n" +
+		"7;Acme AB;Åsa;Lind;asa@example.com;PENDING;Yes;—;19811218-****;—;+46701234567;female;sv;2026-01-05T09:00:00Z;admin;2027-01-05T09:00:00Z;3;1;;sent;;\n"
+	f, problems, err := Parse(strings.NewReader(file), Options{})
+	if err != nil || problems != nil || len(f.Records) != 1 {
+		t.Fatalf("err %v, problems %v", err, problems)
+	}
+	r := f.Records[0]
+	if r.Customer != "Acme AB" || r.Email != "asa@example.com" || str(r.Details.FirstName) != "Åsa" || str(r.Details.LastName) != "Lind" ||
+		str(r.Details.SwedishCitizen) != "Yes" || r.Details.EUCitizen != nil || r.Details.PersonalNumber != nil || r.Details.LMANumber != nil ||
+		str(r.Details.Phone) != "+46701234567" || str(r.Details.Gender) != "female" || r.Language != "sv" {
+		t.Errorf("record %+v, details %+v", r, r.Details)
+	}
+	want := []string{
+		`ignoring the columns "ID", "Status", "Sent on", "sent_by", "expires_at", "version", "emails_sent", "last_sent_at", "delivery", "accepted_at", "revoked_at", which an import cannot set`,
+		"1 masked personal number (YYYYMMDD-****, as exports write them) left empty",
+	}
+	if len(f.Notices) != 2 || f.Notices[0] != want[0] || !strings.HasPrefix(f.Notices[1], want[1]) {
+		t.Errorf("notices %q", f.Notices)
+	}
+}
+
+// An unknown column gets "did you mean" when one is close, and the list of
+// columns once, however many are unknown.
+func TestParseUnknownColumns(t *testing.T) {
+	_, problems, err := Parse(strings.NewReader("customer,email,fname,lastname,phnoe,colour,mobile\n"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range problems {
+		got = append(got, p.String())
+	}
+	want := []string{
+		`line 1: unknown column "fname"; did you mean "first_name"?`,
+		`line 1: unknown column "phnoe"; did you mean "phone"?`,
+		`line 1: unknown column "colour"`,
+		`line 1: unknown column "mobile"`,
+		`line 1: the columns are customer, email, first_name, last_name, swedish_citizen, eu_eea_citizen, personal_number, lma_number, phone, gender, language (named as list's table heads them, too: "First name", "Phone number"…); an export's id, status, sent_on, sent_by, expires_at, version, emails_sent, last_sent_at, delivery, accepted_at, revoked_at are ignored`,
+		`line 1: the required column "first_name" is missing`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/invitectl/invitectl/internal/personnummer"
@@ -192,8 +193,15 @@ func NormalizePersonalNumberAt(s string, now time.Time) (string, error) {
 	return n.String(), nil
 }
 
-// NormalizePhone returns the number in E.164. Numbers without a country code
-// are read as Swedish. Empty or "unset" gives empty.
+// NormalizePhone returns the number in E.164, or says why it is refused.
+// A phone is stored only when it unambiguously denotes one number: digits
+// with optional spaces, "-", "(", ")", "/", "." and a leading "+" or "00"
+// (a country code follows); without either it is Swedish and must start
+// with the trunk prefix 0. Letters (never read as keypad digits), any other
+// character, an extension, digits with neither a country code nor a leading
+// 0 (as when a spreadsheet dropped them) and numbers that are not possible
+// are refused: the number is never rewritten into another one. Empty or
+// "unset" gives empty.
 func NormalizePhone(s string) (string, error) {
 	s = clearable(s)
 	if s == "" {
@@ -202,22 +210,70 @@ func NormalizePhone(s string) (string, error) {
 	if len(s) > 40 {
 		return "", fmt.Errorf("is too long to be a phone number")
 	}
-	num, err := phonenumbers.Parse(s, "SE")
-	if err != nil || !phonenumbers.IsPossibleNumber(num) {
-		return "", fmt.Errorf("%q is not a possible phone number (write it as +46701234567 or 070-123 45 67)", s)
+	const how = "write it as +46701234567, 0046 70 123 45 67 or 070-123 45 67"
+	digits := make([]byte, 0, len(s))
+	plus := false
+	for i, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits = append(digits, byte(r))
+		case r == '+' && i == 0:
+			plus = true
+		case strings.ContainsRune(" -()/.\u00a0", r):
+		default:
+			// "070-123 45 67 ext. 12", "… x 12", "… #12", ";ext=12": E.164
+			// has no place for the extension, so it is refused by name.
+			if num, err := phonenumbers.Parse(s, "SE"); err == nil && num.GetExtension() != "" {
+				return "", fmt.Errorf("%q has an extension, which E.164 cannot hold; remove it (without extension %s the number is %s)",
+					s, num.GetExtension(), phonenumbers.Format(num, phonenumbers.E164))
+			}
+			if unicode.IsLetter(r) {
+				return "", fmt.Errorf("%q contains the letter %q; a phone number is digits only (letters are not read as keypad digits), so %s", s, r, how)
+			}
+			if r == '+' {
+				return "", fmt.Errorf("%q has a + that is not at the start; %s", s, how)
+			}
+			return "", fmt.Errorf("%q contains %q, which is not part of a phone number (digits with spaces, -, (, ), /, . and a leading + or 00); %s", s, r, how)
+		}
 	}
-	e164 := phonenumbers.Format(num, phonenumbers.E164)
-	// "070-123 45 67 ext. 12", "… x 12", "… #12", ";ext=12": E.164 has no
-	// place for the extension, so storing the number would drop it unseen.
-	if ext := num.GetExtension(); ext != "" {
-		return "", fmt.Errorf("%q has an extension, which E.164 cannot hold; remove it (without extension %s the number is %s)", s, ext, e164)
+	var e164 string
+	switch {
+	case len(digits) == 0:
+		return "", fmt.Errorf("%q has no digits; %s", s, how)
+	case plus || strings.HasPrefix(string(digits), "00"):
+		// "+46 (0)70 123 45 67": the (0) is the trunk prefix a caller from
+		// abroad leaves out.
+		d := s
+		if i := strings.Index(s, "(0)"); i > 0 {
+			d = s[:i] + s[i+3:]
+		}
+		intl := onlyDigits(d)
+		if !plus {
+			intl = intl[2:]
+		}
+		e164 = "+" + intl
+	case digits[0] == '0':
+		e164 = "+46" + string(digits[1:])
+	default:
+		return "", fmt.Errorf("%q has neither a + or 00 before a country code nor a leading 0, so it is not clear which number it is (a spreadsheet may have dropped them); if it starts with its country code, write +%s; a Swedish number starts with 0", s, digits)
 	}
-	// A number whose E.164 form reads back differently (all zeros, say) is
-	// not a number anyone can dial.
-	if again, err := phonenumbers.Parse(e164, "SE"); err != nil || phonenumbers.Format(again, phonenumbers.E164) != e164 || !phonenumbers.IsPossibleNumber(again) {
-		return "", fmt.Errorf("%q is not a possible phone number (write it as +46701234567 or 070-123 45 67)", s)
+	// The number as E.164 must be possible and read back as itself: a
+	// number whose digits libphonenumber would change is not stored.
+	num, err := phonenumbers.Parse(e164, "SE")
+	if err != nil || !phonenumbers.IsPossibleNumber(num) || phonenumbers.Format(num, phonenumbers.E164) != e164 {
+		return "", fmt.Errorf("%q is not a possible phone number (%s)", s, how)
 	}
 	return e164, nil
+}
+
+// onlyDigits returns the ASCII digits of s.
+func onlyDigits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, s)
 }
 
 // ParseGender accepts female, male, other, and empty or unset for none.
@@ -270,6 +326,12 @@ func NormalizeEmail(s string) (string, error) {
 		if n := utf8.RuneCountInString(label); n > domainLabelMax {
 			return "", fmt.Errorf("%q has a domain part of %d characters (%.12s…); a part between dots may have at most %d, so check the domain for a typo", s, n, label, domainLabelMax)
 		}
+		if msg := mixedScripts(label); msg != "" {
+			return "", fmt.Errorf("%q mixes %s in the domain part %q, which makes it look like another address; retype it in one script", s, msg, label)
+		}
+	}
+	if msg := mixedScripts(s[:at]); msg != "" {
+		return "", fmt.Errorf("%q mixes %s before the @, which makes it look like another address; retype it in one script", s, msg)
 	}
 	return s, nil
 }

@@ -106,12 +106,23 @@ func TestValidateNameUnicode(t *testing.T) {
 	}
 }
 
+// TestNormalizePhone: a phone is stored only when it denotes one number
+// unambiguously; everything else is refused with the reason, never
+// rewritten into another number.
 func TestNormalizePhone(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"070-123 45 67", "+46701234567"},
 		{"0701234567", "+46701234567"},
 		{"+46 70 123 45 67", "+46701234567"},
+		{"+46 (0)70 123 45 67", "+46701234567"},
+		{"0046 70 123 45 67", "+46701234567"},
+		{"0046 (0)70-123 45 67", "+46701234567"},
+		{"(070) 123.45.67", "+46701234567"},
+		{"070/123 45 67", "+46701234567"},
+		{"070\u00a0123\u00a045\u00a067", "+46701234567"},
 		{"+4915123456789", "+4915123456789"},
+		{"+4791234567", "+4791234567"},
+		{"004791234567", "+4791234567"},
 		{"08-123 456 78", "+46812345678"},
 		{"", ""},
 		{"unset", ""},
@@ -122,9 +133,25 @@ func TestNormalizePhone(t *testing.T) {
 			t.Errorf("NormalizePhone(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
 		}
 	}
-	for _, bad := range []string{"12", "abc", "+4612", strings.Repeat("1", 41), "070-123 45 67 89 00 11"} {
-		if got, err := NormalizePhone(bad); err == nil {
-			t.Errorf("NormalizePhone(%q) = %q, want error", bad, got)
+	for _, tt := range []struct{ in, msg string }{
+		{"070 ABC 1234", `contains the letter 'A'`},
+		{"070-123 45 6x", `contains the letter 'x'`},
+		{"4791234567", "neither a + or 00 before a country code nor a leading 0"},
+		{"46701234567", "write +46701234567; a Swedish number starts with 0"},
+		{"701234567", "nor a leading 0"},
+		{"12", "nor a leading 0"},
+		{"abc", "contains the letter 'a'"},
+		{"070_123 45 67", `contains '_'`},
+		{"070+1234567", "+ that is not at the start"},
+		{"０７０１２３４５６７", `contains '０'`},
+		{"--", "has no digits"},
+		{"+4612", "not a possible phone number"},
+		{"070-123 45 67 89 00 11", "not a possible phone number"},
+		{strings.Repeat("1", 41), "too long"},
+	} {
+		got, err := NormalizePhone(tt.in)
+		if err == nil || !strings.Contains(err.Error(), tt.msg) {
+			t.Errorf("NormalizePhone(%q) = %q, %v; want an error with %q", tt.in, got, err, tt.msg)
 		}
 	}
 }
@@ -170,6 +197,9 @@ func TestNormalizeEmailUnicode(t *testing.T) {
 		{"decomposed", "a\u030asa@exa\u0308mple.se", composed, composed},
 		{"decomposed upper case, spaces", " A\u030aSA@EXA\u0308MPLE.SE ", "ÅSA@EXÄMPLE.SE", composed},
 		{"63-character label", "bo@" + strings.Repeat("a", 63) + ".se", "bo@" + strings.Repeat("a", 63) + ".se", "bo@" + strings.Repeat("a", 63) + ".se"},
+		{"Cyrillic address", "мария@пример.рф", "мария@пример.рф", "мария@пример.рф"},
+		{"Cyrillic label beside a Latin one", "bo@пример.com", "bo@пример.com", "bo@пример.com"},
+		{"Japanese with Latin", "tanakaさん@example.jp", "tanakaさん@example.jp", "tanakaさん@example.jp"},
 		{"63 decomposed ä", "bo@" + strings.Repeat("a\u0308", 63) + ".se", "bo@" + strings.Repeat("ä", 63) + ".se", "bo@" + strings.Repeat("ä", 63) + ".se"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -195,6 +225,8 @@ func TestNormalizeEmailUnicode(t *testing.T) {
 		{"right-to-left override in the domain", "bo@exa\u202emple.se", "U+202E"},
 		{"byte order mark", "\ufeffbo@example.se", "U+FEFF"},
 		{"IPv4 literal", "bo@[127.0.0.1]", "address literal"},
+		{"Cyrillic а among Latin letters", "\u0430sa@example.com", "mixes Cyrillic letters ('а' is U+0430) and Latin letters ('s' is U+0073) before the @"},
+		{"Greek ο in the domain", "asa@ex\u03bfmple.com", `mixes Latin letters ('e' is U+0065) and Greek letters ('ο' is U+03BF) in the domain part "exοmple"`},
 		{"IPv6 literal", "bo@[IPv6:::1]", "address literal"},
 		{"IPv6 literal with dots", "bo@[IPv6:::ffff:127.0.0.1]", "address literal"},
 	} {

@@ -2,8 +2,10 @@ package invite
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -117,3 +119,58 @@ func checkNameLetters(s string) string {
 // nfc returns s in Unicode normalisation form C, the composed form: "A" +
 // U+030A becomes "Å".
 func nfc(s string) string { return norm.NFC.String(s) }
+
+// scriptOf returns the name of the Unicode script of the letter r, or ""
+// for characters that belong to every script (digits, punctuation, the
+// combining marks of package unicode's Common and Inherited).
+func scriptOf(r rune) string {
+	if r < utf8.RuneSelf {
+		if unicode.IsLetter(r) {
+			return "Latin"
+		}
+		return ""
+	}
+	for name, table := range unicode.Scripts {
+		if name != "Common" && name != "Inherited" && unicode.Is(table, r) {
+			return name
+		}
+	}
+	return ""
+}
+
+// mixableScripts are the scripts one word may mix in ordinary writing
+// (Unicode TR 39, "highly restrictive"): Latin with Japanese, Chinese or
+// Korean writing.
+var mixableScripts = [][]string{
+	{"Latin", "Han", "Hiragana", "Katakana"},
+	{"Latin", "Han", "Bopomofo"},
+	{"Latin", "Han", "Hangul"},
+}
+
+// mixedScripts says which scripts s mixes when that is not ordinary
+// writing (`Cyrillic letters ('а' is U+0430) and Latin letters ('s' is
+// U+0073)`), or "". A Cyrillic а
+// in аsa@example.com looks like the Latin one but makes another address.
+func mixedScripts(s string) string {
+	var seen []string
+	var firstOf []rune
+	for _, r := range s {
+		if sc := scriptOf(r); sc != "" && !slices.Contains(seen, sc) {
+			seen = append(seen, sc)
+			firstOf = append(firstOf, r)
+		}
+	}
+	if len(seen) < 2 {
+		return ""
+	}
+	for _, ok := range mixableScripts {
+		if !slices.ContainsFunc(seen, func(sc string) bool { return !slices.Contains(ok, sc) }) {
+			return ""
+		}
+	}
+	parts := make([]string, len(seen))
+	for i, sc := range seen {
+		parts[i] = fmt.Sprintf("%s letters (%q is U+%04X)", sc, firstOf[i], firstOf[i])
+	}
+	return strings.Join(parts, " and ")
+}
