@@ -112,3 +112,9 @@ func (s *Store) Explain(ctx context.Context, setup []string, query string, args 
 	})
 	return strings.Join(lines, "\n"), err
 }
+
+// SetWriterPragma sets a pragma of SQLite's writer connection.
+func (s *Store) SetWriterPragma(ctx context.Context, pragma string) error {
+	_, err := s.w.ExecContext(ctx, "PRAGMA "+pragma)
+	return err
+}
