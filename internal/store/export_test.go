@@ -121,3 +121,9 @@ func (s *Store) LinkUsable(ctx context.Context, id int64, gen int, at time.Time)
 	err := s.r.QueryRowContext(ctx, s.sql(`SELECT count(*) FROM invitations WHERE id = ? AND `+usableLink), id, gen, s.d.Time(at)).Scan(&n)
 	return n == 1, err
 }
+
+// SetWriterPragma sets a pragma of SQLite's writer connection.
+func (s *Store) SetWriterPragma(ctx context.Context, pragma string) error {
+	_, err := s.w.ExecContext(ctx, "PRAGMA "+pragma)
+	return err
+}

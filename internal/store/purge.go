@@ -64,19 +64,14 @@ func (t *Tx) erase(ctx context.Context, rows []purged, at time.Time) error {
 
 // Purge erases the invitations accepted, revoked or expired before cutoff,
 // with the event ev (its detail the counts), in one write transaction;
-// with dryRun it counts them and writes nothing. On SQLite the transaction
-// runs with secure_delete, so that freed space is zeroed, and the
-// search index is merged (optimize), so that no old segment keeps the
-// erased text; after commit the WAL is checkpointed and truncated.
+// with dryRun it counts them and writes nothing. On SQLite (whose
+// connections all run with secure_delete, so that freed space is zeroed)
+// the search index is merged (optimize), so that no old segment keeps the
+// erased text; after commit the store is swept (sweep).
 func (s *Store) Purge(ctx context.Context, cutoff, at time.Time, ev invite.AuditEvent, dryRun bool) (invite.PurgeResult, error) {
 	var out invite.PurgeResult
 	sqlite := s.d.Name == "sqlite"
 	err := s.write(ctx, func(tx *Tx) error {
-		if sqlite && !dryRun {
-			if _, err := tx.Exec(ctx, `PRAGMA secure_delete = ON`); err != nil {
-				return s.errorf("purge", err)
-			}
-		}
 		c := s.d.Time(cutoff)
 		// The rows are locked as they are read (PostgreSQL; SQLite's writer
 		// holds the database): a link renewed meanwhile is read renewed, so
@@ -123,15 +118,25 @@ func (s *Store) Purge(ctx context.Context, cutoff, at time.Time, ev invite.Audit
 		return invite.PurgeResult{}, err
 	}
 	out.Checkpointed = true
-	if sqlite && !dryRun && out.Counts.Total() > 0 {
-		out.Checkpointed, err = s.checkpoint(ctx)
+	if !dryRun && out.Counts.Total() > 0 {
+		out.Checkpointed, err = s.sweep(ctx)
 	}
 	return out, err
 }
 
-// checkpoint copies SQLite's WAL into the database file and truncates it,
-// reporting false when a reader (another process) kept it from finishing.
-func (s *Store) checkpoint(ctx context.Context) (bool, error) {
+// sweep runs after an erasure commits. On SQLite it copies the WAL into
+// the database file and truncates it, reporting false when a reader
+// (another process) kept it from finishing; elsewhere it runs the
+// dialect's Vacuum.
+func (s *Store) sweep(ctx context.Context) (bool, error) {
+	if s.d.Vacuum != "" {
+		if _, err := s.w.ExecContext(ctx, s.d.Vacuum); err != nil {
+			return false, s.errorf("vacuum after the erasure", err)
+		}
+	}
+	if s.d.Name != "sqlite" {
+		return true, nil
+	}
 	var busy, log, done int
 	if err := s.w.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &log, &done); err != nil {
 		return false, s.errorf("checkpoint", err)
@@ -145,11 +150,6 @@ func (s *Store) checkpoint(ctx context.Context) (bool, error) {
 func (s *Store) DeleteUser(ctx context.Context, id int64, ev invite.AuditEvent) error {
 	sqlite := s.d.Name == "sqlite"
 	err := s.write(ctx, func(tx *Tx) error {
-		if sqlite {
-			if _, err := tx.Exec(ctx, `PRAGMA secure_delete = ON`); err != nil {
-				return s.errorf("delete user", err)
-			}
-		}
 		var email string
 		var invID sql.NullInt64
 		err := tx.row(ctx, `SELECT email, invitation_id FROM users WHERE id = ?`, id).Scan(&email, &invID)
@@ -186,8 +186,8 @@ func (s *Store) DeleteUser(ctx context.Context, id int64, ev invite.AuditEvent) 
 		}
 		return tx.insertAudit(ctx, ev)
 	})
-	if err == nil && sqlite {
-		_, err = s.checkpoint(ctx)
+	if err == nil {
+		_, err = s.sweep(ctx)
 	}
 	return err
 }

@@ -94,6 +94,10 @@ type Dialect struct {
 	MigrationsTable, LockMigrations string
 	// ReadTx are the options of read transactions.
 	ReadTx *sql.TxOptions
+	// Vacuum, when set, runs outside a transaction after an erasure
+	// commits, to sweep the old row versions that still hold the erased
+	// values and the statistics sampled from them.
+	Vacuum string
 }
 
 // Store is an invite.Store on one database. w and r are the same pool on

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/invitectl/invitectl/internal/invite"
@@ -176,4 +177,59 @@ func TestWriterSortsOnEveryCore(t *testing.T) {
 	if got, err := s.WriterPragma(t.Context(), "temp_store"); err != nil || got == 2 {
 		t.Errorf("the writer's temp_store is %d (%v): 2 (memory) would sort index builds on one thread", got, err)
 	}
+}
+
+// After a realistic life, a purge and an account deletion leave none of
+// the erased values: on SQLite in any byte of the database file or its WAL,
+// on PostgreSQL in anything SQL can see (docs/security.md, "Erasure").
+func TestErasureLeavesNoTrace(t *testing.T) {
+	traces := map[string]storetest.Traces{
+		"sqlite": {Read: func(t *testing.T, s invite.Store) map[string][]byte {
+			path := s.(*store.Store).Path()
+			out := map[string][]byte{}
+			for _, name := range []string{path, path + "-wal"} {
+				b, err := os.ReadFile(name)
+				if err != nil && !os.IsNotExist(err) {
+					t.Fatal(err)
+				}
+				out[filepath.Base(name)] = b
+			}
+			return out
+		}},
+		"postgres": {
+			// ANALYZE samples the rows into pg_stats, as autovacuum would.
+			Settle: func(t *testing.T, s invite.Store) {
+				if _, err := s.(*store.Store).Query(t.Context(), `ANALYZE`); err != nil {
+					t.Fatal(err)
+				}
+			},
+			Read: func(t *testing.T, s invite.Store) map[string][]byte {
+				ctx := t.Context()
+				st := s.(*store.Store)
+				tables, err := st.Query(ctx, `SELECT quote_ident(table_name) FROM information_schema.tables
+					WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`)
+				if err != nil || len(tables) < 6 {
+					t.Fatalf("tables: %q, %v", tables, err)
+				}
+				out := map[string][]byte{}
+				for _, table := range tables {
+					rows, err := st.Query(ctx, `SELECT t::text FROM `+table+` t`)
+					if err != nil {
+						t.Fatal(err)
+					}
+					out["table "+table] = []byte(strings.Join(rows, "\n"))
+				}
+				stats, err := st.Query(ctx, `SELECT concat_ws(' ', tablename, attname, most_common_vals::text, histogram_bounds::text)
+					FROM pg_stats WHERE schemaname = current_schema()`)
+				if err != nil || len(stats) == 0 {
+					t.Fatalf("pg_stats: %d rows, %v", len(stats), err)
+				}
+				out["pg_stats"] = []byte(strings.Join(stats, "\n"))
+				return out
+			},
+		},
+	}
+	forEngines(t, func(t *testing.T, e engine) {
+		storetest.RunErasure(t, func(t *testing.T) invite.Store { return e.open(t) }, traces[e.name])
+	})
 }

@@ -68,20 +68,21 @@ type Deps struct {
 
 // handler holds the dependencies the routes share.
 type handler struct {
-	svc         *invite.Service
-	log         *slog.Logger
-	secure      bool
-	privacyURL  string
-	defaultLang string
-	sessionTTL  time.Duration
-	limiter     *ipLimiter
-	backoff     *accountBackoff
-	resetMails  *ipLimiter
-	tasks       *Tasks
-	sendNow     func(ctx context.Context, invitationIDs []int64) error
-	metrics     *Metrics
-	trustProxy  bool
-	pages       *pages
+	svc            *invite.Service
+	log            *slog.Logger
+	secure         bool
+	privacyURL     string
+	defaultLang    string
+	sessionTTL     time.Duration
+	limiter        *ipLimiter
+	backoff        *failureBackoff // per account and client network
+	networkBackoff *failureBackoff // per client network
+	resetMails     *ipLimiter
+	tasks          *Tasks
+	sendNow        func(ctx context.Context, invitationIDs []int64) error
+	metrics        *Metrics
+	trustProxy     bool
+	pages          *pages
 }
 
 // NewHandler returns the serve-accept handler with every route, the security
@@ -124,7 +125,8 @@ func NewHandler(deps Deps) http.Handler {
 		now = time.Now
 	}
 	h.limiter = newIPLimiter(limit, burst, maxTrackedClients, now)
-	h.backoff = newAccountBackoff(now)
+	h.backoff = newFailureBackoff(accountFreeFailures, now)
+	h.networkBackoff = newFailureBackoff(networkFreeFailures, now)
 	h.resetMails = newResetMailLimiter(now)
 	h.tasks = deps.Tasks
 	if h.tasks == nil {

@@ -120,7 +120,7 @@ func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 // up its allowance.
 func (h *handler) rateLimited(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ok, wait := h.limiter.allow(clientKey(r, h.trustProxy))
+		ok, wait := h.limiter.allow(h.clientKey(r))
 		if !ok {
 			noStore(w)
 			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))

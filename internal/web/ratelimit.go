@@ -78,6 +78,9 @@ func (l *ipLimiter) size() int {
 	return l.order.Len()
 }
 
+// clientKey is the client network a request is counted against.
+func (h *handler) clientKey(r *http.Request) string { return clientKey(r, h.trustProxy) }
+
 // clientKey is the address a request is counted against: the connection's
 // peer, or with trustProxy the first X-Forwarded-For entry. IPv6 addresses
 // count per /64, since one household or host usually has a whole /64.

@@ -36,7 +36,8 @@ func (h *handler) showSignIn(w http.ResponseWriter, r *http.Request) {
 
 // signIn checks a submitted email and password. A wrong pair answers 401
 // with one message whichever half was wrong; an account with many recent
-// failures waits a while (see accountBackoff) and answers 429.
+// failures from the client's network, or a network with many, waits a
+// while (see failureBackoff) and answers 429.
 func (h *handler) signIn(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
 	lang := h.lang(r)
@@ -45,8 +46,9 @@ func (h *handler) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	email := r.PostForm.Get("email")
 	pw := r.PostForm.Get("password")
-	key := invite.EmailKey(email)
-	if wait := h.backoff.wait(key); wait > 0 {
+	network := h.clientKey(r)
+	key := signInKey(invite.EmailKey(email), network)
+	if wait := max(h.backoff.wait(key), h.networkBackoff.wait(network)); wait > 0 {
 		h.metrics.count(func(m *Metrics) prometheus.Counter { return m.signInFailures })
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 		h.render(w, r, http.StatusTooManyRequests, "login", view{Lang: lang, TitleKey: "login.title",
@@ -58,6 +60,7 @@ func (h *handler) signIn(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, invite.ErrSignInFailed):
 		h.metrics.count(func(m *Metrics) prometheus.Counter { return m.signInFailures })
 		h.backoff.fail(key)
+		h.networkBackoff.fail(network)
 		h.render(w, r, http.StatusUnauthorized, "login", view{Lang: lang, TitleKey: "login.title",
 			SignIn: &signInView{Email: email, Error: text(lang, "login.failed")}})
 		return
@@ -87,26 +90,40 @@ func (h *handler) parseForm(w http.ResponseWriter, r *http.Request, lang string)
 	return false
 }
 
-// Per-account backoff for signing in. The first freeFailures failures in a
-// row cost nothing; after that each failure makes the account wait, first
-// backoffStart, then twice as long each time, at most backoffMax. Attempts
-// while it waits are refused without checking the password and without
-// making the wait longer, so a stranger who knows someone's address can
-// delay them by at most backoffMax per attempt, never lock them out. A
-// success forgets the failures. Unknown addresses are treated exactly like
-// known ones, so the backoff says nothing about which exist.
+// Backoff for signing in, per account and client network. The first
+// accountFreeFailures failures in a row of an account from one client
+// network cost nothing; after that each failure makes that pair wait,
+// first backoffStart, then twice as long each time, at most backoffMax.
+// A client network (clientKey: an IPv4 address or an IPv6 /64) that fails
+// networkFreeFailures times, whatever the accounts, waits the same way for
+// every attempt. Attempts while a wait runs are refused without checking
+// the password and without making the wait longer. So failures from one
+// network never delay the account's owner signing in from another: a
+// stranger can slow down only guesses from their own network. A success
+// forgets the pair's failures (not the network's: an account of one's own
+// would reset them). Failures idle for forgetAfter are forgotten. Unknown
+// addresses are treated exactly like known ones, so the backoff says
+// nothing about which exist.
 const (
-	freeFailures     = 5
-	backoffStart     = time.Second
-	backoffMax       = 5 * time.Minute
-	maxTrackedEmails = 10_000
+	accountFreeFailures = 5
+	networkFreeFailures = 20
+	backoffStart        = time.Second
+	backoffMax          = 5 * time.Minute
+	forgetAfter         = 2 * backoffMax
+	maxTrackedEmails    = 10_000
 )
 
-type accountBackoff struct {
-	now func() time.Time
+// signInKey is what an account's failures from one client network count
+// against.
+func signInKey(account, network string) string { return account + "\x00" + network }
 
-	mu       sync.Mutex
-	accounts map[string]*backoffEntry
+// failureBackoff makes a key wait after more than free failures in a row.
+type failureBackoff struct {
+	free int
+	now  func() time.Time
+
+	mu      sync.Mutex
+	entries map[string]*backoffEntry
 }
 
 type backoffEntry struct {
@@ -115,15 +132,15 @@ type backoffEntry struct {
 	seen     time.Time
 }
 
-func newAccountBackoff(now func() time.Time) *accountBackoff {
-	return &accountBackoff{now: now, accounts: map[string]*backoffEntry{}}
+func newFailureBackoff(free int, now func() time.Time) *failureBackoff {
+	return &failureBackoff{free: free, now: now, entries: map[string]*backoffEntry{}}
 }
 
 // wait returns how long key must still wait before its next attempt.
-func (b *accountBackoff) wait(key string) time.Duration {
+func (b *failureBackoff) wait(key string) time.Duration {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	e, ok := b.accounts[key]
+	e, ok := b.entries[key]
 	if !ok {
 		return 0
 	}
@@ -134,19 +151,22 @@ func (b *accountBackoff) wait(key string) time.Duration {
 }
 
 // fail records a failed attempt for key.
-func (b *accountBackoff) fail(key string) {
+func (b *failureBackoff) fail(key string) {
 	now := b.now()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	e, ok := b.accounts[key]
+	e, ok := b.entries[key]
 	if !ok {
 		b.makeRoom(now)
 		e = &backoffEntry{}
-		b.accounts[key] = e
+		b.entries[key] = e
+	}
+	if now.Sub(e.seen) > forgetAfter {
+		e.failures = 0
 	}
 	e.failures++
 	e.seen = now
-	if n := e.failures - freeFailures; n > 0 {
+	if n := e.failures - b.free; n > 0 {
 		d := backoffMax
 		if n <= 20 {
 			d = min(backoffStart<<(n-1), backoffMax)
@@ -156,31 +176,28 @@ func (b *accountBackoff) fail(key string) {
 }
 
 // succeed forgets key's failures.
-func (b *accountBackoff) succeed(key string) {
+func (b *failureBackoff) succeed(key string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	delete(b.accounts, key)
+	delete(b.entries, key)
 }
 
-// makeRoom keeps the table bounded: entries not seen for two maximal waits
-// are forgotten (by then they would start over anyway), and if that is not
-// enough, the oldest is.
-func (b *accountBackoff) makeRoom(now time.Time) {
-	if len(b.accounts) < maxTrackedEmails {
+func (b *failureBackoff) makeRoom(now time.Time) {
+	if len(b.entries) < maxTrackedEmails {
 		return
 	}
 	var oldestKey string
 	var oldest time.Time
-	for k, e := range b.accounts {
-		if now.Sub(e.seen) > 2*backoffMax {
-			delete(b.accounts, k)
+	for k, e := range b.entries {
+		if now.Sub(e.seen) > forgetAfter {
+			delete(b.entries, k)
 			continue
 		}
 		if oldestKey == "" || e.seen.Before(oldest) {
 			oldestKey, oldest = k, e.seen
 		}
 	}
-	if len(b.accounts) >= maxTrackedEmails {
-		delete(b.accounts, oldestKey)
+	if len(b.entries) >= maxTrackedEmails {
+		delete(b.entries, oldestKey)
 	}
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -87,12 +88,12 @@ func TestSignInWrongPair(t *testing.T) {
 	}
 }
 
-// After freeFailures failures an address waits, doubling, at most
+// After accountFreeFailures failures an address waits, doubling, at most
 // backoffMax; a wait refuses the right password too, and ends.
 func TestSignInBackoff(t *testing.T) {
 	f := newFixture(t, cheapParams)
 	f.register(t, "asa@example.com", "sv")
-	for i := range freeFailures {
+	for i := range accountFreeFailures {
 		assertStatus(t, f.signIn("asa@example.com", "wrong password "+string(rune('a'+i))), http.StatusUnauthorized)
 	}
 	assertStatus(t, f.signIn("asa@example.com", "wrong password again"), http.StatusUnauthorized)
@@ -131,6 +132,74 @@ func TestSignInBackoff(t *testing.T) {
 	// A success forgets the failures.
 	assertStatus(t, f.signIn("asa@example.com", "wrong once more"), http.StatusUnauthorized)
 	assertStatus(t, f.signIn("asa@example.com", goodPassword), http.StatusSeeOther)
+}
+
+// The attack of the issue: a stranger behind a proxy that sets
+// X-Forwarded-For tries wrong passwords for the owner's address from two
+// client addresses, one each time Retry-After ends, for 25 minutes; the
+// owner, from their own network, signs in at the first try every time.
+func TestSignInStrangerCannotLockOutOwner(t *testing.T) {
+	f := newFixture(t, cheapParams, func(d *Deps) { d.TrustProxyHeaders, d.RateLimit = true, 0 })
+	f.register(t, "owner@example.com", "en")
+	attackers := []string{"203.0.113.7", "198.51.100.9"}
+	owner := []string{"X-Forwarded-For", "2001:db8:1:2::5"}
+	start, refused, tried := f.clock.Now(), 0, 0
+	for i := 0; f.clock.Now().Sub(start) < 25*time.Minute; i++ {
+		if i > 1000 {
+			t.Fatal("1,000 guesses and the stranger was never made to wait")
+		}
+		rec := f.signIn("owner@example.com", fmt.Sprintf("guess number %d", i), "X-Forwarded-For", attackers[i%2])
+		switch rec.Code {
+		case http.StatusUnauthorized:
+			tried++
+		case http.StatusTooManyRequests:
+			refused++
+			wait, err := strconv.Atoi(rec.Header().Get("Retry-After"))
+			if err != nil || wait < 1 {
+				t.Fatalf("Retry-After %q", rec.Header().Get("Retry-After"))
+			}
+			f.clock.Add(time.Duration(wait) * time.Second)
+		default:
+			t.Fatalf("attempt %d answered %d", i, rec.Code)
+		}
+		if i%3 == 0 {
+			assertStatus(t, f.signIn("owner@example.com", goodPassword, owner...), http.StatusSeeOther)
+		}
+	}
+	// The stranger was slowed down: a few free guesses per network, then
+	// one per wait.
+	if refused == 0 || tried > 40 {
+		t.Errorf("the stranger had %d guesses checked and %d refused in 25 minutes", tried, refused)
+	}
+}
+
+// A client network that fails too often, whatever the accounts, waits for
+// every attempt; other networks do not.
+func TestSignInNetworkBackoff(t *testing.T) {
+	f := newFixture(t, cheapParams, func(d *Deps) { d.TrustProxyHeaders = true })
+	f.register(t, "owner@example.com", "en")
+	from := func(ip string) []string { return []string{"X-Forwarded-For", ip} }
+	for i := range networkFreeFailures {
+		assertStatus(t, f.signIn(fmt.Sprintf("user%d@example.com", i), "wrong password", from("203.0.113.7")...), http.StatusUnauthorized)
+	}
+	assertStatus(t, f.signIn("someone@example.com", "wrong password", from("203.0.113.7")...), http.StatusUnauthorized)
+	// The network waits, for an account it never tried too.
+	rec := f.signIn("owner@example.com", goodPassword, from("203.0.113.7")...)
+	assertStatus(t, rec, http.StatusTooManyRequests)
+	if rec.Header().Get("Retry-After") != "1" {
+		t.Errorf("Retry-After %q, want 1", rec.Header().Get("Retry-After"))
+	}
+	// IPv6 clients are one network per /64: another address in it waits too.
+	for i := range networkFreeFailures + 1 {
+		assertStatus(t, f.signIn(fmt.Sprintf("v6user%d@example.com", i), "wrong password", from(fmt.Sprintf("2001:db8:aa:bb::%x", i+1))...), http.StatusUnauthorized)
+	}
+	assertStatus(t, f.signIn("owner@example.com", goodPassword, from("2001:db8:aa:bb:ffff::1")...), http.StatusTooManyRequests)
+	// Other networks sign in.
+	assertStatus(t, f.signIn("owner@example.com", goodPassword, from("203.0.113.8")...), http.StatusSeeOther)
+	assertStatus(t, f.signIn("owner@example.com", goodPassword, from("2001:db8:aa:bc::1")...), http.StatusSeeOther)
+	// The wait ends.
+	f.clock.Add(time.Second)
+	assertStatus(t, f.signIn("owner@example.com", goodPassword, from("203.0.113.7")...), http.StatusSeeOther)
 }
 
 func TestSignInCrossOrigin(t *testing.T) {

@@ -87,8 +87,11 @@ var Dialect = &store.Dialect{
 }
 
 // Pragmas every connection gets. busy_timeout comes first so that the others
-// wait rather than fail while another process holds a lock.
-var commonPragmas = []string{"busy_timeout(5000)", "foreign_keys(1)", "synchronous(NORMAL)"}
+// wait rather than fail while another process holds a lock. secure_delete
+// zeroes every cell and page a write frees, whatever the write (an edit, a
+// state change that leaves a partial index, a purge): an erasure must not
+// leave what an earlier write freed readable in the file.
+var commonPragmas = []string{"busy_timeout(5000)", "foreign_keys(1)", "synchronous(NORMAL)", "secure_delete(1)"}
 
 // The writer sets WAL, which is persistent in the file, before any reader
 // connection opens. Its page cache may grow to 256 MiB: a bulk insert into a
