@@ -4,9 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
-
-	"golang.org/x/sync/errgroup"
 )
 
 // The mail outbox. Every email is a delivery: a row written in the same
@@ -127,9 +126,8 @@ type OutboxDepth struct {
 
 // How Deliver divides its work.
 const (
-	// DeliverBatch deliveries are claimed, sent and recorded at a time. A
-	// batch is recorded while the next is sent (with one more waiting to be
-	// recorded), so a crash can repeat at most three batches' emails (sent,
+	// DeliverBatch deliveries are claimed, sent and recorded at a time, so
+	// a crash can repeat at most one batch's emails per connection (sent,
 	// not yet recorded), never lose one.
 	DeliverBatch = 25
 	// deliverLease holds a batch; long enough for a batch of slow sends. A
@@ -138,8 +136,6 @@ const (
 	deliverLease = 5 * time.Minute
 	// claimSlice invitations' emails are claimed by one query at most.
 	claimSlice = 500
-	// composeAhead messages are written ahead of the one being sent.
-	composeAhead = 8
 )
 
 // Backoff of temporary failures: 1, 2, 4 … minutes, at most an hour.
@@ -177,98 +173,132 @@ func permanent(err error) bool {
 	return errors.As(err, &p) && p.Permanent()
 }
 
-// Deliver sends the queued emails req selects, once each, in batches over
-// the mailer's connection, and records each outcome: sent; queued again
-// with the error and a later attempt time after a temporary failure;
-// failed with the server's answer after a permanent one; superseded, never
-// sent, when its link is no longer the invitation's current one. It stops
-// when nothing more is selected or ctx is done, and returns what it did;
-// the error is a store or context error, never a delivery's.
+// Deliver sends the queued emails req selects, once each, and records each
+// outcome: sent; queued again with the error and a later attempt time after
+// a temporary failure; failed with the server's answer after a permanent
+// one; superseded, never sent, when its link is no longer the invitation's
+// current one. It stops when nothing more is selected or ctx is done, and
+// returns what it did; the error is a store or context error, never a
+// delivery's.
 //
-// Three goroutines share the work so that the store and the mail server
-// are busy at once: one claims the next batch while the current one is
-// sent, one records the batch before, in order, and calls Report after
-// each batch is recorded.
+// The work is a plain loop: claim a batch, compose and send each message,
+// record the batch, again. Cancelling ctx lets the message on the wire
+// finish (and be recorded), and gives back every other claimed row at
+// once. A store error ends the run; the rows it held stay claimable.
 func (s *Service) Deliver(ctx context.Context, req DeliverRequest) (DeliverySummary, error) {
 	var sum DeliverySummary
 	if s.Mailer == nil {
 		return sum, ErrNoMailer
 	}
-	g, gctx := errgroup.WithContext(ctx)
-	batches := make(chan []ClaimedDelivery, 1) // one claimed ahead
-	g.Go(func() error {
-		defer close(batches)
-		// Many invitations are claimed a slice of them at a time: a query
-		// takes only so many parameters.
-		ids := req.InvitationIDs
-		for {
-			q := ClaimQuery{Lease: deliverLease, Limit: DeliverBatch, Due: req.Due, CustomerID: req.CustomerID}
-			if req.InvitationIDs != nil {
-				q.InvitationIDs, ids = ids[:min(claimSlice, len(ids))], ids[min(claimSlice, len(ids)):]
-			}
-			for gctx.Err() == nil {
-				q.Now = s.now()
-				claims, err := s.Store.ClaimDeliveries(gctx, q)
-				if err != nil {
-					return err
-				}
-				if len(claims) == 0 {
-					break
-				}
-				q.AfterID = claims[len(claims)-1].ID
-				select {
-				case batches <- claims:
-				case <-gctx.Done():
-					return s.release(claims)
-				}
-			}
-			if len(ids) == 0 || gctx.Err() != nil {
-				return nil
-			}
-		}
-	})
-	done := make(chan []DeliveryOutcome, 1)
-	g.Go(func() error {
-		// What was sent is recorded even after a cancellation: it must not
-		// be sent again.
-		for outcomes := range done {
-			if err := s.Store.FinishDeliveries(context.WithoutCancel(ctx), outcomes); err != nil {
-				return err
-			}
-			for _, o := range outcomes {
-				sum.count(o.State)
-				if req.Report != nil {
-					req.Report(o)
-				}
-			}
-		}
-		return nil
-	})
-	g.Go(func() error {
-		defer close(done)
-		for claims := range batches {
-			outcomes, rest := s.deliverBatch(gctx, req.Actor, claims)
-			done <- outcomes
-			if len(rest) > 0 {
-				return s.release(rest)
-			}
-		}
-		return nil
-	})
-	err := g.Wait()
+	if req.InvitationIDs != nil && len(req.InvitationIDs) == 0 {
+		return sum, ctx.Err()
+	}
+	w := &sweep{s: s, req: req, ids: req.InvitationIDs,
+		q: ClaimQuery{Lease: deliverLease, Limit: DeliverBatch, Due: req.Due, CustomerID: req.CustomerID}}
+	err := w.loop(ctx, s.Mailer)
 	if err == nil {
 		err = ctx.Err()
 	}
-	return sum, err
+	return w.sum, err
 }
 
-// release gives up claims that were not attempted, for the next deliverer.
-func (s *Service) release(claims []ClaimedDelivery) error {
-	outcomes := make([]DeliveryOutcome, len(claims))
-	for i, c := range claims {
-		outcomes[i] = DeliveryOutcome{Claim: c, State: DeliveryReleased}
+// sweep is one run of Deliver: the claims it has made so far, in ID order,
+// and what became of them.
+type sweep struct {
+	s   *Service
+	req DeliverRequest
+
+	mu  sync.Mutex
+	q   ClaimQuery
+	ids []int64 // invitations whose deliveries are still to be claimed
+	sum DeliverySummary
+}
+
+// loop claims, sends and records batches over mailer until nothing more is
+// selected or ctx is done.
+func (w *sweep) loop(ctx context.Context, mailer Mailer) error {
+	for ctx.Err() == nil {
+		claims, err := w.claim(ctx)
+		if err != nil {
+			return err
+		}
+		if len(claims) == 0 {
+			return nil
+		}
+		outcomes := make([]DeliveryOutcome, len(claims))
+		for i, c := range claims {
+			if ctx.Err() != nil {
+				outcomes[i] = DeliveryOutcome{Claim: c, State: DeliveryReleased}
+				continue
+			}
+			// The message on the wire is finished even when ctx is cancelled
+			// meanwhile, so that its outcome is known and recorded.
+			outcomes[i] = w.s.attempt(context.WithoutCancel(ctx), mailer, w.req.Actor, c)
+		}
+		// What was sent is recorded even after a cancellation: it must not
+		// be sent again.
+		if err := w.s.Store.FinishDeliveries(context.WithoutCancel(ctx), outcomes); err != nil {
+			// Give the rows back if the store lets us, so that another run
+			// sends them now (those sent again: at least once).
+			_ = w.s.Store.FinishDeliveries(context.WithoutCancel(ctx), released(claims))
+			return err
+		}
+		w.record(outcomes)
 	}
-	return s.Store.FinishDeliveries(context.Background(), outcomes)
+	return nil
+}
+
+// claim takes the next batch of the sweep: deliveries with a greater ID
+// than the last batch's, a slice of the invitations at a time (a query
+// takes only so many parameters).
+func (w *sweep) claim(ctx context.Context) ([]ClaimedDelivery, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for {
+		if w.req.InvitationIDs != nil && w.q.InvitationIDs == nil {
+			if len(w.ids) == 0 {
+				return nil, nil
+			}
+			n := min(claimSlice, len(w.ids))
+			w.q.InvitationIDs, w.ids, w.q.AfterID = w.ids[:n], w.ids[n:], 0
+		}
+		w.q.Now = w.s.now()
+		claims, err := w.s.Store.ClaimDeliveries(ctx, w.q)
+		if err != nil || len(claims) > 0 {
+			if len(claims) > 0 {
+				w.q.AfterID = claims[len(claims)-1].ID
+			}
+			return claims, err
+		}
+		if w.req.InvitationIDs == nil {
+			return nil, nil
+		}
+		w.q.InvitationIDs = nil // on to the next slice
+	}
+}
+
+// record counts and reports the recorded outcomes of a batch.
+func (w *sweep) record(outcomes []DeliveryOutcome) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, o := range outcomes {
+		if o.State == DeliveryReleased {
+			continue
+		}
+		w.sum.count(o.State)
+		if w.req.Report != nil {
+			w.req.Report(o)
+		}
+	}
+}
+
+// released gives up claims unattempted.
+func released(claims []ClaimedDelivery) []DeliveryOutcome {
+	out := make([]DeliveryOutcome, len(claims))
+	for i, c := range claims {
+		out[i] = DeliveryOutcome{Claim: c, State: DeliveryReleased}
+	}
+	return out
 }
 
 func (s *DeliverySummary) count(state DeliveryState) {
@@ -284,93 +314,39 @@ func (s *DeliverySummary) count(state DeliveryState) {
 	}
 }
 
-// deliverBatch sends one batch of claimed deliveries, writing the messages
-// ahead of the one on the wire when the mailer can. It returns an outcome
-// for every claim that was attempted, and the claims it did not attempt
-// because ctx was done. One whose send was interrupted is neither: it may
-// have gone out, so it is left to its lease, and a later run sends it again
-// (at least once).
-func (s *Service) deliverBatch(ctx context.Context, actor string, claims []ClaimedDelivery) (out []DeliveryOutcome, rest []ClaimedDelivery) {
-	type job struct {
-		email PreparedEmail
-		err   error
-		skip  string // why it is superseded
+// attempt composes and sends one claimed delivery over mailer, and says
+// what became of it.
+func (s *Service) attempt(ctx context.Context, mailer Mailer, actor string, c ClaimedDelivery) DeliveryOutcome {
+	o := DeliveryOutcome{Claim: c, At: s.now()}
+	if why := supersededBy(c, o.At); why != "" {
+		o.State, o.Error = DeliverySuperseded, why
+		return o
 	}
-	jobs := make([]job, len(claims))
-	ready := make([]chan struct{}, len(claims))
-	for i := range ready {
-		ready[i] = make(chan struct{})
+	m, why, err := s.deliveryEmail(ctx, c)
+	if why != "" {
+		o.State, o.Error = DeliverySuperseded, why
+		return o
 	}
-	var g errgroup.Group
-	g.SetLimit(composeAhead)
-	go func() {
-		for i, c := range claims {
-			g.Go(func() error {
-				defer close(ready[i])
-				if why := supersededBy(c, s.now()); why != "" {
-					jobs[i].skip = why
-					return nil
-				}
-				m, why, err := s.deliveryEmail(ctx, c)
-				switch {
-				case why != "":
-					jobs[i].skip = why
-				case err != nil:
-					jobs[i].err = err
-				default:
-					if !s.ActorNamed || c.Invitation.CreatedBy != actor {
-						// Only a name someone chose for themselves is put in an
-						// email, never the operating-system account's.
-						m.SentBy = ""
-					}
-					jobs[i].email, jobs[i].err = s.prepare(m)
-				}
-				return nil
-			})
+	if err == nil {
+		if !s.ActorNamed || c.Invitation.CreatedBy != actor {
+			// Only a name someone chose for themselves is put in an email,
+			// never the operating-system account's.
+			m.SentBy = ""
 		}
-	}()
-	for i, c := range claims {
-		<-ready[i]
-		if ctx.Err() != nil {
-			return out, claims[i:]
-		}
-		o := DeliveryOutcome{Claim: c, At: s.now()}
-		j := jobs[i]
-		err := j.err
-		switch {
-		case j.skip != "":
-			o.State, o.Error = DeliverySuperseded, j.skip
-			out = append(out, o)
-			continue
-		case err == nil:
-			err = j.email.Send(ctx)
-		}
-		switch {
-		case err == nil:
-			o.State = DeliverySent
-			o.Event = AuditEvent{At: o.At, Actor: actor, Action: ActionSend, InvitationID: c.InvitationID,
-				Detail: fmt.Sprintf("emailed the %s to %s (link generation %d)", c.Kind, c.Invitation.Email, c.LinkGeneration)}
-		case ctx.Err() != nil && !permanent(err):
-			return out, claims[i+1:]
-		case permanent(err):
-			o.State, o.Error = DeliveryFailed, err.Error()
-		default:
-			o.State, o.Error = DeliveryQueued, err.Error()
-			o.Next = o.At.Add(retryDelay(c.Attempts + 1))
-		}
-		out = append(out, o)
+		err = mailer.SendInvitation(ctx, m)
 	}
-	// Let the writers finish what they started; their results are unused.
-	go func() { _ = g.Wait() }()
-	return out, nil
-}
-
-// prepare writes m, with the mailer's preparing side when it has one.
-func (s *Service) prepare(m InvitationEmail) (PreparedEmail, error) {
-	if pm, ok := s.Mailer.(PreparingMailer); ok {
-		return pm.PrepareInvitation(m)
+	switch {
+	case err == nil:
+		o.State = DeliverySent
+		o.Event = AuditEvent{At: o.At, Actor: actor, Action: ActionSend, InvitationID: c.InvitationID,
+			Detail: fmt.Sprintf("emailed the %s to %s (link generation %d)", c.Kind, c.Invitation.Email, c.LinkGeneration)}
+	case permanent(err):
+		o.State, o.Error = DeliveryFailed, err.Error()
+	default:
+		o.State, o.Error = DeliveryQueued, err.Error()
+		o.Next = o.At.Add(retryDelay(c.Attempts + 1))
 	}
-	return sendLater{s.Mailer, m}, nil
+	return o
 }
 
 // supersededBy says why a claimed delivery must not be sent, or "".

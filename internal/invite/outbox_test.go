@@ -188,7 +188,8 @@ func TestDeliverSendsRecordsAndClassifies(t *testing.T) {
 	}
 }
 
-// An interrupted run records what it sent; the rest waits for its lease.
+// An interrupted run finishes the message on the wire, records what it
+// sent and gives the rest back at once.
 func TestDeliverInterrupted(t *testing.T) {
 	o, m, svc := newOutboxFixture(10)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -203,14 +204,47 @@ func TestDeliverInterrupted(t *testing.T) {
 			sent++
 		}
 	}
-	if sent != 3 || len(m.sent) != 3 {
-		t.Errorf("%d recorded as sent, %d sent", sent, len(m.sent))
+	if sent != 3 || len(m.sent) != 3 || len(o.held) != 0 {
+		t.Errorf("%d recorded as sent, %d sent, %d still held", sent, len(m.sent), len(o.held))
 	}
-	// A later run after the lease sends the rest, and nothing twice.
-	svc.Now = func() time.Time { return outboxNow.Add(deliverLease + time.Second) }
+	// A later run, at the same instant, sends the rest, and nothing twice.
 	m.cancel = nil
 	if sum, err := svc.Deliver(context.Background(), DeliverRequest{}); err != nil || sum.Sent != 7 || len(m.sent) != 10 {
-		t.Errorf("after the lease: %+v, %v, %d sent", sum, err, len(m.sent))
+		t.Errorf("the next run: %+v, %v, %d sent", sum, err, len(m.sent))
+	}
+}
+
+// failingOutbox fails to record outcomes other than released ones.
+type failingOutbox struct {
+	*memOutbox
+	fail error
+}
+
+func (o *failingOutbox) FinishDeliveries(ctx context.Context, outcomes []DeliveryOutcome) error {
+	for _, oc := range outcomes {
+		if oc.State != DeliveryReleased {
+			return o.fail
+		}
+	}
+	return o.memOutbox.FinishDeliveries(ctx, outcomes)
+}
+
+// A store that fails while recording ends the run with its error (no
+// goroutine left waiting), and the rows are claimable at once.
+func TestDeliverEndsOnAStoreError(t *testing.T) {
+	o, m, svc := newOutboxFixture(3 * DeliverBatch)
+	broken := errors.New("disk I/O error")
+	svc.Store = &failingOutbox{memOutbox: o, fail: broken}
+	sum, err := svc.Deliver(context.Background(), DeliverRequest{})
+	if !errors.Is(err, broken) || sum != (DeliverySummary{}) {
+		t.Fatalf("%+v, %v; want the store's error", sum, err)
+	}
+	if len(m.sent) != DeliverBatch || len(o.held) != 0 {
+		t.Fatalf("%d sent before the error (want one batch), %d rows still held", len(m.sent), len(o.held))
+	}
+	svc.Store = o
+	if sum, err := svc.Deliver(context.Background(), DeliverRequest{}); err != nil || sum.Sent != 3*DeliverBatch {
+		t.Errorf("the next run: %+v, %v", sum, err)
 	}
 }
 

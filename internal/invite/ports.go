@@ -11,23 +11,6 @@ type Mailer interface {
 	SendInvitation(ctx context.Context, m InvitationEmail) error
 }
 
-// PreparingMailer is a Mailer that can write a message apart from sending
-// it, so that a batch writes the next messages while the current one is on
-// the wire.
-type PreparingMailer interface {
-	Mailer
-	// PrepareInvitation writes the email for m and sends nothing. It fails
-	// as SendInvitation does for a message that cannot be written.
-	PrepareInvitation(m InvitationEmail) (PreparedEmail, error)
-}
-
-// PreparedEmail is a written email, ready to be sent by the mailer that
-// wrote it.
-type PreparedEmail interface {
-	// Send delivers the email. A returned error means it was not delivered.
-	Send(ctx context.Context) error
-}
-
 // InvitationEmail is what the mailer needs to write an invitation email.
 type InvitationEmail struct {
 	// Kind says which email it is: "" or KindInvitation (or KindReminder)

@@ -174,11 +174,3 @@ func undelivered(o DeliveryOutcome) error {
 	}
 	return ErrNotDelivered.Explain("the email to %s could not be delivered: %s", inv.Email, o.Error).With(About{ID: inv.ID})
 }
-
-// sendLater is a PreparedEmail for a mailer that writes while it sends.
-type sendLater struct {
-	m   Mailer
-	msg InvitationEmail
-}
-
-func (l sendLater) Send(ctx context.Context) error { return l.m.SendInvitation(ctx, l.msg) }

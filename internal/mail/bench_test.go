@@ -9,39 +9,6 @@ import (
 	"github.com/invitectl/invitectl/internal/invite"
 )
 
-// BenchmarkSMTPBatch measures a batch as `resend --expired` sends it: one
-// goroutine prepares the messages (PrepareInvitation: rendering here, the
-// writing by go-simple-mail in the background) while another sends them in
-// order over the one kept-alive connection to an in-process server. Compare
-// msgs/s with BenchmarkPlainGoSMTPLoop in the same run.
-func BenchmarkSMTPBatch(b *testing.B) {
-	m, e, ts := startBatch(b)
-	// As deep as ResendBatch lets its queue run.
-	queue := make(chan invite.PreparedEmail, 200)
-	go func() {
-		defer close(queue)
-		for range b.N {
-			p, err := m.PrepareInvitation(e)
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			queue <- p
-		}
-	}()
-	sent := 0
-	for p := range queue {
-		if err := p.Send(context.Background()); err != nil {
-			b.Fatal(err)
-		}
-		sent++
-	}
-	if sent != b.N {
-		b.Fatalf("sent %d of %d", sent, b.N)
-	}
-	endBatch(b, ts)
-}
-
 // BenchmarkSMTPSendInline is SendInvitation one message after another, each
 // rendered and written in line before it goes out: what a single `invite`
 // or `resend ID` costs, and a batch that does not prepare ahead.

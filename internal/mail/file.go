@@ -20,8 +20,6 @@ type fileMailer struct {
 	from    *netmail.Address
 	now     func() time.Time
 	written func(to, path string) // told of each file written; may be nil
-
-	writer aheadWriter // writes prepared messages
 }
 
 // SendInvitation writes the message atomically: readers of dir never see a
@@ -35,12 +33,6 @@ func (f *fileMailer) SendInvitation(ctx context.Context, e invite.InvitationEmai
 		return err
 	}
 	return f.deliver(ctx, msg)
-}
-
-// PrepareInvitation checks and renders the message and has it written in
-// memory in the background; its Send puts it in the folder.
-func (f *fileMailer) PrepareInvitation(e invite.InvitationEmail) (invite.PreparedEmail, error) {
-	return f.writer.prepare(f.from, e, f.now(), f.deliver)
 }
 
 // deliver writes msg into the folder; the context is not consulted once

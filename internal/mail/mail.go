@@ -13,11 +13,11 @@ import (
 	"github.com/invitectl/invitectl/internal/invite"
 )
 
-// Mailer is an invite.Mailer that holds resources until it is closed, and
-// can write a message ahead of sending it (invite.PreparingMailer). It is
-// safe for use by several goroutines, whose sends are served one at a time.
+// Mailer is an invite.Mailer that holds resources until it is closed. It
+// is safe for use by several goroutines, whose sends are served one at a
+// time.
 type Mailer interface {
-	invite.PreparingMailer
+	invite.Mailer
 	io.Closer
 }
 

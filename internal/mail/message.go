@@ -2,13 +2,10 @@ package mail
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"fmt"
 	netmail "net/mail"
-	"runtime"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/invitectl/invitectl/internal/invite"
@@ -88,66 +85,6 @@ func newDraft(from *netmail.Address, m invite.InvitationEmail, now time.Time) (*
 func (d *draft) write() *message {
 	d.msg.raw = d.email.GetMessage()
 	return d.msg
-}
-
-// aheadWriter prepares messages for a transport: it checks and renders
-// each at once, and writes them on goroutines of their own, one at a time
-// and in the order given, so that a batch renders the next messages and
-// does its bookkeeping while these are written and the current one is on
-// the wire. One at a time, because writing takes about as long as sending:
-// on a small machine a second writer would only take the cores the sending
-// and the caller need.
-type aheadWriter struct {
-	mu    sync.Mutex
-	slots chan struct{} // a token per message being written
-}
-
-// writers is how many messages are written at once.
-var writers = max(runtime.NumCPU(), 1)
-
-// prepare returns m's message, to be written in the background and then
-// handed to deliver by Send. It fails as compose does.
-func (a *aheadWriter) prepare(from *netmail.Address, m invite.InvitationEmail, now time.Time,
-	deliver func(context.Context, *message) error) (invite.PreparedEmail, error) {
-	d, err := newDraft(from, m, now)
-	if err != nil {
-		return nil, err
-	}
-	p := prepared{done: make(chan struct{}), msg: d.msg, deliver: deliver}
-	a.mu.Lock()
-	if a.slots == nil {
-		a.slots = make(chan struct{}, writers)
-	}
-	slots := a.slots
-	a.mu.Unlock()
-	go func() {
-		slots <- struct{}{}
-		d.write()
-		<-slots
-		close(p.done)
-	}()
-	return p, nil
-}
-
-// prepared is a message, written or being written, that a transport delivers.
-type prepared struct {
-	done    chan struct{} // closed once msg is written
-	msg     *message
-	deliver func(context.Context, *message) error
-}
-
-// Send waits until the message is written and delivers it as SendInvitation
-// would.
-func (p prepared) Send(ctx context.Context) error {
-	if err := sendContextErr(ctx); err != nil {
-		return err
-	}
-	select {
-	case <-p.done:
-	case <-ctx.Done():
-		return sendContextErr(ctx)
-	}
-	return p.deliver(ctx, p.msg)
 }
 
 // recipient checks m.To and pairs it with the invitee's name.

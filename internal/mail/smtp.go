@@ -32,8 +32,6 @@ type smtpMailer struct {
 	client *simplemail.SMTPClient
 	conn   net.Conn  // the TCP connection under client, for deadlines
 	used   time.Time // when the connection last finished a command
-
-	writer aheadWriter // writes prepared messages
 }
 
 // noopAfterIdle is how long a kept connection may rest before it is checked
@@ -55,14 +53,6 @@ func (m *smtpMailer) SendInvitation(ctx context.Context, e invite.InvitationEmai
 		return err
 	}
 	return m.send(ctx, msg)
-}
-
-// PrepareInvitation checks and renders the message, and has it written
-// in the background: a batch prepares the next messages while the
-// connection is busy with the current one. Its Send waits until it is
-// written, then sends it as SendInvitation would.
-func (m *smtpMailer) PrepareInvitation(e invite.InvitationEmail) (invite.PreparedEmail, error) {
-	return m.writer.prepare(m.s.from, e, m.s.now(), m.send)
 }
 
 // send delivers a written message over the kept connection.
