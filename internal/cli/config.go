@@ -428,5 +428,7 @@ func addGlobalFlags(fs *pflag.FlagSet) {
 	fs.String("config", "", "config file (env INVITECTL_CONFIG; default $XDG_CONFIG_HOME/invitectl/config.yaml)")
 	fs.String("as", "", "who is acting, recorded as Sent by and in the audit log (env INVITECTL_ACTOR)")
 	fs.StringP("output", "o", "table", "output format: table, wide (every column), json or csv")
+	fs.String("jq", "", "filter the JSON output with the jq expression `EXPR` (implies -o json; the whole output, even of list --all, is held in memory)")
+	fs.String("template", "", "render the JSON output with a Go template `TEXT` (implies -o json; the whole output is held in memory)")
 	fs.Bool("no-color", false, "no colour (also when NO_COLOR is set or stdout is not a terminal)")
 }

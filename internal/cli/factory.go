@@ -50,6 +50,8 @@ type Factory struct {
 	// had to make; a rejected run removes them again (see discardCreated).
 	created *createdStore
 	mailer  mail.Mailer
+	// filter is --jq or --template; nil without them.
+	filter *outputFilter
 }
 
 func newFactory(env Env) *Factory {
@@ -120,6 +122,11 @@ func (f *Factory) init(cmd *cobra.Command) error {
 	default:
 		return usageError("use -o table, -o wide, -o json or -o csv", "invalid output format %q", cfg.String("output"))
 	}
+	if f.filter, err = newOutputFilter(cmd, f.IO); err != nil || f.filter == nil {
+		return err
+	}
+	cfg.v.Set("output", "json")
+	f.IO.Out = &f.filter.buf
 	return nil
 }
 

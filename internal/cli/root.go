@@ -17,6 +17,13 @@ func Main(ctx context.Context, env Env) int {
 	root := NewRootCmd(f)
 	root.SetArgs(env.Args)
 	err := root.ExecuteContext(ctx)
+	if f.filter != nil {
+		if ferr := f.filter.finish(); err == nil {
+			err = ferr
+		} else if ferr != nil {
+			printError(env.IO.ErrOut, ferr)
+		}
+	}
 	if err == nil {
 		err = f.close()
 	}
@@ -85,6 +92,11 @@ account. Links are valid for one year.`,
   invitectl completion fish > ~/.config/fish/completions/invitectl.fish`
 		for _, sh := range c.Commands() {
 			sh.Example = "  invitectl completion " + sh.Name() + " --help"
+		}
+	}
+	for _, name := range []string{"browse", "serve-accept", "completion"} {
+		if c, _, err := root.Find([]string{name}); err == nil && c != root {
+			withoutJSON(c)
 		}
 	}
 	requireSubcommands(root)
