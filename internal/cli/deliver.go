@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -67,7 +68,7 @@ func deliverRun(ctx context.Context, opts *DeliverOptions) error {
 		}
 		customerID = c.ID
 	}
-	count := func() (int, int, error) {
+	count := func(ctx context.Context) (int, int, error) {
 		var q, f int
 		for _, d := range []invite.DeliveryState{invite.DeliveryQueued, invite.DeliveryFailed} {
 			page, err := svc.Store.ListInvitations(ctx, invite.ListQuery{Status: invite.FilterAll, Delivery: d, CustomerID: customerID,
@@ -83,12 +84,12 @@ func deliverRun(ctx context.Context, opts *DeliverOptions) error {
 		}
 		return q, f, nil
 	}
-	queued, failed, err := count()
+	queued, failed, err := count(ctx)
 	if err != nil {
 		return err
 	}
 	if opts.DryRun {
-		return printDeliverSummary(opts, "dry run", 0, failed, queued)
+		return printDeliverSummary(opts, deliverResult{Failed: failed, Remaining: queued + failed, DryRun: true}, "")
 	}
 	var bar *progressBar
 	if opts.IO.ErrTTY && opts.Output == "table" && queued+failed > 1 {
@@ -101,47 +102,86 @@ func deliverRun(ctx context.Context, opts *DeliverOptions) error {
 		}
 	}})
 	bar.done()
+	interrupted := errors.Is(err, context.Canceled)
+	if err != nil && !interrupted {
+		return err
+	}
+	total := queued + failed
+	// Counted after an interrupt too: what stays is the next run's.
+	queued, failed, err = count(context.WithoutCancel(ctx))
 	if err != nil {
 		return err
 	}
-	queued, failed, err = count()
-	if err != nil {
-		return err
+	res := deliverResult{Sent: sum.Sent, Failed: failed, Remaining: failed + queued, Elsewhere: sum.Elsewhere}
+	if interrupted {
+		if werr := printDeliverSummary(opts, res, interruptedLine(sum.Sent, total, queued+failed)); werr != nil {
+			return werr
+		}
+		return silentExit(ExitCancelled)
 	}
-	if werr := printDeliverSummary(opts, "", sum.Sent, failed, queued); werr != nil {
+	if werr := printDeliverSummary(opts, res, ""); werr != nil {
 		return werr
 	}
-	if queued+failed > 0 {
-		return &exitError{code: ExitDelivery, err: invite.ErrNotDelivered.Explain("%d %s not delivered", queued+failed, plural(queued+failed, "email is", "emails are"))}
+	// Only what this run attempted and left undelivered is its failure;
+	// emails another deliverer is sending are not.
+	if n := sum.Undelivered(); n > 0 {
+		return &exitError{code: ExitDelivery, err: invite.ErrNotDelivered.Explain("%d %s not delivered", n, plural(n, "email is", "emails are"))}
 	}
 	return nil
 }
 
-func printDeliverSummary(opts *DeliverOptions, dryRun string, sent, failed, queued int) error {
+// deliverResult is what `deliver` prints.
+type deliverResult struct {
+	Sent      int  `json:"sent"`
+	Failed    int  `json:"failed"`
+	Remaining int  `json:"remaining"`
+	Elsewhere int  `json:"elsewhere"`
+	DryRun    bool `json:"dry_run"`
+}
+
+// printDeliverSummary prints res; line, when set, is the table's summary.
+func printDeliverSummary(opts *DeliverOptions, res deliverResult, line string) error {
 	if opts.Output == "json" {
-		return writeJSON(opts.IO.Out, struct {
-			Sent      int  `json:"sent"`
-			Failed    int  `json:"failed"`
-			Remaining int  `json:"remaining"`
-			DryRun    bool `json:"dry_run"`
-		}{sent, failed, failed + queued, dryRun != ""})
+		return writeJSON(opts.IO.Out, res)
 	}
 	if opts.Output == "csv" {
-		return writeCSV(opts.IO.Out, []string{"sent", "failed", "remaining"},
-			[][]string{{fmt.Sprint(sent), fmt.Sprint(failed), fmt.Sprint(failed + queued)}})
+		return writeCSV(opts.IO.Out, []string{"sent", "failed", "remaining", "elsewhere"},
+			[][]string{{fmt.Sprint(res.Sent), fmt.Sprint(res.Failed), fmt.Sprint(res.Remaining), fmt.Sprint(res.Elsewhere)}})
 	}
-	var msg string
+	queued := res.Remaining - res.Failed - res.Elsewhere
 	switch {
-	case dryRun != "":
-		msg = fmt.Sprintf("Dry run: %d queued and %d failed %s would be attempted; nothing was sent.", queued, failed, plural(queued+failed, "email", "emails"))
-	case sent == 0 && failed+queued == 0:
-		msg = "Nothing to deliver: the outbox is empty."
+	case line != "":
+	case res.DryRun:
+		line = fmt.Sprintf("Dry run: %d queued and %d failed %s would be attempted; nothing was sent.", res.Remaining-res.Failed, res.Failed, plural(res.Remaining, "email", "emails"))
+	case res.Sent == 0 && res.Remaining == 0:
+		line = "Nothing to deliver: the outbox is empty."
 	default:
-		msg = fmt.Sprintf("Delivered %d %s.", sent, plural(sent, "email", "emails"))
-		if failed+queued > 0 {
-			msg += fmt.Sprintf(" %d failed and %d still queued; they stay in the outbox.", failed, queued)
+		line = fmt.Sprintf("Delivered %d %s.", res.Sent, plural(res.Sent, "email", "emails"))
+		if res.Failed+queued > 0 {
+			line += fmt.Sprintf(" %d failed and %d still queued; they stay in the outbox.", res.Failed, queued)
+		}
+		if res.Elsewhere > 0 {
+			line += fmt.Sprintf(" %d %s being sent by another deliverer.", res.Elsewhere, plural(res.Elsewhere, "is", "are"))
 		}
 	}
-	_, err := fmt.Fprintln(opts.IO.Out, msg)
+	_, err := fmt.Fprintln(opts.IO.Out, line)
 	return err
+}
+
+// interruptedLine says what an interrupted run sent and what it left.
+func interruptedLine(sent, of, left int) string {
+	return fmt.Sprintf("Sent %d of %d; %d stay queued: run invitectl deliver", sent, of, left)
+}
+
+// interrupted ends a command whose emails an interrupt cut short: it says
+// how many were sent and how many wait in the outbox, and exits 6.
+func interrupted(ctx context.Context, io *IOStreams, output string, svc *invite.Service, sent, of int) error {
+	depth, err := svc.Store.OutboxDepth(ctx)
+	if err != nil {
+		return err
+	}
+	if output == "table" {
+		fmt.Fprintln(io.Out, interruptedLine(sent, of, depth.Queued))
+	}
+	return silentExit(ExitCancelled)
 }

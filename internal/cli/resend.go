@@ -3,6 +3,7 @@ package cli
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -163,7 +164,13 @@ func resendRun(ctx context.Context, opts *ResendOptions) error {
 		report := func(res invite.ResendResult) {
 			out, plan, err := res.Invitation, res.Plan, res.Err
 			r := refResult{Ref: refOf(out), ID: out.ID, Email: out.Email, Plan: string(plan)}
-			if err == nil {
+			if res.Elsewhere {
+				// Not a failure: another resend or deliverer has it.
+				r.Outcome = "sent_elsewhere"
+				if opts.Output == "table" {
+					fmt.Fprintf(opts.IO.Out, "Invitation %d: the email to %s is being sent by another deliverer.\n", out.ID, termSafe(out.Email))
+				}
+			} else if err == nil {
 				r.Outcome = "sent"
 				sent++
 				if !opts.Expired && opts.Output == "table" {
@@ -195,11 +202,13 @@ func resendRun(ctx context.Context, opts *ResendOptions) error {
 	if werr := printResendResults(opts, results, len(targets), sent, failed); werr != nil {
 		return werr
 	}
+	if errors.Is(err, context.Canceled) || err == nil && ctx.Err() != nil {
+		// Interrupted: the message on the wire was finished, every other
+		// claimed email given back; say what waits for `deliver`.
+		return interrupted(context.WithoutCancel(ctx), opts.IO, opts.Output, svc, sent, len(targets))
+	}
 	if err != nil {
 		return err
-	}
-	if ctx.Err() != nil {
-		return ctx.Err()
 	}
 	return w.err()
 }

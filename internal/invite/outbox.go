@@ -112,6 +112,10 @@ type Outbox interface {
 	// outcome whose claim is no longer held (another deliverer took the row
 	// after the lease ran out) is skipped.
 	FinishDeliveries(ctx context.Context, outcomes []DeliveryOutcome) error
+	// HeldDeliveries counts the deliveries q selects (whatever q.AfterID)
+	// that a deliverer which still runs holds; rows of one that no longer
+	// runs are claimable at once and not counted.
+	HeldDeliveries(ctx context.Context, q ClaimQuery) (int, error)
 	// OutboxDepth counts the undelivered emails.
 	OutboxDepth(ctx context.Context) (OutboxDepth, error)
 }
@@ -154,9 +158,12 @@ type DeliverRequest struct {
 	Report func(DeliveryOutcome)
 }
 
-// DeliverySummary counts the outcomes of a Deliver.
+// DeliverySummary counts the outcomes of a Deliver, and the selected
+// deliveries another deliverer was sending when it ended (Elsewhere; counted
+// only when the request names no invitations).
 type DeliverySummary struct {
 	Sent, Failed, Retrying, Superseded int
+	Elsewhere                          int
 }
 
 // Undelivered is how many of the attempted deliveries are still to do.
@@ -198,6 +205,11 @@ func (s *Service) Deliver(ctx context.Context, req DeliverRequest) (DeliverySumm
 	err := w.loop(ctx, s.Mailer)
 	if err == nil {
 		err = ctx.Err()
+	}
+	if err == nil && req.InvitationIDs == nil {
+		q := w.q
+		q.AfterID, q.Now = 0, s.now()
+		w.sum.Elsewhere, err = s.Store.HeldDeliveries(ctx, q)
 	}
 	return w.sum, err
 }

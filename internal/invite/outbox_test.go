@@ -66,6 +66,18 @@ func (o *memOutbox) FinishDeliveries(_ context.Context, outcomes []DeliveryOutco
 	return nil
 }
 
+func (o *memOutbox) HeldDeliveries(_ context.Context, q ClaimQuery) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	n := 0
+	for _, d := range o.deliveries {
+		if (d.State == DeliveryQueued || d.State == DeliveryFailed && !q.Due) && o.held[d.ID].After(q.Now) {
+			n++
+		}
+	}
+	return n, nil
+}
+
 // scriptedMailer answers each recipient as told, and records what it sent.
 type scriptedMailer struct {
 	mu      sync.Mutex

@@ -2,6 +2,7 @@ package invite
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -57,8 +58,12 @@ type ResendResult struct {
 	// nothing was written.
 	Invitation Invitation
 	Plan       ResendPlan
-	// Err is nil when the email was delivered and its sending recorded.
+	// Err is nil when the email was delivered and its sending recorded,
+	// or when Elsewhere.
 	Err error
+	// Elsewhere says another deliverer is sending the email (or sent it):
+	// another resend renewed the link first, or holds the queued email.
+	Elsewhere bool
 }
 
 // resendChunk invitations are changed in one transaction: their fresh
@@ -131,7 +136,11 @@ func (s *Service) resendBatch(ctx context.Context, actor string, kind DeliveryKi
 		}
 		for i, ch := range changes {
 			if errs[i] != nil {
-				report(ResendResult{Invitation: ch.Invitation, Plan: plans[ch.Invitation.ID], Err: errs[i]})
+				r := ResendResult{Invitation: ch.Invitation, Plan: plans[ch.Invitation.ID], Err: errs[i]}
+				if cur, ok := s.renewedMeanwhile(ctx, ch, errs[i]); ok {
+					r = ResendResult{Invitation: cur, Plan: r.Plan, Elsewhere: true}
+				}
+				report(r)
 				continue
 			}
 			queued = append(queued, ch.Invitation.ID)
@@ -158,12 +167,28 @@ func (s *Service) resendBatch(ctx context.Context, actor string, kind DeliveryKi
 	}
 	for _, id := range queued {
 		if !reported[id] {
-			// Another deliverer (a server delivering in the background) holds its email.
-			report(ResendResult{Invitation: byID[id], Plan: plans[id],
-				Err: ErrNotSent.Explain("the email to %s is queued; another deliverer is sending it", byID[id].Email).With(About{ID: id})})
+			// Another deliverer (a server delivering in the background, or
+			// another resend) holds its email.
+			report(ResendResult{Invitation: byID[id], Plan: plans[id], Elsewhere: true})
 		}
 	}
 	return nil
+}
+
+// renewedMeanwhile says whether ch, a fresh link refused because the
+// invitation changed meanwhile, lost to another resend that renewed the
+// link first (its email is that resend's to send), and returns the
+// invitation as it is now.
+func (s *Service) renewedMeanwhile(ctx context.Context, ch InvitationChange, err error) (Invitation, bool) {
+	if !errors.Is(err, ErrEditedMeanwhile) || ch.Mail == "" {
+		return ch.Invitation, false
+	}
+	cur, rerr := s.Store.Invitation(ctx, ch.Invitation.ID)
+	if rerr != nil || cur.State != StatePending || cur.LinkGeneration < ch.Invitation.LinkGeneration ||
+		!cur.ExpiresAt.After(s.now()) || cur.Delivery == DeliveryNone {
+		return ch.Invitation, false
+	}
+	return cur, true
 }
 
 // undelivered is the error of a delivery outcome other than sent.

@@ -14,10 +14,11 @@ import (
 // that causes it; queueing one, or moving an invitation's link on, or
 // resolving it, supersedes its undelivered ones, so that an invitation has
 // at most one undelivered email and only its latest link is ever sent.
-// Deliverers claim rows with a lease (claimed_until) written in a write
-// transaction: SQLite's writer lock serialises claimers, and PostgreSQL's
-// claimers skip each other's locked rows; either way, two never hold a row
-// at once.
+// Deliverers claim rows with a lease (claimed_until) and a token naming the
+// claiming process (see claimer.go), written in a write transaction:
+// SQLite's writer lock serialises claimers, and PostgreSQL's claimers skip
+// each other's locked rows; either way, two never hold a row at once. A row
+// whose claimer no longer runs is claimable at once, before its lease ends.
 
 // queue supersedes inv's undelivered emails and queues one of kind for its
 // current link generation.
@@ -87,15 +88,13 @@ func scanClaimed(sc scanner) (invite.ClaimedDelivery, error) {
 	return c, err
 }
 
-// ClaimDeliveries leases up to q.Limit of the deliveries q selects, in ID
-// order, and returns them with their invitations.
-func (s *Store) ClaimDeliveries(ctx context.Context, q invite.ClaimQuery) ([]invite.ClaimedDelivery, error) {
-	now := s.d.Time(q.Now)
-	cond := []string{"d.id > ?", "(d.claimed_until IS NULL OR d.claimed_until <= ?)"}
-	args := []any{q.AfterID, now}
+// selection is the condition of the deliveries q selects, whoever holds
+// them.
+func (s *Store) selection(q invite.ClaimQuery) (cond []string, args []any) {
+	cond, args = []string{"d.id > ?"}, []any{q.AfterID}
 	if q.Due {
 		cond = append(cond, "d.state = 'queued'", "d.next_attempt_at <= ?")
-		args = append(args, now)
+		args = append(args, s.d.Time(q.Now))
 	} else {
 		cond = append(cond, "d.state IN ('queued', 'failed')")
 	}
@@ -109,11 +108,56 @@ func (s *Store) ClaimDeliveries(ctx context.Context, q invite.ClaimQuery) ([]inv
 		cond = append(cond, "d.invitation_id IN (SELECT id FROM invitations WHERE customer_id = ?)")
 		args = append(args, q.CustomerID)
 	}
-	token := claimToken()
+	return cond, args
+}
+
+// deadClaims are the claim tokens of undelivered rows, still within their
+// lease, whose claimer no longer runs (see gone).
+func (t *Tx) deadClaims(ctx context.Context, now time.Time) ([]any, error) {
+	rows, err := t.query(ctx, `SELECT DISTINCT claim_token FROM deliveries
+		WHERE state IN ('queued', 'failed') AND claim_token IS NOT NULL AND claimed_until > ?`, t.s.d.Time(now))
+	tokens, err := collect(rows, err, func(sc scanner) (string, error) {
+		var tok string
+		return tok, sc.Scan(&tok)
+	})
+	var dead []any
+	for _, tok := range tokens {
+		if gone(tok) {
+			dead = append(dead, tok)
+		}
+	}
+	return dead, err
+}
+
+// heldBy is the condition on a row that a live deliverer holds (held) or
+// that nobody does (not held): its lease not over, and its claimer not
+// among dead.
+func heldBy(held bool, now any, dead []any) (string, []any) {
+	cond := "d.claim_token IS NOT NULL AND d.claimed_until > ?"
+	if len(dead) > 0 {
+		cond += " AND d.claim_token NOT IN (?" + strings.Repeat(", ?", len(dead)-1) + ")"
+	}
+	if !held {
+		cond = "NOT (" + cond + ")"
+	}
+	return cond, append([]any{now}, dead...)
+}
+
+// ClaimDeliveries leases up to q.Limit of the deliveries q selects, in ID
+// order, and returns them with their invitations. Rows whose claimer no
+// longer runs are taken over at once.
+func (s *Store) ClaimDeliveries(ctx context.Context, q invite.ClaimQuery) ([]invite.ClaimedDelivery, error) {
+	cond, args := s.selection(q)
+	token := self().String() + "/" + claimToken()
 	var out []invite.ClaimedDelivery
 	err := s.write(ctx, func(tx *Tx) error {
-		rows, err := tx.query(ctx, `SELECT d.id FROM deliveries d WHERE `+strings.Join(cond, " AND ")+
-			` ORDER BY d.id LIMIT ?`+s.d.SkipLocked, append(args, q.Limit)...)
+		dead, err := tx.deadClaims(ctx, q.Now)
+		if err != nil {
+			return err
+		}
+		free, fargs := heldBy(false, s.d.Time(q.Now), dead)
+		rows, err := tx.query(ctx, `SELECT d.id FROM deliveries d WHERE `+strings.Join(append(cond, free), " AND ")+
+			` ORDER BY d.id LIMIT ?`+s.d.SkipLocked, append(append(args, fargs...), q.Limit)...)
 		ids, err := collect(rows, err, func(sc scanner) (any, error) {
 			var id int64
 			return id, sc.Scan(&id)
@@ -139,6 +183,26 @@ func (s *Store) ClaimDeliveries(ctx context.Context, q invite.ClaimQuery) ([]inv
 		out[i].Token = token
 	}
 	return out, nil
+}
+
+// HeldDeliveries counts the deliveries q selects that a live deliverer
+// holds.
+func (s *Store) HeldDeliveries(ctx context.Context, q invite.ClaimQuery) (int, error) {
+	cond, args := s.selection(q)
+	var n int
+	err := s.read(ctx, func(tx *Tx) error {
+		dead, err := tx.deadClaims(ctx, q.Now)
+		if err != nil {
+			return err
+		}
+		held, hargs := heldBy(true, s.d.Time(q.Now), dead)
+		return tx.row(ctx, `SELECT count(*) FROM deliveries d WHERE `+strings.Join(append(cond, held), " AND "),
+			append(args, hargs...)...).Scan(&n)
+	})
+	if err != nil {
+		return 0, s.errorf("count the emails being sent", err)
+	}
+	return n, nil
 }
 
 func claimToken() string {

@@ -217,4 +217,10 @@ func testOutboxConcurrentClaims(t *testing.T, s invite.Store) {
 			t.Errorf("delivery %d claimed %d times", id, k)
 		}
 	}
+	// A live deliverer (this process) holds them all until the lease ends.
+	for at, want := range map[time.Time]int{T0: n, T0.Add(time.Minute): 0} {
+		if got, err := s.HeldDeliveries(t.Context(), invite.ClaimQuery{Now: at}); err != nil || got != want {
+			t.Errorf("HeldDeliveries at %v: %d, %v; want %d", at, got, err, want)
+		}
+	}
 }
