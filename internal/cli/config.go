@@ -73,7 +73,8 @@ var keys = []configKey{
 	{name: "privacy_policy_url", help: "redirect /privacy here instead of the built-in page"},
 	{name: "rate_limit", kind: kindFloat, def: func(*Config) string { return "1" }, help: "requests per second per client on /invite/"},
 	{name: "rate_burst", kind: kindInt, def: func(*Config) string { return "20" }, help: "burst of requests per client on /invite/"},
-	{name: "trust_proxy_headers", kind: kindBool, def: func(*Config) string { return "false" }, help: "take the client address from X-Forwarded-For"},
+	{name: "trust_proxy_headers", kind: kindBool, def: func(*Config) string { return "false" }, help: "take the client address from X-Forwarded-For: its right-most entry"},
+	{name: "trusted_proxies", help: "with trust_proxy_headers, your proxies' CIDRs, comma-separated: the client is the right-most X-Forwarded-For entry not in them"},
 }
 
 // EnvName returns the environment variable for a config key.
