@@ -52,7 +52,9 @@ errors as comments, and an unchanged one changes nothing.
 several customers; it never changes the customer. The customer and the
 email cannot be changed: revoke the invitation and invite again.
 --if-version makes the edit fail (exit 4) when someone else changed the
-invitation since you looked at it.`,
+invitation since you looked at it. Without it, an edit that meets a
+concurrent change is applied to the invitation as it then is: only the
+fields given are set.`,
 		Example: `  invitectl edit 42 --phone "+46 70 123 45 67" --gender unset
   invitectl edit asa@example.com --last-name Lindqvist
   invitectl edit 42 --if-version 3 --lma-number ""
@@ -62,6 +64,10 @@ invitation since you looked at it.`,
 			if cmd.Flags().Changed("email") {
 				return usageError("revoke the invitation (`invitectl revoke "+args[0]+"`) and invite again with the new email",
 					"the email of an invitation cannot be changed")
+			}
+			if cmd.Flags().Changed("if-version") && opts.IfVersion < 1 {
+				return usageError("pass the version that `invitectl show "+args[0]+"` prints, or leave --if-version out",
+					"invalid --if-version %d: versions start at 1", opts.IfVersion)
 			}
 			opts.Ref = args[0]
 			opts.Details = d.patch(cmd)

@@ -49,7 +49,10 @@ type Factory struct {
 	// created is the SQLite store this run created, with the first folder it
 	// had to make; a rejected run removes them again (see discardCreated).
 	created *createdStore
-	mailer  mail.Mailer
+	// secretFailed is set when the link secret could not be read or
+	// created: the run wrote nothing, and leaves no store it created.
+	secretFailed bool
+	mailer       mail.Mailer
 	// filter is --jq or --template; nil without them.
 	filter *outputFilter
 }
@@ -284,61 +287,95 @@ func (f *Factory) links() (*link.Signer, error) {
 	}
 	secret, err := loadOrCreateSecret(f.dsn.path + ".link-secret")
 	if err != nil {
+		f.secretFailed = true
 		return nil, err
 	}
 	return link.New(secret)
 }
 
 // loadOrCreateSecret reads the secret file, creating it atomically with a
-// fresh random secret when it does not exist yet.
+// fresh random secret when it does not exist yet. Any error while creating
+// it is fatal: a secret that is used but not saved would sign links that
+// stop working at the next run. A symbolic link at path is refused rather
+// than followed (or, dangling, written through).
 func loadOrCreateSecret(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
-	if err == nil {
+	fi, err := os.Lstat(path)
+	switch {
+	case err == nil && fi.Mode()&fs.ModeSymlink != 0:
+		return nil, secretError(path, "is a symbolic link", nil).
+			WithHint("replace %s with the secret file itself (or remove it if no links were sent yet); a link there is never followed", path)
+	case err == nil && !fi.Mode().IsRegular():
+		return nil, secretError(path, "is not a regular file", nil).WithHint("move %s away; it must be the secret file", path)
+	case err == nil:
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, secretError(path, "cannot be read", err).WithHint("make %s readable by this user", path)
+		}
 		s := []byte(strings.TrimSpace(string(b)))
 		if len(s) < link.MinSecretSize {
 			return nil, fmt.Errorf("link secret file %s is too short; delete it only if no links were sent yet", path)
 		}
 		return s, nil
-	}
-	if !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("reading link secret: %w", err)
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, secretError(path, "cannot be read", err).WithHint("make %s and its folder readable by this user", path)
 	}
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
 		return nil, err
 	}
 	secret := []byte(hex.EncodeToString(raw))
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".link-secret-*")
-	if err != nil {
-		return nil, fmt.Errorf("creating link secret: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err == nil {
-		_, err = tmp.Write(append(secret, '\n'))
-		if err == nil {
-			err = tmp.Sync()
-		}
-		if cerr := tmp.Close(); err == nil {
-			err = cerr
-		}
-		if err == nil {
-			// Link, not rename: if another process created the file meanwhile, keep theirs.
-			if err = os.Link(tmp.Name(), path); errors.Is(err, fs.ErrExist) {
-				return loadOrCreateSecret(path)
-			}
-		}
-	}
-	if err != nil {
-		return nil, fmt.Errorf("creating link secret: %w", err)
+	if err := writeNewFile(path, append(secret, '\n')); errors.Is(err, fs.ErrExist) {
+		return loadOrCreateSecret(path) // another process created it meanwhile: theirs is the one
+	} else if err != nil {
+		return nil, secretError(path, "could not be created", err).
+			WithHint("make room on the disk of %s, or make its folder writable, and run the command again; nothing was saved", path)
 	}
 	return secret, nil
 }
 
+// secretError is a failure of the link secret file at path.
+func secretError(path, what string, err error) *invite.Error {
+	return &invite.Error{Code: invite.EINTERNAL, Message: fmt.Sprintf("the link secret file %s %s", path, what), Err: err}
+}
+
+// writeNewFile creates path with data and mode 0600, written in full and
+// synced under a temporary name and then linked into place, so that no
+// reader ever sees it half-written; fs.ErrExist if path exists. On any
+// error nothing is left behind.
+func writeNewFile(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".link-secret-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	err = tmp.Chmod(0o600)
+	if err == nil {
+		_, err = tmp.Write(data)
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	// Link, not rename: if another process created the file meanwhile, keep theirs.
+	return os.Link(tmp.Name(), path)
+}
+
 // discardCreated removes the SQLite store this run created when the run was
-// rejected (invalid input, not found, conflict, cancelled): such a run wrote
-// nothing, so it leaves nothing behind, not even an empty store.
+// rejected (invalid input, not found, conflict, cancelled) or could not
+// have its link secret: such a run wrote nothing, so it leaves nothing
+// behind, not even an empty store.
 func (f *Factory) discardCreated(err error) {
 	if f.created == nil {
+		return
+	}
+	if f.secretFailed {
+		_ = f.close()
+		f.created.remove()
 		return
 	}
 	switch ExitCode(err) {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -29,6 +30,7 @@ type ServeOptions struct {
 	RateLimit        float64
 	RateBurst        int
 	TrustProxy       bool
+	TrustedProxies   []netip.Prefix
 	MetricsListen    string // metrics_listen: where /metrics is served; "" is off
 	// Deliver runs the outbox's deliverer in the background.
 	Deliver bool
@@ -65,6 +67,12 @@ database; a CLI and one server may share one SQLite file.`,
 			}
 			if opts.TrustProxy, err = cfg.Bool("trust_proxy_headers"); err != nil {
 				return err
+			}
+			if opts.TrustedProxies, err = web.ParseTrustedProxies(cfg.String("trusted_proxies")); err != nil {
+				return usageError("set trusted_proxies (INVITECTL_TRUSTED_PROXIES) to your proxies' CIDRs, comma-separated, e.g. 10.0.0.0/8, 2001:db8::/32", "invalid trusted_proxies: %v", err)
+			}
+			if len(opts.TrustedProxies) > 0 && !opts.TrustProxy {
+				return usageError("set trust_proxy_headers: true as well, or remove trusted_proxies", "trusted_proxies is set but trust_proxy_headers is false, so X-Forwarded-For is not read")
 			}
 			if opts.BaseURL, err = cfg.BaseURL(); err != nil {
 				return err
@@ -148,6 +156,7 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 		RateLimit:         rate.Limit(opts.RateLimit),
 		RateBurst:         opts.RateBurst,
 		TrustProxyHeaders: opts.TrustProxy,
+		TrustedProxies:    opts.TrustedProxies,
 		Now:               opts.Now,
 		Tasks:             tasks,
 		SendNow:           sendNow,

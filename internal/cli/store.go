@@ -135,8 +135,12 @@ func prepareSQLite(path string, readOnly bool) (*createdStore, error) {
 // remove deletes the store file, its companions and the folders made for it,
 // leaving anything that is not empty.
 func (c *createdStore) remove() {
-	for _, suffix := range []string{"", "-wal", "-shm", "-journal", ".link-secret"} {
+	for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
 		_ = os.Remove(c.path + suffix)
+	}
+	// The run only ever creates a regular secret file: a link there is someone's.
+	if fi, err := os.Lstat(c.path + ".link-secret"); err == nil && fi.Mode().IsRegular() {
+		_ = os.Remove(c.path + ".link-secret")
 	}
 	if c.dir == "" {
 		return

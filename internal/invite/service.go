@@ -314,8 +314,29 @@ func (s *Service) List(ctx context.Context, q ListQuery) (InvitationPage, error)
 // Edit applies a patch (and optionally a new language) to an open
 // invitation. ifVersion, when non-zero, is the version the caller based the
 // edit on: if the invitation changed since, the edit fails with
-// ErrEditedMeanwhile. It returns the updated invitation and the fields changed.
+// ErrEditedMeanwhile. Without it, an edit that meets a concurrent change
+// reads the invitation again and applies the patch to it: the patch names
+// only the fields to set, so nothing the other change wrote is lost. It
+// returns the updated invitation and the fields changed.
 func (s *Service) Edit(ctx context.Context, actor string, id int64, p Patch, language *string, ifVersion int) (Invitation, []string, error) {
+	if ifVersion < 0 {
+		return Invitation{}, nil, Errorf(EINVALID, "invalid version %d: versions start at 1", ifVersion)
+	}
+	for {
+		inv, changed, err := s.edit(ctx, actor, id, p, language, ifVersion)
+		if ifVersion != 0 || !errors.Is(err, ErrEditedMeanwhile) {
+			return inv, changed, err
+		}
+		// Someone else's change committed in between: theirs is in, so
+		// every retry follows progress, and ends.
+		if err := ctx.Err(); err != nil {
+			return inv, nil, err
+		}
+	}
+}
+
+// edit is one attempt of Edit, on the invitation as it is now.
+func (s *Service) edit(ctx context.Context, actor string, id int64, p Patch, language *string, ifVersion int) (Invitation, []string, error) {
 	inv, err := s.Store.Invitation(ctx, id)
 	if err != nil {
 		return inv, nil, err

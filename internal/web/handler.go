@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -44,12 +45,16 @@ type Deps struct {
 	// turns the limit off.
 	RateLimit rate.Limit
 	RateBurst int
-	// TrustProxyHeaders takes the client address from the first entry of
-	// X-Forwarded-For instead of the connection. Set it only behind a reverse
-	// proxy that sets that header, or clients could choose their own address
-	// and escape the rate limit. Without it, every client behind a proxy
+	// TrustProxyHeaders takes the client address from the right-most entry
+	// of X-Forwarded-For (the one the proxy appended) instead of the
+	// connection. Set it only behind a reverse proxy that sets or appends to
+	// that header, or clients could choose their own address and escape the
+	// rate limit. Without it, every client behind a proxy
 	// shares the proxy's address and its limit.
 	TrustProxyHeaders bool
+	// TrustedProxies, with TrustProxyHeaders, are the operator's proxies:
+	// the client is the right-most X-Forwarded-For entry not in them.
+	TrustedProxies []netip.Prefix
 	// RequestTimeout bounds the time to answer one request; zero means
 	// DefaultRequestTimeout.
 	RequestTimeout time.Duration
@@ -82,6 +87,7 @@ type handler struct {
 	sendNow        func(ctx context.Context, invitationIDs []int64) error
 	metrics        *Metrics
 	trustProxy     bool
+	trustedProxies []netip.Prefix
 	pages          *pages
 }
 
@@ -93,14 +99,15 @@ func NewHandler(deps Deps) http.Handler {
 		panic("web.NewHandler: Deps.Service is nil")
 	}
 	h := &handler{
-		svc:         deps.Service,
-		log:         deps.Logger,
-		secure:      strings.HasPrefix(strings.ToLower(deps.BaseURL), "https://"),
-		privacyURL:  deps.PrivacyPolicyURL,
-		defaultLang: deps.DefaultLanguage,
-		sessionTTL:  deps.Service.SessionTTL,
-		trustProxy:  deps.TrustProxyHeaders,
-		pages:       mustParsePages(),
+		svc:            deps.Service,
+		log:            deps.Logger,
+		secure:         strings.HasPrefix(strings.ToLower(deps.BaseURL), "https://"),
+		privacyURL:     deps.PrivacyPolicyURL,
+		defaultLang:    deps.DefaultLanguage,
+		sessionTTL:     deps.Service.SessionTTL,
+		trustProxy:     deps.TrustProxyHeaders,
+		trustedProxies: deps.TrustedProxies,
+		pages:          mustParsePages(),
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)

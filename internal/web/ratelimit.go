@@ -2,9 +2,11 @@ package web
 
 import (
 	"container/list"
+	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -79,18 +81,23 @@ func (l *ipLimiter) size() int {
 }
 
 // clientKey is the client network a request is counted against.
-func (h *handler) clientKey(r *http.Request) string { return clientKey(r, h.trustProxy) }
+func (h *handler) clientKey(r *http.Request) string {
+	return clientKey(r, h.trustProxy, h.trustedProxies)
+}
 
 // clientKey is the address a request is counted against: the connection's
-// peer, or with trustProxy the first X-Forwarded-For entry. IPv6 addresses
-// count per /64, since one household or host usually has a whole /64.
-func clientKey(r *http.Request, trustProxy bool) string {
+// peer, or with trustProxy the client that X-Forwarded-For names. A proxy
+// appends the address it received the request from to whatever the client
+// sent, so only the right-most entry is the proxy's word: that one is the
+// client, or with trusted (the operator's proxies, e.g. a CDN in front of
+// the one that connects) the right-most entry not in trusted. A header
+// that is missing or malformed where it is read counts the peer. IPv6
+// addresses count per /64, since one household or host usually has a
+// whole /64.
+func clientKey(r *http.Request, trustProxy bool, trusted []netip.Prefix) string {
 	if trustProxy {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			first, _, _ := strings.Cut(xff, ",")
-			if addr, err := netip.ParseAddr(strings.TrimSpace(first)); err == nil {
-				return prefixKey(addr)
-			}
+		if addr, ok := forwardedClient(r.Header.Values("X-Forwarded-For"), trusted); ok {
+			return prefixKey(addr)
 		}
 	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
@@ -101,6 +108,46 @@ func clientKey(r *http.Request, trustProxy bool) string {
 		return prefixKey(addr)
 	}
 	return host
+}
+
+// forwardedClient walks the X-Forwarded-For entries from the right, past
+// the trusted proxies, to the first address not in trusted (the left-most
+// when all are).
+func forwardedClient(headers []string, trusted []netip.Prefix) (netip.Addr, bool) {
+	entries := strings.Split(strings.Join(headers, ","), ",")
+	var addr netip.Addr
+	for i := len(entries) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(entries[i]))
+		if err != nil {
+			return netip.Addr{}, false
+		}
+		addr = a.Unmap()
+		if !slices.ContainsFunc(trusted, func(p netip.Prefix) bool { return p.Contains(addr) }) {
+			break
+		}
+	}
+	return addr, addr.IsValid()
+}
+
+// ParseTrustedProxies reads comma-separated CIDRs (a bare address is one
+// host) of trusted_proxies.
+func ParseTrustedProxies(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			a, aerr := netip.ParseAddr(f)
+			if aerr != nil {
+				return nil, fmt.Errorf("%q is not a CIDR such as 10.0.0.0/8 or 2001:db8::/32", f)
+			}
+			p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 func prefixKey(addr netip.Addr) string {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"regexp"
 	"slices"
 	"strings"
@@ -227,7 +228,9 @@ func TestRateLimitProxyHeaders(t *testing.T) {
 		})
 		_, token := f.invite(t, "asa@example.com", "sv")
 		codes := []int{}
-		for _, xff := range []string{"198.51.100.1", "198.51.100.2, 10.0.0.1", "not an address"} {
+		// As nginx's $proxy_add_x_forwarded_for appends: what the client
+		// sent, then the address the proxy saw.
+		for _, xff := range []string{"198.51.100.1", "198.51.100.1, 198.51.100.2", "not an address"} {
 			r := newRequest(http.MethodGet, "/invite/"+token)
 			r.RemoteAddr = "10.0.0.1:5000"
 			r.Header.Set("X-Forwarded-For", xff)
@@ -235,12 +238,60 @@ func TestRateLimitProxyHeaders(t *testing.T) {
 		}
 		want := []int{http.StatusOK, http.StatusTooManyRequests, http.StatusTooManyRequests}
 		if trust {
-			// Two clients by their forwarded address; a malformed header
-			// falls back to the proxy's address, which is still fresh.
+			// Two clients by the address the proxy appended, whatever the
+			// client put before it; a malformed header falls back to the
+			// proxy's address, which is still fresh.
 			want = []int{http.StatusOK, http.StatusOK, http.StatusOK}
 		}
 		if !slices.Equal(codes, want) {
 			t.Errorf("trust %v: statuses %v, want %v", trust, codes, want)
+		}
+	}
+}
+
+// The client is the right-most X-Forwarded-For entry, or the right-most
+// not in the trusted proxies: what a client writes to the left of what the
+// proxies appended never chooses its key.
+func TestClientKey(t *testing.T) {
+	cdn, err := ParseTrustedProxies("203.0.113.0/24, 2001:db8:cd::/48,192.0.2.9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		xff     []string
+		trusted []netip.Prefix
+		want    string
+	}{
+		{nil, nil, "10.0.0.1"},
+		{[]string{"198.51.100.7"}, nil, "198.51.100.7"},
+		{[]string{"1.2.3.4, 198.51.100.7"}, nil, "198.51.100.7"},
+		{[]string{"1.2.3.4", "198.51.100.7"}, nil, "198.51.100.7"}, // two header lines are one list
+		{[]string{"1.2.3.4,198.51.100.7, 203.0.113.5"}, nil, "203.0.113.5"},
+		{[]string{"1.2.3.4, 198.51.100.7, 203.0.113.5"}, cdn, "198.51.100.7"},
+		{[]string{"1.2.3.4, 198.51.100.7, 192.0.2.9, 203.0.113.5"}, cdn, "198.51.100.7"},
+		{[]string{"203.0.113.8, 203.0.113.5"}, cdn, "203.0.113.8"}, // all trusted: the left-most
+		{[]string{"2001:db8:1:2::7, 2001:db8:cd:1::1"}, cdn, "2001:db8:1:2::/64"},
+		{[]string{"::ffff:198.51.100.7"}, nil, "198.51.100.7"},
+		{[]string{"1.2.3.4, junk"}, nil, "10.0.0.1"},
+		{[]string{"junk, 198.51.100.7, 203.0.113.5"}, cdn, "198.51.100.7"},
+		{[]string{"junk, 203.0.113.5"}, cdn, "10.0.0.1"},
+		{[]string{""}, nil, "10.0.0.1"},
+	} {
+		r := newRequest(http.MethodGet, "/login")
+		r.RemoteAddr = "10.0.0.1:5000"
+		for _, v := range tc.xff {
+			r.Header.Add("X-Forwarded-For", v)
+		}
+		if got := clientKey(r, true, tc.trusted); got != tc.want {
+			t.Errorf("X-Forwarded-For %q, trusted %v: key %q, want %q", tc.xff, tc.trusted, got, tc.want)
+		}
+		if got := clientKey(r, false, tc.trusted); got != "10.0.0.1" {
+			t.Errorf("untrusted X-Forwarded-For %q: key %q, want the peer", tc.xff, got)
+		}
+	}
+	for _, bad := range []string{"10.0.0.0/33", "nginx", "10.0.0.0/8;"} {
+		if _, err := ParseTrustedProxies(bad); err == nil {
+			t.Errorf("ParseTrustedProxies(%q) accepted it", bad)
 		}
 	}
 }

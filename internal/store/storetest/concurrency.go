@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/invitectl/invitectl/internal/invite"
 )
@@ -161,5 +162,58 @@ func testConcurrentCreateSameEmail(t *testing.T, s invite.Store) {
 	}
 	if n := countAll(t, s); n != 1 {
 		t.Errorf("%d invitations stored, want 1", n)
+	}
+}
+
+// Edits without a version (`edit ID --phone …`) that race each other and a
+// resend all land: none is refused as edited meanwhile, none is lost, and
+// each writes its own field.
+func testConcurrentEditsWithoutVersion(t *testing.T, s invite.Store) {
+	c := MustCreateCustomer(t, s, "Alfa AB")
+	inv := MustCreateInvitation(t, s, NewInvitation(c, "race@example.com", "Race", "Condition"))
+	svc := &invite.Service{Store: s, Now: func() time.Time { return T0 }}
+	const rounds = 4
+	errs := race(func(i int) error {
+		for r := range rounds {
+			if i == 0 { // a resend's change of the same row, in between
+				cur, err := s.Invitation(t.Context(), inv.ID)
+				if err != nil {
+					return err
+				}
+				cur.SendCount++
+				if _, err := s.UpdateInvitation(t.Context(), cur, event(invite.ActionResend, inv.ID, "sent")); err != nil && !errors.Is(err, invite.ErrEditedMeanwhile) {
+					return err
+				}
+				continue
+			}
+			phone := fmt.Sprintf("+4670%03d%04d", i, r)
+			var p invite.Patch
+			if r%2 == 0 {
+				p.Phone = &phone
+			} else {
+				last := fmt.Sprintf("Writer%dRound%d", i, r)
+				p.LastName = &last
+			}
+			if _, _, err := svc.Edit(t.Context(), "admin", inv.ID, p, nil, 0); err != nil {
+				return fmt.Errorf("round %d: %w", r, err)
+			}
+		}
+		return nil
+	})
+	if won := winners(t, errs, nil); len(won) != writers {
+		t.Fatalf("%d of %d writers' edits all landed", len(won), writers)
+	}
+	edits := 0
+	for _, ev := range mustAudit(t, s, inv.ID) {
+		if ev.Action == invite.ActionEdit {
+			edits++
+		}
+	}
+	if want := (writers - 1) * rounds; edits != want {
+		t.Errorf("%d edits recorded, want %d", edits, want)
+	}
+	got := MustInvitation(t, s, inv.ID)
+	if got.Version < inv.Version+(writers-1)*rounds {
+		t.Errorf("version %d after %d edits from version %d", got.Version, (writers-1)*rounds, inv.Version)
 	}
 }

@@ -68,6 +68,7 @@ func Run(t *testing.T, open func(t *testing.T) invite.Store) {
 		{"TimesRoundTripInUTC", testTimesRoundTrip},
 		{"ConcurrentUpdatesSameVersion", testConcurrentUpdatesSameVersion},
 		{"ConcurrentUpdatesNoLostUpdate", testConcurrentUpdatesNoLostUpdate},
+		{"ConcurrentEditsWithoutVersion", testConcurrentEditsWithoutVersion},
 		{"ConcurrentAccept", testConcurrentAccept},
 		{"ConcurrentAcceptAfterEdit", testConcurrentAcceptAfterEdit},
 		{"ConcurrentAcceptAndEdits", testConcurrentAcceptAndEdits},
