@@ -425,10 +425,10 @@ func (c *Config) entries() []configEntry {
 
 // addGlobalFlags registers the flags every command has.
 func addGlobalFlags(fs *pflag.FlagSet) {
-	fs.String("db", "", "the store: a file path, sqlite://PATH or postgres://… (env INVITECTL_DB)")
-	fs.String("config", "", "config file (env INVITECTL_CONFIG; default $XDG_CONFIG_HOME/invitectl/config.yaml)")
-	fs.String("as", "", "who is acting, recorded as Sent by and in the audit log (env INVITECTL_ACTOR)")
-	fs.StringP("output", "o", "table", "output format: table, wide (every column), json or csv")
+	fs.String("db", "", "the store `DSN`: a file path, sqlite://PATH or postgres://… (env INVITECTL_DB)")
+	fs.String("config", "", "config `FILE` (env INVITECTL_CONFIG; default $XDG_CONFIG_HOME/invitectl/config.yaml)")
+	fs.String("as", "", "`NAME` of who is acting, recorded as Sent by and in the audit log (env INVITECTL_ACTOR)")
+	fs.StringP("output", "o", "table", "output `FORMAT`: table, wide (every column), json or csv")
 	fs.String("jq", "", "filter the JSON output with the jq expression `EXPR` (implies -o json; the whole output, even of list --all, is held in memory)")
 	fs.String("template", "", "render the JSON output with a Go template `TEXT` (implies -o json; the whole output is held in memory)")
 	fs.Bool("no-color", false, "no colour (also when NO_COLOR is set or stdout is not a terminal)")

@@ -90,7 +90,7 @@ fields given are set.`,
 	cmd.Flags().StringVar(&opts.Customer, "customer", "", "the customer, when REF is an email with invitations in several customers (never changes it)")
 	cmd.Flags().StringVar(&email, "email", "", "not editable: revoke and invite again")
 	_ = cmd.Flags().MarkHidden("email")
-	cmd.Flags().IntVar(&opts.IfVersion, "if-version", 0, "only edit if the invitation is still at this version (see `show`)")
+	cmd.Flags().IntVar(&opts.IfVersion, "if-version", 0, "only edit if the invitation is still at version `N` (the version show prints)")
 	d.completions(cmd)
 	cmd.ValidArgsFunction = completeRefs(f)
 	_ = cmd.RegisterFlagCompletionFunc("customer", completeCustomers(f))

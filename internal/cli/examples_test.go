@@ -108,3 +108,24 @@ func shellWords(s string) ([]string, error) {
 }
 
 var errUnterminated = usageError("close the quote", "unterminated quote")
+
+// A flag's placeholder in the help comes from its definition: a backquoted
+// word in its usage (`N`, `DURATION`), in capitals, or else its type. A word
+// of the description taken by mistake (`--if-version show`) fails here.
+func TestHelpPlaceholders(t *testing.T) {
+	root := NewRootCmd(newFactory(Env{}))
+	types := map[string]bool{"string": true, "int": true, "uint": true, "int64": true, "float": true, "duration": true, "strings": true, "": true}
+	var walk func(*cobra.Command)
+	walk = func(c *cobra.Command) {
+		c.Flags().VisitAll(func(f *pflag.Flag) {
+			name, _ := pflag.UnquoteUsage(f)
+			if !types[name] && (name[0] < 'A' || name[0] > 'Z') {
+				t.Errorf("%s --%s: placeholder %q is not from the flag's definition", c.CommandPath(), f.Name, name)
+			}
+		})
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+}

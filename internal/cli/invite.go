@@ -35,8 +35,8 @@ func NewCmdInvite(f *Factory, runF func(*InviteOptions) error) *cobra.Command {
 valid for one year (invitation_ttl). With --no-send nothing is emailed and the
 link is printed instead, for handing it over another way.
 
-If the email cannot be delivered, the invitation stays recorded, the command
-exits 5, and ` + "`invitectl resend`" + ` delivers it later.`,
+If the email cannot be delivered, the invitation stays recorded with its email
+in the outbox, the command exits 5, and ` + "`invitectl deliver`" + ` sends it later.`,
 		Example: `  invitectl invite --customer "Acme AB" --email asa@example.com --first-name Åsa --last-name Lind
   invitectl invite --customer "Acme AB" --email bo@example.com --first-name Bo --last-name Ek \
       --swedish-citizen yes --personal-number 20080212-2390 --phone "070-123 45 67" --language en

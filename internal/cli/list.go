@@ -34,7 +34,9 @@ func NewCmdList(f *Factory, runF func(*ListOptions) error) *cobra.Command {
 		Use:     "list",
 		Aliases: []string{"ls"},
 		Short:   "List invitations: sortable, paginated, personal numbers masked",
-		Long: `Lists invitations, pending and expired ones by default (--status open).
+		Long: `Lists invitations, pending and expired ones by default (--status open);
+--status all adds accepted and revoked ones, --status purged lists only the
+invitations purge has emptied (Status PURGED).
 
 Sort fields: customer, first-name, last-name, email, sent-on, each with an
 optional :asc (default) or :desc. Names and customers sort in Swedish
@@ -47,6 +49,7 @@ however many rows, a terminal table in blocks of 1000 rows.`,
 		Example: `  invitectl list
   invitectl list --sort last-name:desc --page 2 --per-page 50
   invitectl list --status expired --customer "Acme AB"
+  invitectl list --status purged
   invitectl list --search lind -o json
   invitectl list --delivery failed
   invitectl list --all --status all -o csv > invitations.csv`,
@@ -77,16 +80,16 @@ however many rows, a terminal table in blocks of 1000 rows.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&sortFlag, "sort", invite.DefaultSort.String(), "sort by FIELD[:asc|desc]: customer, first-name, last-name, email, sent-on")
-	fl.IntVar(&opts.Page, "page", 1, "page number, from 1")
-	fl.IntVar(&opts.PerPage, "per-page", invite.DefaultPerPage, fmt.Sprintf("rows per page, at most %d", invite.MaxPerPage))
+	fl.StringVar(&sortFlag, "sort", invite.DefaultSort.String(), "sort by `FIELD[:asc|desc]`: customer, first-name, last-name, email, sent-on")
+	fl.IntVar(&opts.Page, "page", 1, "page number `N`, from 1")
+	fl.IntVar(&opts.PerPage, "per-page", invite.DefaultPerPage, fmt.Sprintf("`N` rows per page, at most %d", invite.MaxPerPage))
 	fl.BoolVar(&opts.All, "all", false, "every matching row, streamed, instead of one page")
-	fl.StringVar(&status, "status", string(invite.FilterOpen), "pending, expired, accepted, revoked, open (pending or expired) or all")
-	fl.StringVar(&opts.Customer, "customer", "", "only this customer's invitations")
-	fl.StringVar(&opts.Search, "search", "", "only invitations whose names or email contain TEXT (ignoring case)")
+	fl.StringVar(&status, "status", string(invite.FilterOpen), "`STATUS`: pending, expired, accepted, revoked, open (pending or expired), all, or purged (only the purged)")
+	fl.StringVar(&opts.Customer, "customer", "", "only the invitations of customer `NAME`")
+	fl.StringVar(&opts.Search, "search", "", "only invitations whose names or email contain `TEXT` (ignoring case)")
 	fl.StringVar(&delivery, "delivery", "", "only invitations whose latest email is queued, sent, failed or none (never asked for)")
 	_ = cmd.RegisterFlagCompletionFunc("customer", completeCustomers(f))
-	_ = cmd.RegisterFlagCompletionFunc("status", completeValues("pending", "expired", "accepted", "revoked", "open", "all"))
+	_ = cmd.RegisterFlagCompletionFunc("status", completeValues("pending", "expired", "accepted", "revoked", "open", "all", "purged"))
 	_ = cmd.RegisterFlagCompletionFunc("delivery", completeValues("queued", "sent", "failed", "none"))
 	_ = cmd.RegisterFlagCompletionFunc("sort", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		var out []string

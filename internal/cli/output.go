@@ -188,14 +188,13 @@ func (st style) time(t time.Time) string {
 }
 
 func (st style) status(s invite.Status) styled {
-	label := map[invite.Status]string{invite.StatusPending: "PENDING", invite.StatusExpired: "EXPIRED",
-		invite.StatusAccepted: "ACCEPTED", invite.StatusRevoked: "REVOKED"}[s]
+	label := strings.ToUpper(string(s)) // PENDING, EXPIRED, ACCEPTED, REVOKED, PURGED
 	if !st.color {
 		return styled(label)
 	}
 	st.tellColor()
 	c := map[invite.Status]text.Color{invite.StatusPending: text.FgGreen, invite.StatusExpired: text.FgYellow,
-		invite.StatusAccepted: text.FgCyan, invite.StatusRevoked: text.FgRed}[s]
+		invite.StatusAccepted: text.FgCyan, invite.StatusRevoked: text.FgRed, invite.StatusPurged: text.FgHiBlack}[s]
 	return styled(c.Sprint(label))
 }
 

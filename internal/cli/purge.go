@@ -55,7 +55,7 @@ terminal and without --yes nothing is purged (exit 6). --dry-run counts.`,
 			return purgeRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&olderThan, "older-than", "", "resolved or expired longer ago than this (365d, 4320h)")
+	cmd.Flags().StringVar(&olderThan, "older-than", "", "resolved or expired longer ago than `DURATION` (365d, 4320h)")
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "count per status and change nothing")
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "purge without asking for confirmation")
 	return cmd

@@ -96,8 +96,8 @@ emails. Run twice in a row, the second run sends nothing: safe in cron.`,
 	cmd.Flags().StringVar(&opts.Customer, "customer", "", "with --expired: only this customer's invitations; with REFs: the customer of an email REF")
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "print what would happen and change nothing")
 	cmd.Flags().BoolVar(&opts.Pending, "pending", false, "remind pending invitations (with --not-sent-since)")
-	cmd.Flags().StringVar(&notSentSince, "not-sent-since", "", "with --pending: whose latest email was delivered longer ago than this (7d, 36h)")
-	cmd.Flags().IntVar(&opts.MaxSends, "max-sends", 0, "with --pending: skip invitations already sent this many emails")
+	cmd.Flags().StringVar(&notSentSince, "not-sent-since", "", "with --pending: whose latest email was delivered longer ago than `DURATION` (7d, 36h)")
+	cmd.Flags().IntVar(&opts.MaxSends, "max-sends", 0, "with --pending: skip invitations already sent `N` emails")
 	cmd.ValidArgsFunction = completeRefs(f)
 	_ = cmd.RegisterFlagCompletionFunc("customer", completeCustomers(f))
 	return cmd
