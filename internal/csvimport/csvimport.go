@@ -173,7 +173,7 @@ func Parse(r io.Reader, opts Options) (File, []invite.ImportProblem, error) {
 				Message: fmt.Sprintf("has %d fields but the header names %d columns; quote a value that contains %q", len(row), len(header), string(cr.Comma))})
 			continue
 		}
-		rec := record(line, row, index, opts.Customer)
+		rec := record(line, row, index, opts)
 		if pn := rec.Details.PersonalNumber; pn != nil && maskedPersonalNumber.MatchString(*pn) {
 			rec.Details.PersonalNumber = nil
 			masked++
@@ -330,7 +330,9 @@ func subsequence(a, b string) bool {
 }
 
 // record is one row as an import record; absent columns are not given.
-func record(line int, row []string, index map[string]int, customer string) invite.ImportRecord {
+// An empty optional cell, or "—" (how list's table shows an absent value),
+// is not given either, except in an update, where it clears the value.
+func record(line int, row []string, index map[string]int, opts Options) invite.ImportRecord {
 	get := func(name string) *string {
 		i, ok := index[name]
 		if !ok || i >= len(row) {
@@ -339,31 +341,43 @@ func record(line int, row []string, index map[string]int, customer string) invit
 		v := unguard(strings.TrimSpace(row[i]))
 		return &v
 	}
-	// "—" is how list's table shows an absent value.
 	optional := func(name string) *string {
-		if v := get(name); v != nil && *v != "" && *v != "—" {
-			return v
+		v := get(name)
+		switch {
+		case v == nil:
+			return nil
+		case *v == "" || *v == "—":
+			if opts.Update {
+				return new(string)
+			}
+			return nil
 		}
-		return nil
+		return v
+	}
+	value := func(name string) string {
+		if v := get(name); v != nil {
+			return *v
+		}
+		return ""
 	}
 	rec := invite.ImportRecord{Line: line}
-	rec.Customer = customer
+	rec.Customer = opts.Customer
 	if v := get("customer"); v != nil {
 		rec.Customer = *v
 	}
-	if v := get("email"); v != nil {
-		rec.Email = *v
-	}
-	if v := get("language"); v != nil {
-		rec.Language = *v
+	rec.Email, rec.Language = value("email"), value("language")
+	if opts.Update {
+		rec.ID, rec.Version = value("id"), value("version")
 	}
 	d := &rec.Details
 	d.FirstName, d.LastName = get("first_name"), get("last_name")
-	if d.FirstName != nil && *d.FirstName == "" {
-		d.FirstName = nil // reported as required, not as too short
-	}
-	if d.LastName != nil && *d.LastName == "" {
-		d.LastName = nil
+	if !opts.Update {
+		if d.FirstName != nil && *d.FirstName == "" {
+			d.FirstName = nil // reported as required, not as too short
+		}
+		if d.LastName != nil && *d.LastName == "" {
+			d.LastName = nil
+		}
 	}
 	d.SwedishCitizen, d.EUCitizen = optional("swedish_citizen"), optional("eu_eea_citizen")
 	d.PersonalNumber, d.LMANumber = optional("personal_number"), optional("lma_number")
