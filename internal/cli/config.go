@@ -44,7 +44,7 @@ const (
 var keys = []configKey{
 	{name: "db", flag: "db", def: func(c *Config) string { return filepath.Join(c.dataHome(), "invitectl", "invitectl.db") }, help: "the store: a file path, sqlite://PATH or postgres://…"},
 	{name: "actor", flag: "as", def: func(c *Config) string { return c.username }, help: "who is acting (Sent by, audit log)"},
-	{name: "output", flag: "output", def: func(*Config) string { return "table" }, help: "table, wide, json or csv"},
+	{name: "output", flag: "output", def: func(*Config) string { return "table" }, help: "table, wide, json, csv or xlsx (list, to a file)"},
 	{name: "mail.transport", def: func(c *Config) string {
 		if c.v.GetString("smtp.host") != "" {
 			return "smtp"
@@ -359,6 +359,6 @@ func addGlobalFlags(fs *pflag.FlagSet) {
 	fs.String("db", "", "the store: a file path, sqlite://PATH or postgres://… (env INVITECTL_DB)")
 	fs.String("config", "", "config file (env INVITECTL_CONFIG; default $XDG_CONFIG_HOME/invitectl/config.yaml)")
 	fs.String("as", "", "who is acting, recorded as Sent by and in the audit log (env INVITECTL_ACTOR)")
-	fs.StringP("output", "o", "table", "output format: table, wide (every column), json or csv")
+	fs.StringP("output", "o", "table", "output format: table, wide (every column), json, csv, or xlsx (list, to a file)")
 	fs.Bool("no-color", false, "no colour (also when NO_COLOR is set or stdout is not a terminal)")
 }

@@ -38,8 +38,9 @@ func NewCmdImport(f *Factory, runF func(*ImportOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "import FILE|- [--customer NAME] [--language sv|en] [--encoding auto|utf-8|utf-16|windows-1252] [--update | --skip-existing] [--dry-run] [--no-send]",
 		Short: "Invite everyone in a spreadsheet file, all or nothing",
-		Long: `Creates invitations from a CSV or tab-separated file with a header row
-(- reads stdin). Columns, by name in any order: customer (or --customer for
+		Long: `Creates invitations from a spreadsheet with a header row: an .xlsx workbook
+(its first sheet, cells as shown) or a CSV or tab-separated file (- reads
+stdin). Columns, by name in any order: customer (or --customer for
 every row), email, first_name, last_name (required), swedish_citizen,
 eu_eea_citizen (yes, no, true, false or empty), personal_number, lma_number,
 phone, gender, language. Names ignore case, spaces, "_" and "-", and list's

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/invitectl/invitectl/internal/store/postgres/pgtest"
 )
 
@@ -50,7 +52,7 @@ func listAll(t *testing.T, r *run) []listed {
 
 // Every export LibreOffice writes of the 20 invitees (UTF-8 with and
 // without BOM, tab-separated, Windows-1252 with ";" and ",", UTF-16 LE and
-// BE "Unicode text") imports with exactly the names, and every other
+// BE "Unicode text", an xlsx workbook) imports with exactly the names, and every other
 // value, that the UTF-8 file gives.
 func TestImportSpreadsheetExports(t *testing.T) {
 	want := func() []listed {
@@ -69,9 +71,6 @@ func TestImportSpreadsheetExports(t *testing.T) {
 		t.Fatalf("fixtures: %v, %v", files, err)
 	}
 	for _, file := range files {
-		if strings.HasSuffix(file, ".xlsx") {
-			continue // TestImportXLSX
-		}
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			r := newRun(t)
 			r.must("customers", "add", "Acme AB")
@@ -136,10 +135,16 @@ func sameCustomers(t *testing.T, r, r2 *run) {
 // list --all -o csv of a store imports into an empty store with the same
 // customers: every value an import can set comes across.
 func TestExportImportsIntoEmptyStore(t *testing.T) {
+	for _, format := range []string{"csv", "xlsx"} {
+		t.Run(format, func(t *testing.T) { testExportImportsIntoEmptyStore(t, format) })
+	}
+}
+
+func testExportImportsIntoEmptyStore(t *testing.T, format string) {
 	engines(t, func(t *testing.T, r *run) {
 		open := seeded(t, r)
-		export := filepath.Join(t.TempDir(), "export.csv")
-		if err := os.WriteFile(export, []byte(r.must("list", "--all", "-o", "csv")), 0o600); err != nil {
+		export := filepath.Join(t.TempDir(), "export."+format)
+		if err := os.WriteFile(export, []byte(r.must("list", "--all", "-o", format)), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		r2 := newRun(t)
@@ -204,18 +209,21 @@ func TestImportUpdateRoundTrip(t *testing.T) {
 		seeded(t, r)
 		before := listAll(t, r)
 		edits := auditCount(t, r, "edit")
-		export := filepath.Join(t.TempDir(), "export.csv")
-		if err := os.WriteFile(export, []byte(r.must("list", "--all", "-o", "csv")), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if out := r.must("import", export, "--update"); !strings.HasPrefix(out, "Updated 0 invitations; ") {
-			t.Errorf("the store's own export: %q", out)
-		}
-		if got := listAll(t, r); !reflect.DeepEqual(got, before) {
-			t.Errorf("import --update of the export changed the store")
-		}
-		if n := auditCount(t, r, "edit"); n != edits {
-			t.Errorf("%d edit events, want %d", n, edits)
+		var export string
+		for _, format := range []string{"xlsx", "csv"} {
+			export = filepath.Join(t.TempDir(), "export."+format)
+			if err := os.WriteFile(export, []byte(r.must("list", "--all", "-o", format)), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if out := r.must("import", export, "--update"); !strings.HasPrefix(out, "Updated 0 invitations; ") {
+				t.Errorf("the store's own %s export: %q", format, out)
+			}
+			if got := listAll(t, r); !reflect.DeepEqual(got, before) {
+				t.Errorf("import --update of the %s export changed the store", format)
+			}
+			if n := auditCount(t, r, "edit"); n != edits {
+				t.Errorf("%d edit events, want %d", n, edits)
+			}
 		}
 
 		open := openOf(before)
@@ -337,4 +345,78 @@ func TestImportUpdateRefusals(t *testing.T) {
 			t.Errorf("a refused update changed the store: %v", got[0])
 		}
 	})
+}
+
+// list -o xlsx writes one sheet with the CSV's columns, the header row
+// bold and frozen, phone, personal number and LMA number as text cells,
+// times as date-times; -o xlsx to a terminal, or on a command that lists
+// no rows, is exit 2 with a hint.
+func TestListXLSX(t *testing.T) {
+	r := newRun(t)
+	r.must("customers", "add", "Acme AB")
+	r.must("invite", "--customer", "Acme AB", "--email", "a@example.com", "--first-name", "Åsa", "--last-name", "Ek",
+		"--phone", "+47 912 34 567", "--personal-number", "20030606-2381", "--lma-number", "0123", "--swedish-citizen", "yes", "--no-send")
+	for _, args := range [][]string{{"list", "-o", "xlsx"}, {"list", "--all", "-o", "xlsx"}} {
+		out := r.must(args...)
+		f, err := excelize.OpenReader(strings.NewReader(out))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f.GetSheetList(); !slices.Equal(got, []string{"Invitations"}) {
+			t.Errorf("sheets %v", got)
+		}
+		rows, err := f.GetRows("Invitations")
+		if err != nil || len(rows) != 2 || rows[0][0] != "id" || rows[0][10] != "phone" || len(rows[0]) != 22 {
+			t.Fatalf("%v %v", rows, err)
+		}
+		panes, err := f.GetPanes("Invitations")
+		if err != nil || !panes.Freeze || panes.YSplit != 1 {
+			t.Errorf("panes %+v, %v", panes, err)
+		}
+		style := func(cell string) *excelize.Style {
+			id, err := f.GetCellStyle("Invitations", cell)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := f.GetStyle(id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		if s := style("A1"); s.Font == nil || !s.Font.Bold {
+			t.Errorf("header style %+v", s)
+		}
+		for _, cell := range []string{"I2", "J2", "K2"} { // personal number, LMA number, phone
+			typ, _ := f.GetCellType("Invitations", cell)
+			v, _ := f.GetCellValue("Invitations", cell)
+			if s := style(cell); s.NumFmt != 49 || typ != excelize.CellTypeInlineString {
+				t.Errorf("%s (%q): number format %d, type %v; want text", cell, v, s.NumFmt, typ)
+			}
+		}
+		if v, _ := f.GetCellValue("Invitations", "K2"); v != "+4791234567" {
+			t.Errorf("phone %q", v)
+		}
+		if v, _ := f.GetCellValue("Invitations", "I2"); v != "20030606-****" {
+			t.Errorf("personal number %q", v)
+		}
+		if v, _ := f.GetCellValue("Invitations", "N2"); v != "2026-01-05 09:00:00" {
+			t.Errorf("sent_on shows %q", v)
+		}
+		if raw, _ := f.GetCellValue("Invitations", "N2", excelize.Options{RawCellValue: true}); raw != "46027.375" {
+			t.Errorf("sent_on is %q, want the date-time serial 46027.375", raw)
+		}
+		if typ, _ := f.GetCellType("Invitations", "G2"); typ != excelize.CellTypeBool {
+			t.Errorf("swedish_citizen type %v", typ)
+		}
+		_ = f.Close()
+	}
+	r.tty = true
+	if code := r.do("list", "-o", "xlsx"); code != 2 || !strings.Contains(r.stderr.String(), "invitectl: hint: redirect it to a file: > invitations.xlsx") {
+		t.Errorf("to a terminal: exit %d\n%s", code, r.stderr.String())
+	}
+	r.tty = false
+	if code := r.do("customers", "list", "-o", "xlsx"); code != 2 || !strings.Contains(r.stderr.String(), "has no xlsx output") {
+		t.Errorf("customers list -o xlsx: exit %d\n%s", code, r.stderr.String())
+	}
 }

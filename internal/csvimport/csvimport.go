@@ -108,6 +108,18 @@ func Parse(r io.Reader, opts Options) (File, []invite.ImportProblem, error) {
 		}
 		rs = bytes.NewReader(data)
 	}
+	zip, err := isZip(rs)
+	if err != nil {
+		return File{}, nil, err
+	}
+	if zip {
+		src, err := openXLSX(rs)
+		if err != nil {
+			return File{}, []invite.ImportProblem{{Line: 1, Message: err.Error()}}, nil
+		}
+		defer src.Close()
+		return parseRows(src, opts, File{})
+	}
 	var f File
 	text, _, notice, err := decode(rs, opts.Encoding)
 	if problems, err := encodingProblem(err); problems != nil || err != nil {
@@ -126,8 +138,36 @@ func Parse(r io.Reader, opts Options) (File, []invite.ImportProblem, error) {
 	cr.Comma = separator(first)
 	cr.FieldsPerRecord = -1 // checked here, to say which line
 	cr.ReuseRecord = true
+	return parseRows(csvRows{cr}, opts, f)
+}
 
-	header, err := cr.Read()
+// rows are a file's rows, header first.
+type rows interface {
+	// next returns the next row and the line where it starts; io.EOF at
+	// the end. A *csv.ParseError is a problem of that line.
+	next() ([]string, int, error)
+	// tooMany explains a row of n cells under a header of m columns.
+	tooMany(n, m int) string
+}
+
+type csvRows struct{ r *csv.Reader }
+
+func (c csvRows) next() ([]string, int, error) {
+	row, err := c.r.Read()
+	if err != nil {
+		return nil, 0, err
+	}
+	line, _ := c.r.FieldPos(0)
+	return row, line, nil
+}
+
+func (c csvRows) tooMany(n, m int) string {
+	return fmt.Sprintf("has %d fields but the header names %d columns; quote a value that contains %q", n, m, string(c.r.Comma))
+}
+
+// parseRows reads the header and the records of src into f.
+func parseRows(src rows, opts Options, f File) (File, []invite.ImportProblem, error) {
+	header, _, err := src.next()
 	if errors.Is(err, io.EOF) {
 		return File{}, []invite.ImportProblem{{Line: 1, Message: "the file is empty; it needs a header row naming its columns (" + strings.Join(Columns, ", ") + ")"}}, nil
 	}
@@ -137,6 +177,7 @@ func Parse(r io.Reader, opts Options) (File, []invite.ImportProblem, error) {
 	if err != nil {
 		return File{}, []invite.ImportProblem{parseProblem(err)}, nil
 	}
+	header = slices.Clone(header)
 	index, ignored, problems := columns(header, opts)
 	if len(problems) > 0 {
 		return File{}, problems, nil
@@ -146,7 +187,7 @@ func Parse(r io.Reader, opts Options) (File, []invite.ImportProblem, error) {
 	}
 	masked := 0
 	for {
-		row, err := cr.Read()
+		row, line, err := src.next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -164,14 +205,15 @@ func Parse(r io.Reader, opts Options) (File, []invite.ImportProblem, error) {
 			}
 			continue
 		}
-		line, _ := cr.FieldPos(0)
 		if blank(row) {
 			continue
 		}
 		if len(row) > len(header) {
-			problems = append(problems, invite.ImportProblem{Line: line,
-				Message: fmt.Sprintf("has %d fields but the header names %d columns; quote a value that contains %q", len(row), len(header), string(cr.Comma))})
-			continue
+			if !blank(row[len(header):]) {
+				problems = append(problems, invite.ImportProblem{Line: line, Message: src.tooMany(len(row), len(header))})
+				continue
+			}
+			row = row[:len(header)]
 		}
 		rec := record(line, row, index, opts)
 		if pn := rec.Details.PersonalNumber; pn != nil && maskedPersonalNumber.MatchString(*pn) {
