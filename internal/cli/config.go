@@ -46,7 +46,7 @@ const (
 var keys = []configKey{
 	{name: "db", flag: "db", def: func(c *Config) string { return filepath.Join(c.dataHome(), "invitectl", "invitectl.db") }, help: "the store: a file path, sqlite://PATH or postgres://…"},
 	{name: "actor", flag: "as", def: func(c *Config) string { return c.username }, help: "who is acting (Sent by, audit log)"},
-	{name: "output", flag: "output", def: func(*Config) string { return "table" }, help: "table, wide, json or csv"},
+	{name: "output", flag: "output", def: func(*Config) string { return "table" }, help: "table, wide, json, csv or xlsx (list, to a file)"},
 	{name: "mail.transport", def: func(c *Config) string {
 		if c.v.GetString("smtp.host") != "" {
 			return "smtp"
@@ -428,7 +428,7 @@ func addGlobalFlags(fs *pflag.FlagSet) {
 	fs.String("db", "", "the store `DSN`: a file path, sqlite://PATH or postgres://… (env INVITECTL_DB)")
 	fs.String("config", "", "config `FILE` (env INVITECTL_CONFIG; default $XDG_CONFIG_HOME/invitectl/config.yaml)")
 	fs.String("as", "", "`NAME` of who is acting, recorded as Sent by and in the audit log (env INVITECTL_ACTOR)")
-	fs.StringP("output", "o", "table", "output `FORMAT`: table, wide (every column), json or csv")
+	fs.StringP("output", "o", "table", "output `FORMAT`: table, wide (every column), json, csv, or xlsx (list, to a file)")
 	fs.String("jq", "", "filter the JSON output with the jq expression `EXPR` (implies -o json; the whole output, even of list --all, is held in memory)")
 	fs.String("template", "", "render the JSON output with a Go template `TEXT` (implies -o json; the whole output is held in memory)")
 	fs.Bool("no-color", false, "no colour (also when NO_COLOR is set or stdout is not a terminal)")

@@ -122,8 +122,10 @@ func (f *Factory) init(cmd *cobra.Command) error {
 	}
 	switch cfg.String("output") {
 	case "table", "wide", "json", "csv":
+	case "xlsx":
+		return checkXLSX(cmd, f.IO.OutTTY)
 	default:
-		return usageError("use -o table, -o wide, -o json or -o csv", "invalid output format %q", cfg.String("output"))
+		return usageError("use -o table, -o wide, -o json, -o csv or (list) -o xlsx", "invalid output format %q", cfg.String("output"))
 	}
 	if f.filter, err = newOutputFilter(cmd, f.IO); err != nil || f.filter == nil {
 		return err

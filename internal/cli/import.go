@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -26,16 +27,20 @@ type ImportOptions struct {
 	Encoding string // auto, utf-8, utf-16 or windows-1252
 	DryRun   bool
 	NoSend   bool
+	// Update applies the rows to the open invitations they name;
+	// SkipExisting leaves out rows whose email has an open invitation.
+	Update, SkipExisting bool
 }
 
 // NewCmdImport builds `import`; runF replaces importRun in tests.
 func NewCmdImport(f *Factory, runF func(*ImportOptions) error) *cobra.Command {
 	opts := &ImportOptions{}
 	cmd := &cobra.Command{
-		Use:   "import FILE|- [--customer NAME] [--language sv|en] [--encoding auto|utf-8|utf-16|windows-1252] [--dry-run] [--no-send]",
+		Use:   "import FILE|- [--customer NAME] [--language sv|en] [--encoding auto|utf-8|utf-16|windows-1252] [--update | --skip-existing] [--dry-run] [--no-send]",
 		Short: "Invite everyone in a spreadsheet file, all or nothing",
-		Long: `Creates invitations from a CSV or tab-separated file with a header row
-(- reads stdin). Columns, by name in any order: customer (or --customer for
+		Long: `Creates invitations from a spreadsheet with a header row: an .xlsx workbook
+(its first sheet, cells as shown) or a CSV or tab-separated file (- reads
+stdin). Columns, by name in any order: customer (or --customer for
 every row), email, first_name, last_name (required), swedish_citizen,
 eu_eea_citizen (yes, no, true, false or empty), personal_number, lma_number,
 phone, gender, language. Names ignore case, spaces, "_" and "-", and list's
@@ -53,10 +58,21 @@ problem nothing is written and every problem is listed with its line
 ("line N: field: problem"); exit 2 when a row is invalid (an email repeated
 in the file included), exit 4 when all are valid but some emails already have
 an open invitation or an account. Otherwise every invitation is written in
-one transaction with its email queued, and the emails are delivered.`,
+one transaction with its email queued, and the emails are delivered.
+
+--skip-existing creates the rows whose email has no open invitation and
+reports the others as skipped (to finish a partly imported file).
+--update applies each row to the open invitation it names by id (or by an
+email with one open invitation) as edit would: a column left empty clears an
+optional field, a masked personal number (YYYYMMDD-****) is left as it is,
+and with a version column an invitation changed since is a conflict (exit
+4); customer and email cannot change. All or nothing, one audit event per
+changed invitation: list --all -o csv, edited in a spreadsheet, loads back.`,
 		Example: `  invitectl import people.csv --dry-run
   invitectl import people.csv --customer "Acme AB" --language en
-  invitectl import - --no-send -o json < people.csv`,
+  invitectl import - --no-send -o json < people.csv
+  invitectl import people.csv --skip-existing
+  invitectl list --all -o csv > all.csv; invitectl import all.csv --update`,
 		Args: exactArgs(1, "a CSV file, or - for stdin"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.File = args[0]
@@ -66,7 +82,13 @@ one transaction with its email queued, and the emails are delivered.`,
 			if !slices.Contains(csvimport.Encodings, opts.Encoding) {
 				return usageError("use --encoding auto, utf-8, utf-16 or windows-1252", "invalid --encoding %q", opts.Encoding)
 			}
-			opts.Service = f.serviceFor(!opts.NoSend && !opts.DryRun)
+			if opts.Update && opts.SkipExisting {
+				return usageError("use --update to change existing invitations, or --skip-existing to create the new rows", "--update and --skip-existing cannot be combined")
+			}
+			if opts.Update && opts.Customer != "" {
+				return usageError("an update finds each row's invitation by its id or email; leave out --customer", "--update does not take --customer")
+			}
+			opts.Service = f.serviceFor(!opts.NoSend && !opts.DryRun && !opts.Update)
 			opts.common = f.common(cmd)
 			if runF != nil {
 				return runF(opts)
@@ -79,6 +101,8 @@ one transaction with its email queued, and the emails are delivered.`,
 	cmd.Flags().StringVar(&opts.Encoding, "encoding", "auto", "the file's text encoding: auto, utf-8, utf-16 or windows-1252")
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "validate and check for conflicts; write nothing")
 	cmd.Flags().BoolVar(&opts.NoSend, "no-send", false, "queue no emails")
+	cmd.Flags().BoolVar(&opts.Update, "update", false, "apply the rows to the open invitations they name (by id or email)")
+	cmd.Flags().BoolVar(&opts.SkipExisting, "skip-existing", false, "skip rows whose email has an open invitation; create the others")
 	_ = cmd.RegisterFlagCompletionFunc("customer", completeCustomers(f))
 	_ = cmd.RegisterFlagCompletionFunc("language", completeValues("sv", "en"))
 	_ = cmd.RegisterFlagCompletionFunc("encoding", completeValues(csvimport.Encodings...))
@@ -98,7 +122,7 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 		defer f.Close()
 		in = f
 	}
-	file, problems, err := csvimport.Parse(in, csvimport.Options{Customer: opts.Customer, Encoding: opts.Encoding})
+	file, problems, err := csvimport.Parse(in, csvimport.Options{Customer: opts.Customer, Encoding: opts.Encoding, Update: opts.Update})
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", opts.File, err)
 	}
@@ -118,11 +142,22 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 	if err != nil {
 		return err
 	}
+	if opts.Update {
+		res, err := svc.ImportUpdate(ctx, recs, invite.ImportOptions{Actor: opts.Actor, DryRun: opts.DryRun})
+		var ie *invite.ImportError
+		if errors.As(err, &ie) {
+			return printImportError(opts, ie)
+		}
+		if err != nil {
+			return err
+		}
+		return printImported(opts, res)
+	}
 	// The bar starts with the first email, once every row was found valid
 	// and written.
 	var bar *progressBar
 	showBar := opts.IO.ErrTTY && opts.Output == "table" && len(recs) > 1
-	res, err := svc.Import(ctx, recs, invite.ImportOptions{Actor: opts.Actor, DryRun: opts.DryRun, NoSend: opts.NoSend,
+	res, err := svc.Import(ctx, recs, invite.ImportOptions{Actor: opts.Actor, DryRun: opts.DryRun, NoSend: opts.NoSend, SkipExisting: opts.SkipExisting,
 		Report: func(o invite.DeliveryOutcome) {
 			if bar == nil && showBar {
 				bar = startProgress(opts.IO, opts.Color, "Sending", len(recs))
@@ -137,7 +172,7 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 	if errors.As(err, &ie) {
 		return printImportError(opts, ie)
 	}
-	if res.Count == 0 {
+	if res.Count == 0 && len(res.Skipped) == 0 {
 		return err
 	}
 	if werr := printImported(opts, res); werr != nil {
@@ -150,26 +185,61 @@ func printImported(opts *ImportOptions, res invite.ImportResult) error {
 	out := opts.IO.Out
 	switch opts.Output {
 	case "json":
-		return writeJSON(out, struct {
-			Imported int     `json:"imported"`
-			IDs      []int64 `json:"ids"`
-			DryRun   bool    `json:"dry_run"`
-		}{len(res.IDs), nonNil(res.IDs), opts.DryRun})
+		type skipped struct {
+			Line  int    `json:"line"`
+			Email string `json:"email"`
+			ID    int64  `json:"id"`
+		}
+		v := struct {
+			Imported  int       `json:"imported"`
+			IDs       []int64   `json:"ids"`
+			Updated   *int      `json:"updated,omitempty"`
+			Unchanged *int      `json:"unchanged,omitempty"`
+			Skipped   []skipped `json:"skipped,omitempty"`
+			DryRun    bool      `json:"dry_run"`
+		}{Imported: len(res.IDs), IDs: nonNil(res.IDs), DryRun: opts.DryRun}
+		if opts.Update {
+			n := len(res.Updated)
+			v.Imported, v.IDs, v.Updated, v.Unchanged = 0, nonNil(res.Updated), &n, &res.Unchanged
+		}
+		if opts.SkipExisting {
+			v.Skipped = make([]skipped, len(res.Skipped))
+			for i, sk := range res.Skipped {
+				v.Skipped[i] = skipped{sk.Line, sk.Email, sk.ID}
+			}
+		}
+		return writeJSON(out, v)
 	case "csv":
-		rows := make([][]string, len(res.IDs))
-		for i, id := range res.IDs {
+		ids := res.IDs
+		if opts.Update {
+			ids = res.Updated
+		}
+		rows := make([][]string, len(ids))
+		for i, id := range ids {
 			rows[i] = []string{fmt.Sprint(id)}
 		}
 		return writeCSV(out, []string{"id"}, rows)
 	}
+	for _, sk := range res.Skipped {
+		fmt.Fprintf(out, "Skipped line %d: %s already has invitation %d.\n", sk.Line, termSafe(sk.Email), sk.ID)
+	}
 	var msg string
 	switch {
+	case opts.Update && opts.DryRun:
+		msg = fmt.Sprintf("Dry run: %d invitations would change, %d rows change nothing; nothing was written.", len(res.Updated), res.Unchanged)
+	case opts.Update:
+		msg = fmt.Sprintf("Updated %d invitations; %d rows changed nothing.", len(res.Updated), res.Unchanged)
 	case opts.DryRun:
 		msg = fmt.Sprintf("Dry run: all %d rows are valid and free to import; nothing was written.", res.Count)
+	case len(res.IDs) == 0:
+		msg = fmt.Sprintf("Imported no invitations: all %d rows were skipped.", len(res.Skipped))
 	case opts.NoSend:
 		msg = fmt.Sprintf("Imported %d invitations (IDs %d–%d); no emails were sent.", len(res.IDs), res.IDs[0], res.IDs[len(res.IDs)-1])
 	default:
 		msg = fmt.Sprintf("Imported %d invitations (IDs %d–%d) and delivered %d of their emails.", len(res.IDs), res.IDs[0], res.IDs[len(res.IDs)-1], res.Delivered.Sent)
+	}
+	if len(res.Skipped) > 0 && len(res.IDs) > 0 {
+		msg = strings.TrimSuffix(msg, ".") + fmt.Sprintf("; %d %s skipped.", len(res.Skipped), plural(len(res.Skipped), "row was", "rows were"))
 	}
 	_, err := fmt.Fprintln(out, msg)
 	return err
@@ -179,8 +249,11 @@ func printImported(opts *ImportOptions, res invite.ImportResult) error {
 // (and as JSON on stdout with -o json), and returns the exit code's error.
 func printImportError(opts *ImportOptions, ie *invite.ImportError) error {
 	code := ExitInvalid
-	if ie.Code == invite.ECONFLICT {
+	switch ie.Code {
+	case invite.ECONFLICT:
 		code = ExitConflict
+	case invite.ENOTFOUND:
+		code = ExitNotFound
 	}
 	if opts.Output == "json" {
 		type problem struct {
@@ -199,17 +272,21 @@ func printImportError(opts *ImportOptions, ie *invite.ImportError) error {
 			return err
 		}
 	}
-	writeImportProblems(opts.IO.ErrOut, ie)
+	writeImportProblems(opts.IO.ErrOut, ie, opts.Update)
 	return silentExit(code)
 }
 
-func writeImportProblems(w io.Writer, ie *invite.ImportError) {
+func writeImportProblems(w io.Writer, ie *invite.ImportError, update bool) {
 	fmt.Fprintf(w, "invitectl: error: nothing was imported; %d %s:\n", len(ie.Problems), plural(len(ie.Problems), "problem", "problems"))
 	for _, p := range ie.Problems {
 		fmt.Fprintf(w, "invitectl: error:   %s\n", termSafe(p.String()))
 	}
 	hint := "correct the rows above and import the whole file again; nothing was written"
-	if ie.Code == invite.ECONFLICT {
+	if ie.Code == invite.ECONFLICT && update {
+		hint = "those invitations changed since the file was written, or are accepted or revoked: export them again (`invitectl list --all -o csv`) and redo the change; nothing was written"
+	} else if ie.Code == invite.ENOTFOUND {
+		hint = "check the ids and emails above (`invitectl list --search EMAIL --status all`); nothing was written"
+	} else if ie.Code == invite.ECONFLICT {
 		hint = "those people already have an open invitation or an account: remove their rows (see `invitectl list --search EMAIL --status all`), then import again; nothing was written"
 	} else {
 		for _, p := range ie.Problems {

@@ -45,14 +45,18 @@ pages never repeat or skip a row. Personal numbers are always masked.
 
 --all streams every matching row in the chosen order instead of one page,
 read from one snapshot: JSON, CSV and piped columns with flat memory
-however many rows, a terminal table in blocks of 1000 rows.`,
+however many rows, a terminal table in blocks of 1000 rows.
+
+-o xlsx writes a workbook (to a file, not a terminal): the header row frozen,
+phone, personal number and LMA number as text, times as date-times.`,
 		Example: `  invitectl list
   invitectl list --sort last-name:desc --page 2 --per-page 50
   invitectl list --status expired --customer "Acme AB"
   invitectl list --status purged
   invitectl list --search lind -o json
   invitectl list --delivery failed
-  invitectl list --all --status all -o csv > invitations.csv`,
+  invitectl list --all --status all -o csv > invitations.csv
+  invitectl list --all -o xlsx > invitations.xlsx`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
@@ -98,7 +102,7 @@ however many rows, a terminal table in blocks of 1000 rows.`,
 		}
 		return out, cobra.ShellCompDirectiveNoFileComp
 	})
-	return readOnly(cmd)
+	return withXLSX(readOnly(cmd))
 }
 
 func listRun(ctx context.Context, opts *ListOptions) error {
@@ -143,6 +147,15 @@ func printInvitationPage(o common, q invite.ListQuery, res invite.InvitationPage
 			rows[i] = csvRow(toJSON(inv, q.Now, false))
 		}
 		return writeCSV(o.IO.Out, csvColumns, rows)
+	case "xlsx":
+		return writeXLSX(o.IO.Out, func(add func(invitationJSON) error) error {
+			for _, inv := range res.Invitations {
+				if err := add(toJSON(inv, q.Now, false)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 	}
 	if len(res.Invitations) == 0 {
 		noInvitations(o, q)
@@ -198,6 +211,10 @@ func streamInvitations(ctx context.Context, o common, st invite.Store, q invite.
 		if err == nil {
 			err = cw.flush()
 		}
+	case "xlsx":
+		err = writeXLSX(w, func(add func(invitationJSON) error) error {
+			return st.StreamInvitations(ctx, q, func(inv invite.Invitation) error { return add(toJSON(inv, q.Now, false)) })
+		})
 	default:
 		sty := o.style()
 		block := invitationTable(sty)

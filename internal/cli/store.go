@@ -86,11 +86,14 @@ func secretParam(name string) bool {
 const annotationReadOnly = "invitectl/read-only"
 
 // readOnly marks cmd as a command that only reads the store.
-func readOnly(cmd *cobra.Command) *cobra.Command {
+func readOnly(cmd *cobra.Command) *cobra.Command { return annotate(cmd, annotationReadOnly) }
+
+// annotate sets the annotation key of cmd to "true".
+func annotate(cmd *cobra.Command, key string) *cobra.Command {
 	if cmd.Annotations == nil {
 		cmd.Annotations = map[string]string{}
 	}
-	cmd.Annotations[annotationReadOnly] = "true"
+	cmd.Annotations[key] = "true"
 	return cmd
 }
 

@@ -108,6 +108,18 @@ func Parse(r io.Reader, opts Options) (File, []invite.ImportProblem, error) {
 		}
 		rs = bytes.NewReader(data)
 	}
+	zip, err := isZip(rs)
+	if err != nil {
+		return File{}, nil, err
+	}
+	if zip {
+		src, err := openXLSX(rs)
+		if err != nil {
+			return File{}, []invite.ImportProblem{{Line: 1, Message: err.Error()}}, nil
+		}
+		defer src.Close()
+		return parseRows(src, opts, File{})
+	}
 	var f File
 	text, _, notice, err := decode(rs, opts.Encoding)
 	if problems, err := encodingProblem(err); problems != nil || err != nil {
@@ -126,8 +138,36 @@ func Parse(r io.Reader, opts Options) (File, []invite.ImportProblem, error) {
 	cr.Comma = separator(first)
 	cr.FieldsPerRecord = -1 // checked here, to say which line
 	cr.ReuseRecord = true
+	return parseRows(csvRows{cr}, opts, f)
+}
 
-	header, err := cr.Read()
+// rows are a file's rows, header first.
+type rows interface {
+	// next returns the next row and the line where it starts; io.EOF at
+	// the end. A *csv.ParseError is a problem of that line.
+	next() ([]string, int, error)
+	// tooMany explains a row of n cells under a header of m columns.
+	tooMany(n, m int) string
+}
+
+type csvRows struct{ r *csv.Reader }
+
+func (c csvRows) next() ([]string, int, error) {
+	row, err := c.r.Read()
+	if err != nil {
+		return nil, 0, err
+	}
+	line, _ := c.r.FieldPos(0)
+	return row, line, nil
+}
+
+func (c csvRows) tooMany(n, m int) string {
+	return fmt.Sprintf("has %d fields but the header names %d columns; quote a value that contains %q", n, m, string(c.r.Comma))
+}
+
+// parseRows reads the header and the records of src into f.
+func parseRows(src rows, opts Options, f File) (File, []invite.ImportProblem, error) {
+	header, _, err := src.next()
 	if errors.Is(err, io.EOF) {
 		return File{}, []invite.ImportProblem{{Line: 1, Message: "the file is empty; it needs a header row naming its columns (" + strings.Join(Columns, ", ") + ")"}}, nil
 	}
@@ -137,6 +177,7 @@ func Parse(r io.Reader, opts Options) (File, []invite.ImportProblem, error) {
 	if err != nil {
 		return File{}, []invite.ImportProblem{parseProblem(err)}, nil
 	}
+	header = slices.Clone(header)
 	index, ignored, problems := columns(header, opts)
 	if len(problems) > 0 {
 		return File{}, problems, nil
@@ -146,7 +187,7 @@ func Parse(r io.Reader, opts Options) (File, []invite.ImportProblem, error) {
 	}
 	masked := 0
 	for {
-		row, err := cr.Read()
+		row, line, err := src.next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -164,16 +205,17 @@ func Parse(r io.Reader, opts Options) (File, []invite.ImportProblem, error) {
 			}
 			continue
 		}
-		line, _ := cr.FieldPos(0)
 		if blank(row) {
 			continue
 		}
 		if len(row) > len(header) {
-			problems = append(problems, invite.ImportProblem{Line: line,
-				Message: fmt.Sprintf("has %d fields but the header names %d columns; quote a value that contains %q", len(row), len(header), string(cr.Comma))})
-			continue
+			if !blank(row[len(header):]) {
+				problems = append(problems, invite.ImportProblem{Line: line, Message: src.tooMany(len(row), len(header))})
+				continue
+			}
+			row = row[:len(header)]
 		}
-		rec := record(line, row, index, opts.Customer)
+		rec := record(line, row, index, opts)
 		if pn := rec.Details.PersonalNumber; pn != nil && maskedPersonalNumber.MatchString(*pn) {
 			rec.Details.PersonalNumber = nil
 			masked++
@@ -330,7 +372,9 @@ func subsequence(a, b string) bool {
 }
 
 // record is one row as an import record; absent columns are not given.
-func record(line int, row []string, index map[string]int, customer string) invite.ImportRecord {
+// An empty optional cell, or "—" (how list's table shows an absent value),
+// is not given either, except in an update, where it clears the value.
+func record(line int, row []string, index map[string]int, opts Options) invite.ImportRecord {
 	get := func(name string) *string {
 		i, ok := index[name]
 		if !ok || i >= len(row) {
@@ -339,31 +383,43 @@ func record(line int, row []string, index map[string]int, customer string) invit
 		v := unguard(strings.TrimSpace(row[i]))
 		return &v
 	}
-	// "—" is how list's table shows an absent value.
 	optional := func(name string) *string {
-		if v := get(name); v != nil && *v != "" && *v != "—" {
-			return v
+		v := get(name)
+		switch {
+		case v == nil:
+			return nil
+		case *v == "" || *v == "—":
+			if opts.Update {
+				return new(string)
+			}
+			return nil
 		}
-		return nil
+		return v
+	}
+	value := func(name string) string {
+		if v := get(name); v != nil {
+			return *v
+		}
+		return ""
 	}
 	rec := invite.ImportRecord{Line: line}
-	rec.Customer = customer
+	rec.Customer = opts.Customer
 	if v := get("customer"); v != nil {
 		rec.Customer = *v
 	}
-	if v := get("email"); v != nil {
-		rec.Email = *v
-	}
-	if v := get("language"); v != nil {
-		rec.Language = *v
+	rec.Email, rec.Language = value("email"), value("language")
+	if opts.Update {
+		rec.ID, rec.Version = value("id"), value("version")
 	}
 	d := &rec.Details
 	d.FirstName, d.LastName = get("first_name"), get("last_name")
-	if d.FirstName != nil && *d.FirstName == "" {
-		d.FirstName = nil // reported as required, not as too short
-	}
-	if d.LastName != nil && *d.LastName == "" {
-		d.LastName = nil
+	if !opts.Update {
+		if d.FirstName != nil && *d.FirstName == "" {
+			d.FirstName = nil // reported as required, not as too short
+		}
+		if d.LastName != nil && *d.LastName == "" {
+			d.LastName = nil
+		}
 	}
 	d.SwedishCitizen, d.EUCitizen = optional("swedish_citizen"), optional("eu_eea_citizen")
 	d.PersonalNumber, d.LMANumber = optional("personal_number"), optional("lma_number")

@@ -1,9 +1,12 @@
 package csvimport
 
 import (
+	"bytes"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 )
 
 func str(p *string) string {
@@ -224,5 +227,51 @@ func TestParseUnknownColumns(t *testing.T) {
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// An xlsx is recognised by its content and read from its first sheet, each
+// cell as the text it shows; "line N" is the sheet's row, empty rows
+// skipped.
+func TestParseXLSX(t *testing.T) {
+	f := excelize.NewFile()
+	_, _ = f.NewSheet("Other")
+	set := func(cell string, v any) {
+		if err := f.SetCellValue("Sheet1", cell, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, h := range []string{"E-mail", "First name", "Last name", "Phone number", "Swedish citizenship"} {
+		cell, _ := excelize.CoordinatesToCellName(i+1, 1)
+		set(cell, h)
+	}
+	set("A2", "asa@example.com")
+	set("B2", "Åsa")
+	set("C2", "Lind")
+	set("D2", "+46701234567")
+	set("E2", true)
+	set("A4", "bo@example.com")
+	set("B4", "Bo")
+	set("C4", "Ek")
+	set("D4", 4791234567) // a number, as a spreadsheet makes of +4791234567
+	var buf bytes.Buffer
+	if _, err := f.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	file, problems, err := Parse(bytes.NewReader(buf.Bytes()), Options{Customer: "X"})
+	if err != nil || problems != nil || len(file.Records) != 2 {
+		t.Fatalf("err %v, problems %v, %d records", err, problems, len(file.Records))
+	}
+	a, b := file.Records[0], file.Records[1]
+	if a.Line != 2 || a.Email != "asa@example.com" || str(a.Details.FirstName) != "Åsa" || str(a.Details.Phone) != "+46701234567" || str(a.Details.SwedishCitizen) != "TRUE" {
+		t.Errorf("row 2: %+v %+v", a, a.Details)
+	}
+	if b.Line != 4 || str(b.Details.Phone) != "4791234567" {
+		t.Errorf("row 4: line %d, phone %q", b.Line, str(b.Details.Phone))
+	}
+	// Not a workbook, though a ZIP archive.
+	_, problems, err = Parse(strings.NewReader("PK\x03\x04 not really"), Options{Customer: "X"})
+	if err != nil || len(problems) != 1 || !strings.Contains(problems[0].Message, "not an xlsx workbook") {
+		t.Errorf("err %v, problems %v", err, problems)
 	}
 }

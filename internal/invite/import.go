@@ -3,7 +3,6 @@ package invite
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -12,6 +11,9 @@ import (
 type ImportRecord struct {
 	Line int
 	NewInvitation
+	// ID and Version are the raw id and version cells of an update ("" when
+	// absent): the invitation the row names, and the version it was read at.
+	ID, Version string
 }
 
 // ImportProblem is one thing wrong with an import: a line of the file (the
@@ -108,6 +110,9 @@ type ImportOptions struct {
 	Actor  string
 	DryRun bool // validate and check for conflicts; write nothing
 	NoSend bool // queue no email (delivery none)
+	// SkipExisting leaves out the rows whose email has an open invitation,
+	// reporting them as skipped, instead of refusing the import.
+	SkipExisting bool
 	// Report, when set, is called for each delivered or undelivered email.
 	Report func(DeliveryOutcome)
 }
@@ -117,6 +122,20 @@ type ImportResult struct {
 	IDs       []int64 // the new invitations, in file order (none in a dry run)
 	Count     int     // rows imported, or that a dry run would import
 	Delivered DeliverySummary
+	Skipped   []SkippedRow // with SkipExisting
+	// Updated are the invitations an update changed (or would change, in a
+	// dry run), in file order; Unchanged counts the rows that changed
+	// nothing.
+	Updated   []int64
+	Unchanged int
+}
+
+// SkippedRow is a row left out of an import: its email has the open
+// invitation ID.
+type SkippedRow struct {
+	Line  int
+	Email string
+	ID    int64
 }
 
 // Import creates the invitations of recs, all or nothing. Every record is
@@ -144,26 +163,34 @@ func (s *Service) Import(ctx context.Context, recs []ImportRecord, opts ImportOp
 		mail = ""
 	}
 	now := s.now()
-	ev := AuditEvent{At: now, Actor: opts.Actor, Action: ActionImport, Detail: fmt.Sprintf("imported %d invitations", len(invs))}
-	conflicts, err := s.Store.ImportInvitations(ctx, invs, ev, mail, opts.DryRun)
+	written, err := s.Store.ImportInvitations(ctx, invs, ImportWrite{
+		Event: func(n int) AuditEvent {
+			return AuditEvent{At: now, Actor: opts.Actor, Action: ActionImport, Detail: fmt.Sprintf("imported %d invitations", n)}
+		},
+		Mail: mail, DryRun: opts.DryRun, SkipOpen: opts.SkipExisting})
 	if err != nil {
 		return ImportResult{}, err
 	}
-	if len(conflicts) > 0 {
-		slices.Sort(conflicts)
-		for _, i := range conflicts {
+	if len(written.Conflicts) > 0 {
+		for _, i := range written.Conflicts {
 			problems = append(problems, ImportProblem{Line: recs[i].Line, Field: "email",
 				Message: fmt.Sprintf("%s already has an open invitation or an account", invs[i].Email)})
 		}
 		return ImportResult{}, &ImportError{Code: ECONFLICT, Problems: problems}
 	}
-	res := ImportResult{Count: len(invs)}
-	if opts.DryRun {
+	res := ImportResult{Count: len(invs) - len(written.Skipped)}
+	skipped := make(map[int]bool, len(written.Skipped))
+	for _, sk := range written.Skipped {
+		skipped[sk.Index] = true
+		res.Skipped = append(res.Skipped, SkippedRow{Line: recs[sk.Index].Line, Email: invs[sk.Index].Email, ID: sk.ID})
+	}
+	if opts.DryRun || res.Count == 0 {
 		return res, nil
 	}
-	res.IDs = make([]int64, len(invs))
 	for i, inv := range invs {
-		res.IDs[i] = inv.ID
+		if !skipped[i] {
+			res.IDs = append(res.IDs, inv.ID)
+		}
 	}
 	if mail == "" {
 		return res, nil
@@ -175,8 +202,8 @@ func (s *Service) Import(ctx context.Context, recs []ImportRecord, opts ImportOp
 	if err != nil {
 		return res, err
 	}
-	if n := len(invs) - res.Delivered.Sent; n > 0 {
-		return res, ErrNotDelivered.Explain("%d of the %d invitation emails were not delivered", n, len(invs))
+	if n := len(res.IDs) - res.Delivered.Sent; n > 0 {
+		return res, ErrNotDelivered.Explain("%d of the %d invitation emails were not delivered", n, len(res.IDs))
 	}
 	return res, nil
 }

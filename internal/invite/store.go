@@ -63,12 +63,18 @@ type InvitationStore interface {
 	// written (ENOTFOUND, ErrEditedMeanwhile, ErrEmailTaken) and the others
 	// were all the same. A non-nil err means that nothing was written.
 	UpdateInvitations(ctx context.Context, changes []InvitationChange) (out []Invitation, errs []error, err error)
+	// UpdateInvitationsAll applies the changes as UpdateInvitations does,
+	// but all or nothing: when any change fails its own check, nothing is
+	// written, errs says which, and out is nil.
+	UpdateInvitationsAll(ctx context.Context, changes []InvitationChange) (out []Invitation, errs []error, err error)
 	// ImportInvitations writes invs, all or nothing, in one transaction
-	// with the one audit event ev, queueing an email of kind mail ("" for
-	// none) for each, and sets their IDs. When some emails already have an
-	// open invitation or an account, or with dryRun, it writes nothing and
-	// returns the indexes of those invitations.
-	ImportInvitations(ctx context.Context, invs []Invitation, ev AuditEvent, mail DeliveryKind, dryRun bool) (conflicts []int, err error)
+	// with the audit event w.Event gives for the number written, queueing
+	// an email of kind w.Mail ("" for none) for each, and sets their IDs.
+	// It first finds the invitations whose email already has an open
+	// invitation or an account: with w.SkipOpen those with an open
+	// invitation are left out (and reported as skipped); when others
+	// remain, or with w.DryRun, it writes nothing.
+	ImportInvitations(ctx context.Context, invs []Invitation, w ImportWrite) (ImportWritten, error)
 	// InsertInvitations inserts many invitations in one transaction,
 	// without per-row checks beyond the schema's. IDs are kept when set.
 	InsertInvitations(ctx context.Context, invs []Invitation) error
@@ -127,6 +133,29 @@ type InvitationChange struct {
 	Invitation Invitation
 	Event      AuditEvent
 	Mail       DeliveryKind
+}
+
+// ImportWrite says how Store.ImportInvitations writes.
+type ImportWrite struct {
+	Event    func(written int) AuditEvent
+	Mail     DeliveryKind
+	DryRun   bool
+	SkipOpen bool // leave out the invitations whose email has an open one
+}
+
+// ImportWritten is what Store.ImportInvitations found: the indexes of the
+// invitations whose email is taken (nothing was written), and those left
+// out because their email has an open invitation, with its ID.
+type ImportWritten struct {
+	Conflicts []int
+	Skipped   []ImportSkip
+}
+
+// ImportSkip is an invitation left out of an import: its index, and the
+// open invitation its email already has.
+type ImportSkip struct {
+	Index int
+	ID    int64
 }
 
 // CustomerSummary is a customer with counts for `customers list`.

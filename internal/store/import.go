@@ -2,19 +2,22 @@ package store
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/invitectl/invitectl/internal/invite"
 )
 
 // ImportInvitations writes invs, all or nothing, in one transaction with
-// one audit event, queueing an email of kind mail ("" for none) for each.
+// one audit event, queueing an email of kind w.Mail ("" for none) for each.
 // It first finds the invitations whose email already has an open
-// invitation or an account: when there are any, or with dryRun, it writes
-// nothing and returns their indexes. IDs are set on invs.
-func (s *Store) ImportInvitations(ctx context.Context, invs []invite.Invitation, ev invite.AuditEvent, mail invite.DeliveryKind, dryRun bool) ([]int, error) {
-	var conflicts []int
+// invitation or an account: with w.SkipOpen, those with an open invitation
+// are left out; when others remain, or with w.DryRun, it writes nothing.
+// IDs are set on the invitations written.
+func (s *Store) ImportInvitations(ctx context.Context, invs []invite.Invitation, w invite.ImportWrite) (invite.ImportWritten, error) {
+	var res invite.ImportWritten
 	err := s.write(ctx, func(tx *Tx) error {
+		res = invite.ImportWritten{}
 		if s.d.LockTables != "" {
 			// Writers wait, so that no email is taken and no ID handed out
 			// between the check and the write.
@@ -22,40 +25,67 @@ func (s *Store) ImportInvitations(ctx context.Context, invs []invite.Invitation,
 				return err
 			}
 		}
-		var err error
-		if conflicts, err = tx.takenEmails(ctx, invs); err != nil || len(conflicts) > 0 || dryRun {
+		taken, err := tx.takenEmails(ctx, invs)
+		if err != nil {
 			return err
+		}
+		keep := make([]invite.Invitation, 0, len(invs))
+		at := make([]int, 0, len(invs)) // index in invs of keep[i]
+		for i := range invs {
+			switch id, ok := taken[i]; {
+			case !ok:
+				keep = append(keep, invs[i])
+				at = append(at, i)
+			case w.SkipOpen && id != 0:
+				res.Skipped = append(res.Skipped, invite.ImportSkip{Index: i, ID: id})
+			default:
+				res.Conflicts = append(res.Conflicts, i)
+			}
+		}
+		slices.Sort(res.Conflicts)
+		if len(res.Conflicts) > 0 || w.DryRun || len(keep) == 0 {
+			return nil
 		}
 		var next int64
 		if err := tx.row(ctx, `SELECT coalesce(max(id), 0) FROM invitations`).Scan(&next); err != nil {
 			return err
 		}
-		for i := range invs {
+		for i := range keep {
 			next++
-			invs[i].ID, invs[i].Version = next, 1
-			if mail != "" {
-				invs[i].Delivery = invite.DeliveryQueued
+			keep[i].ID, keep[i].Version = next, 1
+			if w.Mail != "" {
+				keep[i].Delivery = invite.DeliveryQueued
 			}
 		}
-		if err := tx.insertInvitations(ctx, invs); err != nil {
+		if err := tx.insertInvitations(ctx, keep); err != nil {
 			return err
 		}
-		if err := tx.insertAudit(ctx, ev); err != nil || mail == "" {
+		ev := w.Event(len(keep))
+		if err := tx.insertAudit(ctx, ev); err != nil {
 			return err
 		}
-		at := s.d.Time(ev.At)
-		return s.d.Bulk(ctx, tx, "deliveries", []string{"invitation_id", "kind", "link_generation", "state", "next_attempt_at", "created_at"},
-			len(invs), func(i int) []any { return []any{invs[i].ID, string(mail), invs[i].LinkGeneration, "queued", at, at} })
+		if w.Mail != "" {
+			at := s.d.Time(ev.At)
+			if err := s.d.Bulk(ctx, tx, "deliveries", []string{"invitation_id", "kind", "link_generation", "state", "next_attempt_at", "created_at"},
+				len(keep), func(i int) []any { return []any{keep[i].ID, string(w.Mail), keep[i].LinkGeneration, "queued", at, at} }); err != nil {
+				return err
+			}
+		}
+		for i, inv := range keep {
+			invs[at[i]] = inv
+		}
+		return nil
 	})
 	if err != nil {
-		return nil, s.errorf("import invitations", err)
+		return invite.ImportWritten{}, s.errorf("import invitations", err)
 	}
-	return conflicts, nil
+	return res, nil
 }
 
-// takenEmails returns the indexes of invs whose email has an open
-// invitation or an account, asking 500 emails at a time.
-func (t *Tx) takenEmails(ctx context.Context, invs []invite.Invitation) ([]int, error) {
+// takenEmails maps the index of each of invs whose email has an open
+// invitation to that invitation's ID, and of each whose email has an
+// account to 0, asking 500 emails at a time.
+func (t *Tx) takenEmails(ctx context.Context, invs []invite.Invitation) (map[int]int64, error) {
 	byKey := map[string][]int{}
 	keys := make([]any, 0, len(invs))
 	for i, inv := range invs {
@@ -65,21 +95,29 @@ func (t *Tx) takenEmails(ctx context.Context, invs []invite.Invitation) ([]int, 
 		}
 		byKey[k] = append(byKey[k], i)
 	}
-	var out []int
+	out := map[int]int64{}
+	type hit struct {
+		key string
+		id  int64
+	}
 	for start := 0; start < len(keys); start += 500 {
 		chunk := keys[start:min(start+500, len(keys))]
 		in := "(?" + strings.Repeat(", ?", len(chunk)-1) + ")"
-		rows, err := t.query(ctx, `SELECT email_key FROM invitations WHERE state = 'pending' AND email_key IN `+in+
-			` UNION SELECT email_key FROM users WHERE email_key IN `+in, append(append([]any{}, chunk...), chunk...)...)
-		taken, err := collect(rows, err, func(sc scanner) (string, error) {
-			var k string
-			return k, sc.Scan(&k)
+		rows, err := t.query(ctx, `SELECT email_key, id FROM invitations WHERE state = 'pending' AND email_key IN `+in+
+			` UNION ALL SELECT email_key, 0 FROM users WHERE email_key IN `+in, append(append([]any{}, chunk...), chunk...)...)
+		taken, err := collect(rows, err, func(sc scanner) (hit, error) {
+			var h hit
+			return h, sc.Scan(&h.key, &h.id)
 		})
 		if err != nil {
 			return nil, err
 		}
-		for _, k := range taken {
-			out = append(out, byKey[k]...)
+		for _, h := range taken {
+			for _, i := range byKey[h.key] {
+				if id, seen := out[i]; !seen || id != 0 {
+					out[i] = h.id // an account wins: it cannot be skipped
+				}
+			}
 		}
 	}
 	return out, nil

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/invitectl/invitectl/internal/invite"
@@ -31,6 +32,20 @@ func (s *Store) UpdateInvitation(ctx context.Context, inv invite.Invitation, ev 
 // each statement is prepared once for the whole batch: the updates, one
 // per set of columns they write, and the audit events' insert.
 func (s *Store) UpdateInvitations(ctx context.Context, changes []invite.InvitationChange) ([]invite.Invitation, []error, error) {
+	return s.updateInvitations(ctx, changes, false)
+}
+
+// UpdateInvitationsAll applies each change as UpdateInvitations does, but
+// all or nothing: when any change fails its own check, the transaction is
+// rolled back, errs says which, and out is nil.
+func (s *Store) UpdateInvitationsAll(ctx context.Context, changes []invite.InvitationChange) ([]invite.Invitation, []error, error) {
+	return s.updateInvitations(ctx, changes, true)
+}
+
+// errChangeFailed rolls back an all-or-nothing batch of updates.
+var errChangeFailed = errors.New("a change failed")
+
+func (s *Store) updateInvitations(ctx context.Context, changes []invite.InvitationChange, all bool) ([]invite.Invitation, []error, error) {
 	if len(changes) == 0 {
 		return nil, nil, nil
 	}
@@ -44,8 +59,14 @@ func (s *Store) UpdateInvitations(ctx context.Context, changes []invite.Invitati
 				return err
 			}
 		}
+		if all && slices.ContainsFunc(errs, func(err error) bool { return err != nil }) {
+			return errChangeFailed
+		}
 		return nil
 	})
+	if errors.Is(err, errChangeFailed) {
+		return nil, errs, nil
+	}
 	if err != nil {
 		return nil, nil, err
 	}
