@@ -49,7 +49,7 @@ once.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Customer, "customer", "", "only this customer's emails")
-	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "say what would be attempted and send nothing")
+	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "list what would be attempted and send nothing")
 	_ = cmd.RegisterFlagCompletionFunc("customer", completeCustomers(f))
 	return cmd
 }
@@ -88,7 +88,7 @@ func deliverRun(ctx context.Context, opts *DeliverOptions) error {
 		return err
 	}
 	if opts.DryRun {
-		return printDeliverSummary(opts, "dry run", 0, failed, queued)
+		return printDeliverPlan(ctx, opts, svc, failed, queued)
 	}
 	var bar *progressBar
 	if opts.IO.ErrTTY && opts.Output == "table" && queued+failed > 1 {
