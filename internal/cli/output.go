@@ -146,19 +146,19 @@ type style struct {
 func (st style) newTable(w io.Writer) table.Writer {
 	st.tellColor()
 	t := table.NewWriter()
-	t.SetOutputMirror(w)
-	if st.tty {
-		t.SetStyle(table.StyleRounded)
-		t.Style().Format.Header = text.FormatDefault
-		if st.color {
-			t.Style().Color.Header = text.Colors{text.Bold}
-		}
-	} else {
+	if !st.tty {
 		t.SetStyle(table.StyleDefault)
 		t.Style().Options = table.Options{}
 		t.Style().Box.PaddingLeft = ""
 		t.Style().Box.PaddingRight = "  "
 		t.Style().Format.Header = text.FormatDefault
+		return plainTable{safeTable{t}, w}
+	}
+	t.SetOutputMirror(w)
+	t.SetStyle(table.StyleRounded)
+	t.Style().Format.Header = text.FormatDefault
+	if st.color {
+		t.Style().Color.Header = text.Colors{text.Bold}
 	}
 	return safeTable{t}
 }

@@ -146,7 +146,7 @@ func printPurge(opts *PurgeOptions, res invite.PurgeResult, dryRun bool) error {
 		fmt.Fprintf(opts.IO.Out, "Dry run: %s would be purged %s; nothing was changed.\n", invitations(c.Total()), counts)
 	default:
 		fmt.Fprintf(opts.IO.Out, "Purged %s %s.\n", invitations(c.Total()), counts)
-		if !res.Checkpointed {
+		if !res.Checkpointed && !opts.IO.Quiet {
 			fmt.Fprintln(opts.IO.ErrOut, "invitectl: note: another process is reading the SQLite file, so its log could not be emptied; the erased data leaves it once that reader is done and the next write checkpoints")
 		}
 	}

@@ -356,6 +356,9 @@ type progressBar struct {
 
 // startProgress draws a progress bar for total steps on io's stderr.
 func startProgress(io *IOStreams, color bool, what string, total int) *progressBar {
+	if io.Quiet {
+		return nil
+	}
 	pw := progress.NewWriter()
 	pw.SetOutputWriter(io.ErrOut)
 	pw.SetAutoStop(true)
