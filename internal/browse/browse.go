@@ -41,6 +41,10 @@ type Options struct {
 	Width, Height int
 	// PerPage is the number of rows a page loads; 0 means invite.DefaultPerPage.
 	PerPage int
+	// Notes, when set, takes what the command line has to tell about a
+	// resend besides its outcome (where the file transport wrote the email):
+	// the screen shows it in its status line, as nothing may draw over it.
+	Notes func() string
 }
 
 // TerminalVars are the environment variables that describe the terminal to

@@ -101,6 +101,9 @@ type (
 		inv  invite.Invitation
 		plan invite.ResendPlan
 		err  error
+		// notes is what else the command line has to say about it (where
+		// the file transport wrote the email), for the status line.
+		notes string
 	}
 	revokedMsg struct {
 		id  int64
@@ -247,6 +250,14 @@ func (m *Model) spin() tea.Cmd {
 
 // note shows an outcome in the status line; fail shows an error there.
 func (m *Model) note(s string) { m.status, m.failed = s, false }
+
+// sentence is s as a sentence after another (" Wrote …."), "" for none.
+func sentence(s string) string {
+	if s == "" {
+		return ""
+	}
+	return " " + strings.ToUpper(s[:1]) + s[1:] + "."
+}
 
 func (m *Model) fail(err error) { m.status, m.failed = message(err), true }
 
@@ -538,7 +549,7 @@ func (m *Model) gotEdit(msg editedMsg) tea.Cmd {
 
 func (m *Model) resend(inv invite.Invitation) tea.Cmd {
 	m.working++
-	mailing, ctx, actor := m.o.Mailing, m.ctx, m.o.Actor
+	mailing, ctx, actor, notes := m.o.Mailing, m.ctx, m.o.Actor, m.o.Notes
 	if mailing == nil {
 		svc := m.o.Service
 		mailing = func(context.Context) (*invite.Service, error) { return svc, nil }
@@ -553,7 +564,11 @@ func (m *Model) resend(inv invite.Invitation) tea.Cmd {
 			return resentMsg{id: inv.ID, inv: inv, err: err}
 		}
 		out, plan, err := svc.Resend(ctx, actor, cur)
-		return resentMsg{id: inv.ID, inv: out, plan: plan, err: err}
+		msg := resentMsg{id: inv.ID, inv: out, plan: plan, err: err}
+		if notes != nil {
+			msg.notes = notes()
+		}
+		return msg
 	}
 }
 
@@ -573,10 +588,10 @@ func (m *Model) gotResend(msg resentMsg) tea.Cmd {
 		return nil
 	case msg.plan == invite.PlanNewLink:
 		m.note(fmt.Sprintf("Resent invitation %d to %s with a new link, valid until %s; the old link no longer works.",
-			inv.ID, termfit.Safe(inv.Email), inv.ExpiresAt.In(m.location()).Format("2006-01-02")))
+			inv.ID, termfit.Safe(inv.Email), inv.ExpiresAt.In(m.location()).Format("2006-01-02")) + sentence(msg.notes))
 	default:
 		m.note(fmt.Sprintf("Resent invitation %d to %s with the same link, valid until %s.",
-			inv.ID, termfit.Safe(inv.Email), inv.ExpiresAt.In(m.location()).Format("2006-01-02")))
+			inv.ID, termfit.Safe(inv.Email), inv.ExpiresAt.In(m.location()).Format("2006-01-02")) + sentence(msg.notes))
 	}
 	return m.reload("")
 }

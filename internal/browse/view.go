@@ -154,26 +154,41 @@ func (m Model) bottomView(keep []int) string {
 	case m.failed:
 		status = st.failure.Render("✗ " + status)
 	}
-	lines = append(lines, status)
+	var keys string
 	switch m.mode {
 	case modeTable:
-		lines = append(lines, m.help.ShortHelpView(m.keys.ShortHelp()))
+		keys = m.help.ShortHelpView(m.keys.ShortHelp())
 	case modeSearch:
-		lines = append(lines, st.faint.Render("type to search · enter keeps the search · esc clears it"))
+		keys = st.faint.Render("type to search · enter keeps the search · esc clears it")
 	case modeHelp:
-		lines = append(lines, st.faint.Render("? or esc closes the help"))
+		keys = st.faint.Render("? or esc closes the help")
 	case modeEdit:
-		lines = append(lines, st.faint.Render("tab/↑↓ field · ←→ choice · enter next, or a button · esc closes, saving nothing"))
+		keys = st.faint.Render("tab/↑↓ field · ←→ choice · enter next, or a button · esc closes, saving nothing")
 	default:
-		lines = append(lines, st.faint.Render("↑↓ ←→ tab move · enter chooses · esc closes, changing nothing"))
+		keys = st.faint.Render("↑↓ ←→ tab move · enter chooses · esc closes, changing nothing")
 	}
 	for i := range lines {
 		lines[i] = m.fitLine(lines[i])
 	}
+	// The status line wraps (up to statusLines lines): an outcome with a
+	// notice, such as where an email was written, is read whole.
+	status = ansi.Wrap(status, max(m.width, 1), "")
+	wrapped := strings.Split(status, "\n")
+	if len(wrapped) > statusLines {
+		wrapped = wrapped[:statusLines]
+		wrapped[statusLines-1] = ansi.Truncate(wrapped[statusLines-1]+" …", m.width, "…")
+	}
+	for _, l := range wrapped {
+		lines = append(lines, m.fitLine(l))
+	}
+	lines = append(lines, m.fitLine(keys))
 	return strings.Join(lines, "\n")
 }
 
 // fitLine shortens a line to the screen's width.
+// statusLines is the most lines the status line wraps to.
+const statusLines = 3
+
 func (m Model) fitLine(s string) string { return ansi.Truncate(s, m.width, "…") }
 
 // showingLine is the footer of a page, as `list` prints it.

@@ -18,11 +18,13 @@ type BrowseOptions struct {
 	// Environ describes the terminal to the screen: the browse.TerminalVars
 	// that are set, as KEY=value.
 	Environ []string
+	// Notes takes the notices of a resend for the status line.
+	Notes func() string
 }
 
 // NewCmdBrowse builds `browse`; runF replaces browseRun in tests.
 func NewCmdBrowse(f *Factory, runF func(*BrowseOptions) error) *cobra.Command {
-	opts := &BrowseOptions{Service: f.Service, MailingService: f.MailingService}
+	opts := &BrowseOptions{Service: f.Service, MailingService: f.MailingService, Notes: f.notices.take}
 	cmd := &cobra.Command{
 		Use:   "browse",
 		Short: "The Invitations screen: sort, page, search, edit, resend and revoke in the terminal",
@@ -76,6 +78,6 @@ func browseRun(ctx context.Context, opts *BrowseOptions) error {
 	}
 	return browse.Run(ctx, browse.Options{
 		Service: svc, Mailing: opts.MailingService, Actor: opts.Actor,
-		Now: opts.Now, Location: opts.Location, Color: opts.Color, Width: opts.IO.Width,
+		Now: opts.Now, Location: opts.Location, Color: opts.Color, Width: opts.IO.Width, Notes: opts.Notes,
 	}, opts.IO.In, opts.IO.Out, opts.Environ)
 }

@@ -57,10 +57,12 @@ type ptyScreen struct {
 	raw  bytes.Buffer
 	more chan struct{}
 	done chan struct{}
+	// cols and rows are the terminal's size.
+	cols, rows int
 }
 
 func readScreen(t *testing.T, tty *os.File) *ptyScreen {
-	s := &ptyScreen{t: t, more: make(chan struct{}, 1), done: make(chan struct{})}
+	s := &ptyScreen{t: t, more: make(chan struct{}, 1), done: make(chan struct{}), cols: 120, rows: 40}
 	go func() {
 		defer close(s.done)
 		buf := make([]byte, 4096)
@@ -89,7 +91,7 @@ func (s *ptyScreen) raws() string {
 
 // screen is what the terminal shows now, line by line.
 func (s *ptyScreen) screen() string {
-	v := newVT(120, 40)
+	v := newVT(s.cols, s.rows)
 	v.write(s.raws())
 	return v.String()
 }
@@ -400,6 +402,12 @@ func hasColour(out string) bool {
 // startBrowse runs the real binary's browse in a 120×40 pseudo-terminal.
 func startBrowse(t *testing.T, r *run, extraEnv ...string) (*exec.Cmd, *os.File, *ptyScreen) {
 	t.Helper()
+	return startBrowseSized(t, r, 120, 40, extraEnv...)
+}
+
+// startBrowseSized runs the real binary's browse in a cols×rows pseudo-terminal.
+func startBrowseSized(t *testing.T, r *run, cols, rows int, extraEnv ...string) (*exec.Cmd, *os.File, *ptyScreen) {
+	t.Helper()
 	bin, err := exec.LookPath("invitectl") // the test binary, as testscript.Main installs it
 	if err != nil {
 		t.Fatal(err)
@@ -407,7 +415,7 @@ func startBrowse(t *testing.T, r *run, extraEnv ...string) (*exec.Cmd, *os.File,
 	db := filepath.Join(r.env["XDG_DATA_HOME"], "invitectl", "invitectl.db")
 	cmd := exec.Command(bin, "--db", db, "--as", "pty-admin", "browse")
 	cmd.Env = append([]string{"HOME=" + r.env["HOME"], "TERM=xterm-256color", "TZ=UTC", "TEST_CLOCK=" + scriptEpoch, "PATH=" + os.Getenv("PATH")}, extraEnv...)
-	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Cols: 120, Rows: 40})
+	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Cols: uint16(cols), Rows: uint16(rows)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -418,7 +426,9 @@ func startBrowse(t *testing.T, r *run, extraEnv ...string) (*exec.Cmd, *os.File,
 			cmd.Wait()
 		}
 	})
-	return cmd, tty, readScreen(t, tty)
+	screen := readScreen(t, tty)
+	screen.cols, screen.rows = cols, rows
+	return cmd, tty, screen
 }
 
 func waitExit(t *testing.T, cmd *exec.Cmd, s *ptyScreen) {
@@ -512,5 +522,34 @@ func TestBrowseNoColorInPseudoTerminal(t *testing.T) {
 	waitExit(t, cmd, screen)
 	if out := screen.raws(); hasColour(out) || !strings.Contains(out, "\x1b[7m") {
 		t.Errorf("NO_COLOR: colour, or no reverse video:\n%q", out)
+	}
+}
+
+// Resend with the file transport at 80 and 200 columns: where the email was
+// written goes to the status line, and nothing draws over the screen.
+func TestBrowseResendInPseudoTerminal(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {200, 50}} {
+		r := newRun(t)
+		r.must("customers", "add", "Acme AB")
+		r.must("invite", "--customer", "Acme AB", "--email", "anna@example.com", "--first-name", "Anna", "--last-name", "Ek", "--no-send")
+		outbox := filepath.Join(r.env["XDG_DATA_HOME"], "outbox")
+		cmd, tty, screen := startBrowseSized(t, r, size[0], size[1], "INVITECTL_MAIL_DIR="+outbox)
+		screen.waitFor("Showing 1–1 of 1 results")
+		if _, err := tty.WriteString("\r\x1b[B\r"); err != nil { // actions, ↓ Resend invitation
+			t.Fatal(err)
+		}
+		shown := screen.waitFor("Resent invitation 1 to anna@example.com with the same link", "Wrote the email to anna@example.com as "+outbox)
+		if _, err := tty.WriteString("q"); err != nil {
+			t.Fatal(err)
+		}
+		waitExit(t, cmd, screen)
+		if raw := screen.raws(); strings.Contains(raw, "invitectl: wrote") {
+			t.Errorf("%dx%d: a notice drew over the screen:\n%s", size[0], size[1], shown)
+		}
+		for _, line := range strings.Split(shown, "\n") {
+			if w := len([]rune(strings.TrimRight(line, " "))); w > size[0] {
+				t.Errorf("%dx%d: a line of %d columns: %q", size[0], size[1], w, line)
+			}
+		}
 	}
 }

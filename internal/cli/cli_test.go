@@ -386,17 +386,17 @@ func TestRevokeJSONReportsEveryRef(t *testing.T) {
 	}
 	var v struct {
 		Results []struct {
-			Ref, Email, Outcome string
-			ID                  int64
-			Error               *string
+			Ref, Outcome string
+			ID           *int64
+			Error        *string
 		}
-		Revoked, Failed int
+		Done, Failed int
 	}
 	if err := json.Unmarshal(r.stdout.Bytes(), &v); err != nil {
 		t.Fatal(err)
 	}
-	if v.Revoked != 1 || v.Failed != 2 || len(v.Results) != 3 ||
-		v.Results[0].Outcome != "revoked" || v.Results[0].Error != nil || v.Results[0].ID != 1 ||
+	if v.Done != 1 || v.Failed != 2 || len(v.Results) != 3 ||
+		v.Results[0].Outcome != "revoked" || v.Results[0].Error != nil || *v.Results[0].ID != 1 || v.Results[1].ID != nil ||
 		v.Results[1].Ref != "99" || v.Results[1].Outcome != "not_found" || v.Results[1].Error == nil ||
 		v.Results[2].Outcome != "not_found" {
 		t.Errorf("%+v\n%s", v, r.stdout.String())

@@ -50,7 +50,7 @@ once.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Customer, "customer", "", "only this customer's emails")
-	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "say what would be attempted and send nothing")
+	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "list what would be attempted and send nothing")
 	_ = cmd.RegisterFlagCompletionFunc("customer", completeCustomers(f))
 	return cmd
 }
@@ -89,7 +89,7 @@ func deliverRun(ctx context.Context, opts *DeliverOptions) error {
 		return err
 	}
 	if opts.DryRun {
-		return printDeliverSummary(opts, deliverResult{Failed: failed, Remaining: queued + failed, DryRun: true}, "")
+		return printDeliverPlan(ctx, opts, svc, failed, queued)
 	}
 	var bar *progressBar
 	if opts.IO.ErrTTY && opts.Output == "table" && queued+failed > 1 {

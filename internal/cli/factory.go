@@ -55,6 +55,8 @@ type Factory struct {
 	mailer       mail.Mailer
 	// filter is --jq or --template; nil without them.
 	filter *outputFilter
+	// notices go to stderr unless --quiet.
+	notices *notices
 }
 
 func newFactory(env Env) *Factory {
@@ -62,7 +64,7 @@ func newFactory(env Env) *Factory {
 		env.Getenv = func(string) string { return "" }
 	}
 	io := env.IO
-	f := &Factory{env: env, IO: &io}
+	f := &Factory{env: env, IO: &io, notices: &notices{w: io.ErrOut}}
 	f.Config = func() *Config { return f.cfg }
 	f.Now = f.clock
 	f.Store = f.openStore
@@ -120,6 +122,10 @@ func (f *Factory) init(cmd *cobra.Command) error {
 			return err
 		}
 	}
+	if f.IO.Quiet, err = cfg.Bool("quiet"); err != nil {
+		return err
+	}
+	f.notices.quiet = f.IO.Quiet
 	switch cfg.String("output") {
 	case "table", "wide", "json", "csv":
 	case "xlsx":
@@ -257,9 +263,7 @@ func (f *Factory) openMailer() (mail.Mailer, error) {
 		Password:   f.cfg.String("smtp.password"),
 		Encryption: f.cfg.String("smtp.encryption"),
 		Now:        f.Now,
-		Written: func(to, path string) {
-			fmt.Fprintf(f.IO.ErrOut, "invitectl: wrote the email to %s as %s\n", termSafe(to), path)
-		},
+		Written:    f.notices.emailWritten,
 	})
 	if err != nil {
 		return nil, f.cfg.withSource(err)

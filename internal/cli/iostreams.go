@@ -17,6 +17,8 @@ type IOStreams struct {
 	ErrTTY bool
 	// Width is the terminal width in columns, 0 when unknown.
 	Width int
+	// Quiet (-q): no notices and no progress on stderr; errors and hints still.
+	Quiet bool
 }
 
 // CanPrompt reports whether questions can be asked: stdin and stdout are both terminals.

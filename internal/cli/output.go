@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -147,19 +146,19 @@ type style struct {
 func (st style) newTable(w io.Writer) table.Writer {
 	st.tellColor()
 	t := table.NewWriter()
-	t.SetOutputMirror(w)
-	if st.tty {
-		t.SetStyle(table.StyleRounded)
-		t.Style().Format.Header = text.FormatDefault
-		if st.color {
-			t.Style().Color.Header = text.Colors{text.Bold}
-		}
-	} else {
+	if !st.tty {
 		t.SetStyle(table.StyleDefault)
 		t.Style().Options = table.Options{}
 		t.Style().Box.PaddingLeft = ""
 		t.Style().Box.PaddingRight = "  "
 		t.Style().Format.Header = text.FormatDefault
+		return plainTable{safeTable{t}, w}
+	}
+	t.SetOutputMirror(w)
+	t.SetStyle(table.StyleRounded)
+	t.Style().Format.Header = text.FormatDefault
+	if st.color {
+		t.Style().Color.Header = text.Colors{text.Bold}
 	}
 	return safeTable{t}
 }
@@ -262,59 +261,6 @@ var plainNumber = regexp.MustCompile(`^[+-]?[0-9]+(\.[0-9]+)?$`)
 func showingLine(page, perPage, n, total int) string {
 	from := (page-1)*perPage + 1
 	return fmt.Sprintf("Showing %d–%d of %d results", from, from+n-1, total)
-}
-
-// refResult is the outcome of one REF of a batch command (resend, revoke)
-// in -o json and -o csv; docs/guide.md documents the shape.
-type refResult struct {
-	Ref     string  `json:"ref"`
-	ID      int64   `json:"id"`    // 0 when the REF names no invitation
-	Email   string  `json:"email"` // "" when the REF names no invitation
-	Plan    string  `json:"plan,omitempty"`
-	Outcome string  `json:"outcome"`
-	Error   *string `json:"error"`
-}
-
-// failedRef is the result of a REF that failed with err.
-func failedRef(ref string, err error) refResult {
-	return refResult{Ref: ref, Outcome: outcomeOf(err), Error: errorText(err)}
-}
-
-// outcomeOf names what happened to a REF whose action failed with err.
-func outcomeOf(err error) string {
-	switch ExitCode(err) {
-	case ExitInvalid:
-		return "invalid"
-	case ExitNotFound:
-		return "not_found"
-	case ExitConflict:
-		return "refused"
-	case ExitCancelled:
-		return "cancelled"
-	}
-	return "failed"
-}
-
-func errorText(err error) *string {
-	var ee *exitError
-	if errors.As(err, &ee) && ee.err == nil {
-		s := "not confirmed"
-		return &s
-	}
-	s := err.Error()
-	return &s
-}
-
-func writeRefResultsCSV(w io.Writer, results []refResult) error {
-	rows := make([][]string, len(results))
-	for i, r := range results {
-		e := ""
-		if r.Error != nil {
-			e = *r.Error
-		}
-		rows[i] = []string{r.Ref, strconv.FormatInt(r.ID, 10), r.Email, r.Plan, r.Outcome, e}
-	}
-	return writeCSV(w, []string{"ref", "id", "email", "plan", "outcome", "error"}, rows)
 }
 
 // jsonArrayWriter writes {"KEY": [item, …], more…} an item at a time, laid

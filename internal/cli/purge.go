@@ -3,8 +3,10 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
+	"github.com/jedib0t/go-pretty/v6/table"
 	"github.com/spf13/cobra"
 
 	"github.com/invitectl/invitectl/internal/invite"
@@ -36,7 +38,8 @@ events no longer hold their email. An accepted invitation's account keeps its
 own copy: erase it with users delete.
 
 On a terminal it says how many and asks first; --yes for scripts; without a
-terminal and without --yes nothing is purged (exit 6). --dry-run counts.`,
+terminal and without --yes nothing is purged (exit 6). --dry-run counts per
+status and lists the invitations it would purge (ID, status, since when).`,
 		Example: `  invitectl purge --older-than 365d --dry-run
   invitectl purge --older-than 180d --yes -o json`,
 		Args: exactArgs(0, "no arguments"),
@@ -56,7 +59,7 @@ terminal and without --yes nothing is purged (exit 6). --dry-run counts.`,
 		},
 	}
 	cmd.Flags().StringVar(&olderThan, "older-than", "", "resolved or expired longer ago than `DURATION` (365d, 4320h)")
-	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "count per status and change nothing")
+	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "list what would be purged and change nothing")
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "purge without asking for confirmation")
 	return cmd
 }
@@ -75,12 +78,12 @@ func purgeRun(ctx context.Context, opts *PurgeOptions) error {
 	}
 	if !opts.Yes {
 		if !opts.IO.CanPrompt() {
-			return invite.Errorf(invite.ECANCELLED, "not purging %d invitations: confirmation needed, and there is no terminal to ask on", plan.Counts.Total()).
+			return invite.Errorf(invite.ECANCELLED, "not purging %s: confirmation needed, and there is no terminal to ask on", invitations(plan.Counts.Total())).
 				WithHint("pass --yes to purge without confirmation (see --dry-run first)")
 		}
 		c := plan.Counts
-		fmt.Fprintf(opts.IO.Out, "%d invitations (%d accepted, %d revoked, %d expired) will have their personal data erased.\n", c.Total(), c.Accepted, c.Revoked, c.Expired)
-		fmt.Fprintf(opts.IO.Out, "Purge %d invitations? [y/N] ", c.Total())
+		fmt.Fprintf(opts.IO.Out, "%s (%d accepted, %d revoked, %d expired) will have their personal data erased.\n", invitations(c.Total()), c.Accepted, c.Revoked, c.Expired)
+		fmt.Fprintf(opts.IO.Out, "Purge %s? [y/N] ", invitations(c.Total()))
 		ok, err := newPrompter(opts.IO.In).confirm(ctx)
 		if err != nil {
 			fmt.Fprintln(opts.IO.Out)
@@ -106,23 +109,44 @@ func printPurge(opts *PurgeOptions, res invite.PurgeResult, dryRun bool) error {
 			Revoked  int `json:"revoked"`
 			Expired  int `json:"expired"`
 		}
-		return writeJSON(opts.IO.Out, struct {
-			Purged counts `json:"purged"`
-			DryRun bool   `json:"dry_run"`
-		}{counts{c.Accepted, c.Revoked, c.Expired}, dryRun})
+		type item struct {
+			ID     int64  `json:"id"`
+			Status string `json:"status"`
+			Since  string `json:"since"`
+		}
+		doc := struct {
+			Purged      counts  `json:"purged"`
+			DryRun      bool    `json:"dry_run"`
+			Invitations *[]item `json:"invitations,omitempty"`
+		}{Purged: counts{c.Accepted, c.Revoked, c.Expired}, DryRun: dryRun}
+		if dryRun {
+			items := make([]item, len(res.Invitations))
+			for i, p := range res.Invitations {
+				items[i] = item{p.ID, p.From, rfc3339(p.At)}
+			}
+			doc.Invitations = &items
+		}
+		return writeJSON(opts.IO.Out, doc)
 	}
 	if opts.Output == "csv" {
 		return writeCSV(opts.IO.Out, []string{"accepted", "revoked", "expired", "dry_run"},
 			[][]string{{fmt.Sprint(c.Accepted), fmt.Sprint(c.Revoked), fmt.Sprint(c.Expired), fmt.Sprint(dryRun)}})
 	}
+	counts := fmt.Sprintf("(%d accepted, %d revoked, %d expired)", c.Accepted, c.Revoked, c.Expired)
 	switch {
 	case c.Total() == 0:
 		fmt.Fprintln(opts.IO.Out, "Nothing to purge.")
 	case dryRun:
-		fmt.Fprintf(opts.IO.Out, "Dry run: %d invitations would be purged (%d accepted, %d revoked, %d expired); nothing was changed.\n", c.Total(), c.Accepted, c.Revoked, c.Expired)
+		st := opts.style()
+		t := wideTable{header: table.Row{"ID", "Status", "Since"}, columns: purgeColumns()}
+		for _, p := range res.Invitations {
+			t.rows = append(t.rows, table.Row{p.ID, strings.ToUpper(p.From), st.time(p.At)})
+		}
+		t.render(opts.IO.Out, st)
+		fmt.Fprintf(opts.IO.Out, "Dry run: %s would be purged %s; nothing was changed.\n", invitations(c.Total()), counts)
 	default:
-		fmt.Fprintf(opts.IO.Out, "Purged %d invitations (%d accepted, %d revoked, %d expired).\n", c.Total(), c.Accepted, c.Revoked, c.Expired)
-		if !res.Checkpointed {
+		fmt.Fprintf(opts.IO.Out, "Purged %s %s.\n", invitations(c.Total()), counts)
+		if !res.Checkpointed && !opts.IO.Quiet {
 			fmt.Fprintln(opts.IO.ErrOut, "invitectl: note: another process is reading the SQLite file, so its log could not be emptied; the erased data leaves it once that reader is done and the next write checkpoints")
 		}
 	}

@@ -41,7 +41,7 @@ func NewCmdResend(f *Factory, runF func(*ResendOptions) error) *cobra.Command {
 	opts := &ResendOptions{}
 	var notSentSince string
 	cmd := &cobra.Command{
-		Use:   "resend REF... | --expired | --pending --not-sent-since DURATION [--max-sends N]",
+		Use:   "resend REF...|- | --expired | --pending --not-sent-since DURATION [--max-sends N]",
 		Short: "Send invitations again",
 		Long: `Sends invitations again. A pending invitation gets the same link again (its
 expiry does not move). An expired one first gets a fresh link valid for one
@@ -52,6 +52,11 @@ already resolved: nothing is sent (exit 4).
 over one mail connection, with a progress bar on a terminal and a summary.
 --dry-run prints what would happen to each and changes nothing.
 
+REF is an invitation's ID or email; - reads REFs from stdin, one a line.
+Every REF is reported in the order given (a REF given twice is resent once);
+-o json prints {"results":[{"ref","id","outcome","error"}],"done","failed"}
+and the exit code is the highest of all REFs.
+
 Reminders: --pending --not-sent-since 7d sends the same link again to every
 pending invitation whose latest email was delivered longer ago than that and
 has no email queued or failed since; --max-sends N skips those already sent N
@@ -60,16 +65,20 @@ emails. Run twice in a row, the second run sends nothing: safe in cron.`,
   invitectl resend 42 43 asa@example.com
   invitectl resend --expired --customer "Acme AB" --dry-run
   invitectl resend --expired -o json
+  invitectl list --delivery failed --all --jq '.invitations[].id' | invitectl resend -
   invitectl resend --pending --not-sent-since 7d --max-sends 3`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			modes := 0
-			for _, on := range []bool{len(args) > 0, opts.Expired, opts.Pending} {
+			var modes []string
+			for i, on := range []bool{len(args) > 0, opts.Expired, opts.Pending} {
 				if on {
-					modes++
+					modes = append(modes, []string{"REFs", "--expired", "--pending"}[i])
 				}
 			}
-			if modes != 1 {
-				return usageError("pass invitation REFs, --expired, or --pending --not-sent-since DURATION (one of them)", "resend needs REFs, --expired or --pending")
+			switch {
+			case len(modes) == 0:
+				return usageError("pass invitation REFs (or - to read them from stdin), --expired, or --pending --not-sent-since DURATION", "resend needs REFs, --expired or --pending")
+			case len(modes) > 1:
+				return usageError("run them one at a time: resend takes REFs, --expired or --pending, one of them", "%s cannot be combined", strings.Join(modes, " and "))
 			}
 			if opts.Pending != cmd.Flags().Changed("not-sent-since") {
 				return usageError("remind with --pending --not-sent-since DURATION, e.g. --not-sent-since 7d", "--pending and --not-sent-since go together")
@@ -77,13 +86,15 @@ emails. Run twice in a row, the second run sends nothing: safe in cron.`,
 			if cmd.Flags().Changed("max-sends") && (!opts.Pending || opts.MaxSends < 1) {
 				return usageError("use --max-sends N (at least 1) with --pending", "invalid --max-sends")
 			}
+			var err error
 			if opts.Pending {
-				var err error
 				if opts.NotSentSince, err = parseAge("--not-sent-since", notSentSince); err != nil {
 					return err
 				}
 			}
-			opts.Refs = args
+			if opts.Refs, err = readRefs(args, f.IO.In); err != nil {
+				return err
+			}
 			opts.Service = f.serviceFor(!opts.DryRun)
 			opts.common = f.common(cmd)
 			if runF != nil {
@@ -108,50 +119,62 @@ func resendRun(ctx context.Context, opts *ResendOptions) error {
 	if err != nil {
 		return err
 	}
-	var w worst
-	var targets []invite.Invitation
-	var results []refResult
 	now := opts.Now()
+	var targets []invite.Invitation
+	// results has a row per REF in the order given (per invitation with
+	// --expired and --pending); at says which rows an invitation fills: a
+	// REF given twice (or as its ID and its email) is resent once.
+	var results []refResult
+	at := map[int64][]int{}
 	switch {
-	case opts.Expired:
+	case opts.Expired, opts.Pending:
 		q := invite.ListQuery{Status: invite.FilterExpired, Now: now}
+		if opts.Pending {
+			q = invite.ListQuery{Status: invite.FilterPending, Now: now, SentBefore: now.Add(-opts.NotSentSince), MaxSends: opts.MaxSends}
+		}
 		if targets, err = allMatching(ctx, svc, opts.Customer, q); err != nil {
 			return err
 		}
-	case opts.Pending:
-		q := invite.ListQuery{Status: invite.FilterPending, Now: now, SentBefore: now.Add(-opts.NotSentSince), MaxSends: opts.MaxSends}
-		if targets, err = allMatching(ctx, svc, opts.Customer, q); err != nil {
-			return err
+		for i, inv := range targets {
+			at[inv.ID] = []int{i}
+			results = append(results, refResult{Ref: strconv.FormatInt(inv.ID, 10)})
 		}
 	default:
 		for _, ref := range opts.Refs {
 			inv, err := svc.Resolve(ctx, ref, opts.Customer)
 			if err != nil {
-				w.add(err)
 				printError(opts.IO.ErrOut, err)
-				results = append(results, failedRef(ref, err))
+				results = append(results, failedRef(ref, 0, "", err))
 				continue
 			}
-			targets = append(targets, inv)
+			if _, twice := at[inv.ID]; !twice {
+				targets = append(targets, inv)
+			}
+			at[inv.ID] = append(at[inv.ID], len(results))
+			results = append(results, refResult{Ref: ref})
 		}
 	}
-	refOf := func(inv invite.Invitation) string {
-		for _, ref := range opts.Refs {
-			if ref == strconv.FormatInt(inv.ID, 10) || strings.EqualFold(ref, inv.Email) {
-				return ref
+	// set fills the rows of inv with what happened (or would) to it.
+	set := func(inv invite.Invitation, plan invite.ResendPlan, err error) {
+		outcome := resendOutcome(plan, opts.DryRun)
+		for _, i := range at[inv.ID] {
+			if err != nil {
+				results[i] = failedRef(results[i].Ref, inv.ID, inv.Email, err)
+			} else {
+				results[i] = doneRef(results[i].Ref, inv.ID, inv.Email, outcome)
 			}
 		}
-		return strconv.FormatInt(inv.ID, 10)
 	}
-	sent, failed := 0, 0
+	sent := 0 // emails this run sent, for the line an interrupt prints
 	if opts.DryRun {
-		now := opts.Now()
 		for _, inv := range targets {
-			r := refResult{Ref: refOf(inv), ID: inv.ID, Email: inv.Email, Plan: string(invite.PlanResend(inv, now)), Outcome: "planned"}
-			if r.Plan == string(invite.PlanRefused) {
-				r.Plan = "refused: " + string(inv.Status(now))
+			plan := invite.PlanResend(inv, now)
+			var err error
+			if plan == invite.PlanRefused {
+				err = invite.ErrAlreadyResolved.Explain("invitation %d (%s) is already %s and cannot be resent", inv.ID, inv.Email, inv.Status(now)).
+					With(invite.About{ID: inv.ID})
 			}
-			results = append(results, r)
+			set(inv, plan, err)
 		}
 	} else {
 		var bar *progressBar
@@ -163,32 +186,30 @@ func resendRun(ctx context.Context, opts *ResendOptions) error {
 		// be on their way.
 		report := func(res invite.ResendResult) {
 			out, plan, err := res.Invitation, res.Plan, res.Err
-			r := refResult{Ref: refOf(out), ID: out.ID, Email: out.Email, Plan: string(plan)}
 			if res.Elsewhere {
 				// Not a failure: another resend or deliverer has it.
-				r.Outcome = "sent_elsewhere"
+				for _, i := range at[out.ID] {
+					results[i] = doneRef(results[i].Ref, out.ID, out.Email, outcomeSentElsewhere)
+				}
 				if opts.Output == "table" {
 					fmt.Fprintf(opts.IO.Out, "Invitation %d: the email to %s is being sent by another deliverer.\n", out.ID, termSafe(out.Email))
 				}
-			} else if err == nil {
-				r.Outcome = "sent"
-				sent++
-				if !opts.Expired && opts.Output == "table" {
-					how := "the same link"
-					if plan == invite.PlanNewLink {
-						how = "a new link"
-					}
-					fmt.Fprintf(opts.IO.Out, "Resent invitation %d to %s with %s, valid until %s.\n", out.ID, termSafe(out.Email), how, out.ExpiresAt.Format("2006-01-02"))
-				}
-			} else {
-				w.add(err)
-				r.Outcome, r.Error = outcomeOf(err), errorText(err)
-				if r.Outcome == "failed" {
-					failed++
-				}
-				printError(opts.IO.ErrOut, err)
+				bar.increment()
+				return
 			}
-			results = append(results, r)
+			if err == nil {
+				sent++
+			}
+			set(out, plan, err)
+			if err != nil {
+				printError(opts.IO.ErrOut, err)
+			} else if !opts.Expired && !opts.Pending && opts.Output == "table" {
+				how := "the same link"
+				if plan == invite.PlanNewLink {
+					how = "a new link"
+				}
+				fmt.Fprintf(opts.IO.Out, "Resent invitation %d to %s with %s, valid until %s.\n", out.ID, termSafe(out.Email), how, out.ExpiresAt.Format("2006-01-02"))
+			}
 			bar.increment()
 		}
 		// Its only error is a cancelled ctx, returned after the summary.
@@ -199,7 +220,8 @@ func resendRun(ctx context.Context, opts *ResendOptions) error {
 		}
 		bar.done()
 	}
-	if werr := printResendResults(opts, results, len(targets), sent, failed); werr != nil {
+	batch := newBatchReport(results)
+	if werr := printResendResults(opts, batch); werr != nil {
 		return werr
 	}
 	if errors.Is(err, context.Canceled) || err == nil && ctx.Err() != nil {
@@ -210,54 +232,86 @@ func resendRun(ctx context.Context, opts *ResendOptions) error {
 	if err != nil {
 		return err
 	}
-	return w.err()
+	return batch.exit()
 }
 
-func printResendResults(opts *ResendOptions, results []refResult, targets, sent, failed int) error {
+// resendOutcome is the outcome of a resend done (or, in a dry run, planned) with plan.
+func resendOutcome(plan invite.ResendPlan, dryRun bool) string {
+	switch {
+	case plan == invite.PlanNewLink && dryRun:
+		return outcomeWouldRenew
+	case plan == invite.PlanNewLink:
+		return outcomeRenewed
+	case dryRun:
+		return outcomeWouldResend
+	}
+	return outcomeResent
+}
+
+func printResendResults(opts *ResendOptions, batch batchReport) error {
 	out := opts.IO.Out
-	switch opts.Output {
-	case "json":
-		return writeJSON(out, struct {
-			Results []refResult `json:"results"`
-			Resent  int         `json:"resent"`
-			Failed  int         `json:"failed"`
-			DryRun  bool        `json:"dry_run"`
-		}{nonNil(results), sent, failed, opts.DryRun})
-	case "csv":
-		return writeRefResultsCSV(out, results)
+	if opts.Output != "table" {
+		return batch.write(out, opts.Output)
+	}
+	n := len(batch.Results)
+	undelivered := 0
+	for _, r := range batch.Results {
+		if r.Outcome == outcomeNotDelivered {
+			undelivered++
+		}
 	}
 	switch {
-	case opts.DryRun:
-		t := opts.style().newTable(out)
-		t.AppendHeader(table.Row{"ID", "Email", "Would"})
-		for _, r := range results {
-			t.AppendRow(table.Row{r.ID, r.Email, r.Plan})
-		}
-		t.Render()
-		_, err := fmt.Fprintf(out, "Dry run: nothing was sent or changed (%d invitations).\n", len(results))
-		return err
-	case opts.Expired && targets == 0:
+	case opts.Expired && n == 0:
 		_, err := fmt.Fprintln(out, "No expired invitations to resend.")
 		return err
-	case opts.Pending && targets == 0:
+	case opts.Pending && n == 0:
 		_, err := fmt.Fprintln(out, "No pending invitations need a reminder.")
 		return err
+	case opts.DryRun:
+		return printResendPlan(opts, batch)
 	case opts.Pending:
-		msg := fmt.Sprintf("Reminded %d of %d pending %s with the same link.", sent, targets, plural(targets, "invitation", "invitations"))
-		if failed > 0 {
-			msg += fmt.Sprintf(" %d could not be delivered (see above); their emails wait in the outbox for `invitectl deliver`.", failed)
+		msg := fmt.Sprintf("Reminded %d of %d pending %s with the same link.", batch.Done, n, plural(n, "invitation", "invitations"))
+		if undelivered > 0 {
+			msg += fmt.Sprintf(" %d could not be delivered (see above); their emails wait in the outbox for `invitectl deliver`.", undelivered)
 		}
 		_, err := fmt.Fprintln(out, msg)
 		return err
 	case opts.Expired:
-		msg := fmt.Sprintf("Resent %d of %d expired %s with a new link.", sent, targets, plural(targets, "invitation", "invitations"))
-		if failed > 0 {
-			msg += fmt.Sprintf(" %d could not be delivered (see above); their new links are saved and their emails wait in the outbox for `invitectl deliver`.", failed)
+		msg := fmt.Sprintf("Resent %d of %d expired %s with a new link.", batch.Done, n, plural(n, "invitation", "invitations"))
+		if undelivered > 0 {
+			msg += fmt.Sprintf(" %d could not be delivered (see above); their new links are saved and their emails wait in the outbox for `invitectl deliver`.", undelivered)
 		}
 		_, err := fmt.Fprintln(out, msg)
 		return err
 	}
 	return nil
+}
+
+// printResendPlan is the table of a dry run: what would happen to each REF.
+func printResendPlan(opts *ResendOptions, batch batchReport) error {
+	out := opts.IO.Out
+	st := opts.style()
+	t := wideTable{header: table.Row{"REF", "ID", "Email", "Would"}, columns: resendPlanColumns()}
+	for _, r := range batch.Results {
+		id := invite.Dash
+		if r.ID != nil {
+			id = strconv.FormatInt(*r.ID, 10)
+		}
+		would := map[string]string{outcomeWouldResend: "resend the same link", outcomeWouldRenew: "send a new link",
+			outcomeAlreadyResolved: "nothing: already resolved", outcomeNotFound: "nothing: not found"}[r.Outcome]
+		if would == "" {
+			would = "nothing: " + strings.ReplaceAll(r.Outcome, "_", " ")
+		}
+		t.rows = append(t.rows, table.Row{r.Ref, id, dash(r.email), would})
+	}
+	t.render(out, st)
+	n := len(batch.Results)
+	what := fmt.Sprintf("%d of %d %s would be resent", batch.Done, n, plural(n, "invitation", "invitations"))
+	if batch.Done == n {
+		what = fmt.Sprintf("%d %s would be resent", n, plural(n, "invitation", "invitations"))
+	}
+	_, err := fmt.Fprintf(out, "Dry run: nothing was sent or changed; %s.\n", what)
+	return err
 }
 
 func nonNil[T any](s []T) []T {
@@ -320,6 +374,9 @@ type progressBar struct {
 
 // startProgress draws a progress bar for total steps on io's stderr.
 func startProgress(io *IOStreams, color bool, what string, total int) *progressBar {
+	if io.Quiet {
+		return nil
+	}
 	pw := progress.NewWriter()
 	pw.SetOutputWriter(io.ErrOut)
 	pw.SetAutoStop(true)

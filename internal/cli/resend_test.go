@@ -91,15 +91,14 @@ func TestResendExpiredJSON(t *testing.T) {
 	out := r.must("resend", "--expired", "-o", "json")
 	var v struct {
 		Results []map[string]any `json:"results"`
-		Resent  int              `json:"resent"`
+		Done    int              `json:"done"`
 		Failed  int              `json:"failed"`
-		DryRun  bool             `json:"dry_run"`
 	}
 	if err := json.Unmarshal([]byte(out), &v); err != nil {
 		t.Fatal(err)
 	}
-	if v.Resent != 30 || v.Failed != 0 || v.DryRun || len(v.Results) != 30 {
-		t.Fatalf("resent %d, failed %d, dry run %v, %d results", v.Resent, v.Failed, v.DryRun, len(v.Results))
+	if v.Done != 30 || v.Failed != 0 || len(v.Results) != 30 {
+		t.Fatalf("done %d, failed %d, %d results", v.Done, v.Failed, len(v.Results))
 	}
 	var ids []int
 	for _, res := range v.Results {
@@ -108,13 +107,13 @@ func TestResendExpiredJSON(t *testing.T) {
 			keys = append(keys, k)
 		}
 		slices.Sort(keys)
-		if fmt.Sprint(keys) != "[email error id outcome plan ref]" || res["outcome"] != "sent" || res["plan"] != "new link" || res["error"] != nil {
+		if fmt.Sprint(keys) != "[error id outcome ref]" || res["outcome"] != "renewed" || res["error"] != nil {
 			t.Fatalf("result %v", res)
 		}
 		ids = append(ids, int(res["id"].(float64)))
 	}
 	// Keys in one fixed order, the documented one.
-	if !regexp.MustCompile(`(?s)^\{\s*"results": \[\s*\{\s*"ref": "1",\s*"id": 1,\s*"email": "p000@example.com",\s*"plan": "new link",\s*"outcome": "sent",\s*"error": null`).MatchString(out) {
+	if !regexp.MustCompile(`(?s)^\{\s*"results": \[\s*\{\s*"ref": "1",\s*"id": 1,\s*"outcome": "renewed",\s*"error": null\s*\}`).MatchString(out) {
 		t.Errorf("keys out of order:\n%.300s", out)
 	}
 	if !slices.IsSorted(ids) {

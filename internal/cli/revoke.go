@@ -18,24 +18,36 @@ type RevokeOptions struct {
 	Refs     []string
 	Customer string
 	Yes      bool // no confirmation
+	// RefsFromStdin: the REFs came from stdin (-), so no answer can.
+	RefsFromStdin bool
 }
 
 // NewCmdRevoke builds `revoke`; runF replaces revokeRun in tests.
 func NewCmdRevoke(f *Factory, runF func(*RevokeOptions) error) *cobra.Command {
 	opts := &RevokeOptions{Service: f.Service}
 	cmd := &cobra.Command{
-		Use:   "revoke REF... [--yes]",
+		Use:   "revoke REF...|- [--yes]",
 		Short: "Revoke invitations so their links stop working",
 		Long: `Revokes pending or expired invitations: their links stop working at once.
 On a terminal each revocation is confirmed; --yes skips the question. Without
 a terminal and without --yes nothing is revoked (exit 6). Revoking an accepted
-invitation is refused as already resolved (exit 4).`,
+invitation is refused as already resolved (exit 4).
+
+REF is an invitation's ID or email; - reads REFs from stdin, one a line (then
+--yes is needed: stdin cannot answer). Every REF is reported in the order
+given; -o json prints {"results":[{"ref","id","outcome","error"}],"done","failed"}
+and the exit code is the highest of all REFs.`,
 		Example: `  invitectl revoke 42
   invitectl revoke 42 43 --yes
-  invitectl revoke asa@example.com --yes -o json`,
+  invitectl revoke asa@example.com --yes -o json
+  invitectl list --status expired --all --jq '.invitations[].id' | invitectl revoke - --yes`,
 		Args: minArgs(1, "at least one REF (an invitation ID or email)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Refs = args
+			var err error
+			if opts.Refs, err = readRefs(args, f.IO.In); err != nil {
+				return err
+			}
+			opts.RefsFromStdin = len(args) == 1 && args[0] == "-"
 			opts.common = f.common(cmd)
 			if runF != nil {
 				return runF(opts)
@@ -55,44 +67,28 @@ func revokeRun(ctx context.Context, opts *RevokeOptions) error {
 	if err != nil {
 		return err
 	}
-	var w worst
 	prompt := newPrompter(opts.IO.In)
 	var results []refResult
-	revoked := 0
 	for _, ref := range opts.Refs {
 		out, err := revokeOne(ctx, opts, svc, prompt, ref)
 		if errors.Is(err, errPromptCancelled) {
 			return err // Ctrl-C stops the whole command, not just this REF
 		}
 		if err != nil {
-			w.add(err)
 			printError(opts.IO.ErrOut, err)
-			r := failedRef(ref, err)
-			r.ID, r.Email = out.ID, out.Email
-			results = append(results, r)
+			results = append(results, failedRef(ref, out.ID, out.Email, err))
 			continue
 		}
-		revoked++
-		results = append(results, refResult{Ref: ref, ID: out.ID, Email: out.Email, Outcome: "revoked"})
+		results = append(results, doneRef(ref, out.ID, out.Email, outcomeRevoked))
 		if opts.Output == "table" {
 			fmt.Fprintf(opts.IO.Out, "Revoked invitation %d for %s.\n", out.ID, termSafe(out.Email))
 		}
 	}
-	switch opts.Output {
-	case "json":
-		if err := writeJSON(opts.IO.Out, struct {
-			Results []refResult `json:"results"`
-			Revoked int         `json:"revoked"`
-			Failed  int         `json:"failed"`
-		}{nonNil(results), revoked, len(results) - revoked}); err != nil {
-			return err
-		}
-	case "csv":
-		if err := writeRefResultsCSV(opts.IO.Out, results); err != nil {
-			return err
-		}
+	report := newBatchReport(results)
+	if err := report.write(opts.IO.Out, opts.Output); err != nil {
+		return err
 	}
-	return w.err()
+	return report.exit()
 }
 
 // revokeOne resolves ref, asks when it must, and revokes.
@@ -105,7 +101,7 @@ func revokeOne(ctx context.Context, opts *RevokeOptions, svc *invite.Service, pr
 		// A resolved one is refused without asking: there is nothing to confirm.
 		return svc.Revoke(ctx, opts.Actor, inv)
 	}
-	if !opts.IO.CanPrompt() {
+	if !opts.IO.CanPrompt() || opts.RefsFromStdin {
 		return inv, invite.Errorf(invite.ECANCELLED, "not revoking invitation %d (%s): confirmation needed, and there is no terminal to ask on", inv.ID, inv.Email).
 			WithHint("pass --yes to revoke without confirmation")
 	}

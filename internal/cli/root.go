@@ -27,6 +27,7 @@ func Main(ctx context.Context, env Env) int {
 	if err == nil {
 		err = f.close()
 	}
+	f.notices.flush()
 	f.discardCreated(err)
 	if err != nil {
 		printError(env.IO.ErrOut, err)

@@ -105,7 +105,7 @@ func printInvitation(o common, inv invite.Invitation, reveal bool) error {
 	}
 	t.AppendRow(table.Row{"Version", inv.Version})
 	t.Render()
-	if reveal && inv.PersonalNumber != "" && o.IO.ErrTTY {
+	if reveal && inv.PersonalNumber != "" && o.IO.ErrTTY && !o.IO.Quiet {
 		fmt.Fprintln(o.IO.ErrOut, "invitectl: note: the personal number was revealed; this is recorded in the audit log")
 	}
 	return nil

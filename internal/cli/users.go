@@ -153,25 +153,35 @@ type UsersDeleteOptions struct {
 
 	Emails []string
 	Yes    bool // no confirmation
+	// RefsFromStdin: the emails came from stdin (-), so no answer can.
+	RefsFromStdin bool
 }
 
 // NewCmdUsersDelete builds `users delete`; runF replaces usersDeleteRun in tests.
 func NewCmdUsersDelete(f *Factory, runF func(*UsersDeleteOptions) error) *cobra.Command {
 	opts := &UsersDeleteOptions{Service: f.Service}
 	cmd := &cobra.Command{
-		Use:   "delete EMAIL... [--yes]",
+		Use:   "delete EMAIL...|- [--yes]",
 		Short: "Erase accounts on request (GDPR Art. 17)",
 		Long: `Erases each account named: the user, their sessions and the personal data
 of the invitation they accepted, in one transaction with one audit event that
 holds none of the erased data. The email may then be invited again.
 On a terminal each deletion is confirmed; --yes skips the question. Without a
 terminal and without --yes nothing is deleted (exit 6). Over several emails it
-carries on past a failing one and exits with the highest code.`,
+carries on past a failing one and exits with the highest code; - reads the
+emails from stdin, one a line (then --yes is needed). -o json reports every
+email in the order given, as resend and revoke report their REFs:
+{"results":[{"ref","id","outcome","error"}],"done","failed"}, where id is the
+account's.`,
 		Example: `  invitectl users delete asa@example.com
   invitectl users delete asa@example.com bo@example.com --yes -o json`,
 		Args: minArgs(1, "at least one EMAIL (an account's email address)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Emails = args
+			var err error
+			if opts.Emails, err = readRefs(args, f.IO.In); err != nil {
+				return err
+			}
+			opts.RefsFromStdin = len(args) == 1 && args[0] == "-"
 			opts.common = f.common(cmd)
 			if runF != nil {
 				return runF(opts)
@@ -183,63 +193,33 @@ carries on past a failing one and exits with the highest code.`,
 	return cmd
 }
 
-// userResult is what happened to one EMAIL of `users delete`.
-type userResult struct {
-	Email   string  `json:"email"`
-	UserID  int64   `json:"user_id"` // 0 when no account has the email
-	Outcome string  `json:"outcome"`
-	Error   *string `json:"error"`
-}
-
 func usersDeleteRun(ctx context.Context, opts *UsersDeleteOptions) error {
 	svc, err := opts.Service(ctx)
 	if err != nil {
 		return err
 	}
-	var w worst
 	prompt := newPrompter(opts.IO.In)
-	var results []userResult
-	deleted := 0
+	var results []refResult
 	for _, email := range opts.Emails {
 		u, err := deleteUserOne(ctx, opts, svc, prompt, email)
 		if errors.Is(err, errPromptCancelled) {
 			return err // Ctrl-C stops the whole command
 		}
 		if err != nil {
-			w.add(err)
 			printError(opts.IO.ErrOut, err)
-			results = append(results, userResult{Email: email, UserID: u.ID, Outcome: outcomeOf(err), Error: errorText(err)})
+			results = append(results, failedRef(email, u.ID, u.Email, err))
 			continue
 		}
-		deleted++
-		results = append(results, userResult{Email: email, UserID: u.ID, Outcome: "deleted"})
+		results = append(results, doneRef(email, u.ID, u.Email, outcomeDeleted))
 		if opts.Output == "table" {
 			fmt.Fprintf(opts.IO.Out, "Deleted the account of %s.\n", termSafe(u.Email))
 		}
 	}
-	switch opts.Output {
-	case "json":
-		if err := writeJSON(opts.IO.Out, struct {
-			Results []userResult `json:"results"`
-			Deleted int          `json:"deleted"`
-			Failed  int          `json:"failed"`
-		}{nonNil(results), deleted, len(results) - deleted}); err != nil {
-			return err
-		}
-	case "csv":
-		rows := make([][]string, len(results))
-		for i, r := range results {
-			e := ""
-			if r.Error != nil {
-				e = *r.Error
-			}
-			rows[i] = []string{r.Email, strconv.FormatInt(r.UserID, 10), r.Outcome, e}
-		}
-		if err := writeCSV(opts.IO.Out, []string{"email", "user_id", "outcome", "error"}, rows); err != nil {
-			return err
-		}
+	report := newBatchReport(results)
+	if err := report.write(opts.IO.Out, opts.Output); err != nil {
+		return err
 	}
-	return w.err()
+	return report.exit()
 }
 
 // deleteUserOne finds the account of email, asks when it must, and deletes it.
@@ -249,7 +229,7 @@ func deleteUserOne(ctx context.Context, opts *UsersDeleteOptions, svc *invite.Se
 		return u, err
 	}
 	if !opts.Yes {
-		if !opts.IO.CanPrompt() {
+		if !opts.IO.CanPrompt() || opts.RefsFromStdin {
 			return u, invite.Errorf(invite.ECANCELLED, "not deleting the account of %s: confirmation needed, and there is no terminal to ask on", u.Email).
 				WithHint("pass --yes to delete without confirmation")
 		}

@@ -52,6 +52,17 @@ func (c PurgeCounts) Total() int { return c.Accepted + c.Revoked + c.Expired }
 type PurgeResult struct {
 	Counts       PurgeCounts
 	Checkpointed bool
+	// Invitations are the invitations purged (or, in a dry run, that
+	// would be), in ID order.
+	Invitations []PurgeItem
+}
+
+// PurgeItem is one invitation of a purge: its former status (accepted,
+// revoked or expired) and when it became that.
+type PurgeItem struct {
+	ID   int64
+	From string
+	At   time.Time
 }
 
 // Eraser erases personal data.

@@ -26,6 +26,7 @@ type purged struct {
 	from         string // accepted, revoked, expired
 	email        string
 	expires      time.Time
+	since        time.Time // when it was resolved or expired
 }
 
 // erase erases the personal data of the invitations rows at time at, and
@@ -76,14 +77,15 @@ func (s *Store) Purge(ctx context.Context, cutoff, at time.Time, ev invite.Audit
 		// The rows are locked as they are read (PostgreSQL; SQLite's writer
 		// holds the database): a link renewed meanwhile is read renewed, so
 		// it is neither erased nor counted off its old day of expiry.
-		rows, err := tx.query(ctx, `SELECT id, customer_id, state, email, CASE WHEN state = 'pending' THEN 'expired' ELSE state END, expires_at
+		rows, err := tx.query(ctx, `SELECT id, customer_id, state, email, CASE WHEN state = 'pending' THEN 'expired' ELSE state END, expires_at,
+			CASE state WHEN 'accepted' THEN accepted_at WHEN 'revoked' THEN revoked_at ELSE expires_at END
 			FROM invitations i
 			WHERE (state = 'accepted' AND accepted_at < ?) OR (state = 'revoked' AND revoked_at < ?) OR (state = 'pending' AND expires_at < ?)
 			ORDER BY id`+s.d.ForUpdate, c, c, c)
 		list, err := collect(rows, err, func(sc scanner) (purged, error) {
 			var p purged
 			var state string
-			err := sc.Scan(&p.id, &p.customer, &state, &p.email, &p.from, scanTime{&p.expires})
+			err := sc.Scan(&p.id, &p.customer, &state, &p.email, &p.from, scanTime{&p.expires}, scanTime{&p.since})
 			p.state = invite.State(state)
 			return p, err
 		})
@@ -91,6 +93,7 @@ func (s *Store) Purge(ctx context.Context, cutoff, at time.Time, ev invite.Audit
 			return s.errorf("purge", err)
 		}
 		for _, p := range list {
+			out.Invitations = append(out.Invitations, invite.PurgeItem{ID: p.id, From: p.from, At: p.since})
 			switch p.from {
 			case "accepted":
 				out.Counts.Accepted++
