@@ -97,7 +97,8 @@ func deliverRun(ctx context.Context, opts *DeliverOptions) error {
 	}
 	sum, err := svc.Deliver(ctx, invite.DeliverRequest{CustomerID: customerID, Actor: opts.Actor, Report: func(o invite.DeliveryOutcome) {
 		bar.increment()
-		if o.State == invite.DeliveryFailed || o.State == invite.DeliveryQueued {
+		// A connection failure is said once, at the end, with its hint.
+		if (o.State == invite.DeliveryFailed || o.State == invite.DeliveryQueued) && !invite.ConnectionFailed(o.Cause) {
 			printError(opts.IO.ErrOut, fmt.Errorf("invitation %d: the email to %s: %s", o.Claim.InvitationID, o.Claim.Invitation.Email, o.Error))
 		}
 	}})
@@ -121,6 +122,9 @@ func deliverRun(ctx context.Context, opts *DeliverOptions) error {
 	}
 	if werr := printDeliverSummary(opts, res, ""); werr != nil {
 		return werr
+	}
+	if sum.Stopped != nil {
+		return &exitError{code: ExitDelivery, err: sum.Stopped}
 	}
 	// Only what this run attempted and left undelivered is its failure;
 	// emails another deliverer is sending are not.

@@ -218,6 +218,10 @@ func (f *Factory) openMailer() (mail.Mailer, error) {
 		}
 		port = p
 	}
+	timeout, err := f.cfg.Duration("smtp.timeout")
+	if err != nil {
+		return nil, err
+	}
 	m, err := mail.New(mail.Config{
 		Transport:  f.cfg.String("mail.transport"),
 		From:       f.cfg.String("mail.from"),
@@ -228,7 +232,12 @@ func (f *Factory) openMailer() (mail.Mailer, error) {
 		Username:   f.cfg.String("smtp.username"),
 		Password:   f.cfg.String("smtp.password"),
 		Encryption: f.cfg.String("smtp.encryption"),
-		Now:        f.Now,
+		CAFile:     f.cfg.String("smtp.ca_file"),
+		// A whole message (MAIL, RCPT, DATA and its bytes) may take three
+		// commands' time.
+		ConnectTimeout: timeout,
+		SendTimeout:    3 * timeout,
+		Now:            f.Now,
 		Written: func(to, path string) {
 			fmt.Fprintf(f.IO.ErrOut, "invitectl: wrote the email to %s as %s\n", termSafe(to), path)
 		},

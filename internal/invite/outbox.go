@@ -96,6 +96,7 @@ type DeliveryOutcome struct {
 	At    time.Time     // when it was attempted
 	Next  time.Time     // queued: when it is due again
 	Event AuditEvent    // sent: the audit event recorded with it
+	Cause error         // the attempt's error as the mailer returned it
 }
 
 // Outbox is the store's side of the outbox.
@@ -164,6 +165,9 @@ type DeliverRequest struct {
 type DeliverySummary struct {
 	Sent, Failed, Retrying, Superseded int
 	Elsewhere                          int
+	// Stopped is the connection failure that ended the run early (the
+	// deliveries not attempted stay queued), or nil.
+	Stopped error
 }
 
 // Undelivered is how many of the attempted deliveries are still to do.
@@ -178,6 +182,19 @@ type PermanentError interface {
 func permanent(err error) bool {
 	var p PermanentError
 	return errors.As(err, &p) && p.Permanent()
+}
+
+// ConnectionError is implemented by mail errors of the connection itself
+// (refused, timeout, TLS, authentication): no message can go until it is
+// fixed, so a run stops opening connections.
+type ConnectionError interface {
+	ConnectionFailed() bool
+}
+
+// ConnectionFailed says whether err is a failure of the mail connection.
+func ConnectionFailed(err error) bool {
+	var c ConnectionError
+	return errors.As(err, &c) && c.ConnectionFailed()
 }
 
 // Deliver sends the queued emails req selects, once each, and records each
@@ -206,7 +223,7 @@ func (s *Service) Deliver(ctx context.Context, req DeliverRequest) (DeliverySumm
 	if err == nil {
 		err = ctx.Err()
 	}
-	if err == nil && req.InvitationIDs == nil {
+	if err == nil && req.InvitationIDs == nil && w.sum.Stopped == nil {
 		q := w.q
 		q.AfterID, q.Now = 0, s.now()
 		w.sum.Elsewhere, err = s.Store.HeldDeliveries(ctx, q)
@@ -229,7 +246,7 @@ type sweep struct {
 // loop claims, sends and records batches over mailer until nothing more is
 // selected or ctx is done.
 func (w *sweep) loop(ctx context.Context, mailer Mailer) error {
-	for ctx.Err() == nil {
+	for ctx.Err() == nil && w.stopped() == nil {
 		claims, err := w.claim(ctx)
 		if err != nil {
 			return err
@@ -239,13 +256,16 @@ func (w *sweep) loop(ctx context.Context, mailer Mailer) error {
 		}
 		outcomes := make([]DeliveryOutcome, len(claims))
 		for i, c := range claims {
-			if ctx.Err() != nil {
+			if ctx.Err() != nil || w.stopped() != nil {
 				outcomes[i] = DeliveryOutcome{Claim: c, State: DeliveryReleased}
 				continue
 			}
 			// The message on the wire is finished even when ctx is cancelled
 			// meanwhile, so that its outcome is known and recorded.
 			outcomes[i] = w.s.attempt(context.WithoutCancel(ctx), mailer, w.req.Actor, c)
+			if ConnectionFailed(outcomes[i].Cause) {
+				w.stop(outcomes[i].Cause)
+			}
 		}
 		// What was sent is recorded even after a cancellation: it must not
 		// be sent again.
@@ -258,6 +278,22 @@ func (w *sweep) loop(ctx context.Context, mailer Mailer) error {
 		w.record(outcomes)
 	}
 	return nil
+}
+
+// stop ends the run early for a connection failure: no connection opens
+// for the deliveries left, which stay queued.
+func (w *sweep) stop(err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.sum.Stopped == nil {
+		w.sum.Stopped = err
+	}
+}
+
+func (w *sweep) stopped() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.sum.Stopped
 }
 
 // claim takes the next batch of the sweep: deliveries with a greater ID
@@ -347,6 +383,7 @@ func (s *Service) attempt(ctx context.Context, mailer Mailer, actor string, c Cl
 		}
 		err = mailer.SendInvitation(ctx, m)
 	}
+	o.Cause = err
 	switch {
 	case err == nil:
 		o.State = DeliverySent

@@ -260,6 +260,36 @@ func TestDeliverEndsOnAStoreError(t *testing.T) {
 	}
 }
 
+// connRefused is a failure of the mail connection itself.
+type connRefused struct{}
+
+func (connRefused) Error() string          { return "connection refused" }
+func (connRefused) ConnectionFailed() bool { return true }
+
+// After a connection failure a run attempts nothing more: the rest stay
+// queued, unattempted and unheld, and the summary says why it stopped.
+func TestDeliverStopsAtAConnectionFailure(t *testing.T) {
+	o, m, svc := newOutboxFixture(3 * DeliverBatch)
+	for i := 1; i <= 3*DeliverBatch; i++ {
+		m.answers[fmt.Sprintf("p%d@example.com", i)] = connRefused{}
+	}
+	var reported int
+	sum, err := svc.Deliver(context.Background(), DeliverRequest{Report: func(DeliveryOutcome) { reported++ }})
+	if err != nil || !errors.Is(sum.Stopped, connRefused{}) || sum.Retrying != 1 || reported != 1 {
+		t.Fatalf("%+v, %v, %d reported; want one attempt and the run stopped", sum, err, reported)
+	}
+	attempted := 0
+	for _, d := range o.deliveries {
+		attempted += d.Attempts
+		if d.State != DeliveryQueued {
+			t.Errorf("delivery %d: %s", d.ID, d.State)
+		}
+	}
+	if attempted != 1 || len(o.held) != 0 || len(o.claims) != 1 {
+		t.Errorf("%d attempts, %d held, %d claims; want 1, 0, 1", attempted, len(o.held), len(o.claims))
+	}
+}
+
 func TestRetryDelay(t *testing.T) {
 	for attempts, want := range map[int]time.Duration{1: time.Minute, 2: 2 * time.Minute, 3: 4 * time.Minute, 7: time.Hour, 50: time.Hour} {
 		if got := retryDelay(attempts); got != want {
