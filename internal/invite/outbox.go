@@ -67,9 +67,10 @@ type ClaimQuery struct {
 	// taken in ID order, so that each is attempted once per run.
 	AfterID int64
 	// Due takes only queued deliveries whose next attempt is due (the
-	// background deliverer's backoff); otherwise every queued and failed
-	// one is taken (a person asked for it).
-	Due bool
+	// background deliverer's backoff); otherwise every queued one is taken
+	// (a person asked for it), and with RetryFailed the failed ones too.
+	Due         bool
+	RetryFailed bool
 	// InvitationIDs, when set, limits the claim to these invitations'
 	// deliveries (what one command queued). An invitation has at most one
 	// undelivered delivery: queueing one supersedes the older.
@@ -154,6 +155,7 @@ type DeliverRequest struct {
 	InvitationIDs []int64 // only these invitations' deliveries; nil for all that the rest selects
 	CustomerID    int64
 	Due           bool   // only queued deliveries that are due (background)
+	RetryFailed   bool   // also those refused for good (5xx) earlier
 	Actor         string // recorded in the audit events of sent emails
 	// Report, when set, is called once per attempted delivery, in order.
 	Report func(DeliveryOutcome)
@@ -218,7 +220,7 @@ func (s *Service) Deliver(ctx context.Context, req DeliverRequest) (DeliverySumm
 		return sum, ctx.Err()
 	}
 	w := &sweep{s: s, req: req, ids: req.InvitationIDs,
-		q: ClaimQuery{Lease: deliverLease, Limit: DeliverBatch, Due: req.Due, CustomerID: req.CustomerID}}
+		q: ClaimQuery{Lease: deliverLease, Limit: DeliverBatch, Due: req.Due, RetryFailed: req.RetryFailed, CustomerID: req.CustomerID}}
 	err := w.loop(ctx, s.Mailer)
 	if err == nil {
 		err = ctx.Err()

@@ -95,8 +95,10 @@ func (s *Store) selection(q invite.ClaimQuery) (cond []string, args []any) {
 	if q.Due {
 		cond = append(cond, "d.state = 'queued'", "d.next_attempt_at <= ?")
 		args = append(args, s.d.Time(q.Now))
-	} else {
+	} else if q.RetryFailed {
 		cond = append(cond, "d.state IN ('queued', 'failed')")
+	} else {
+		cond = append(cond, "d.state = 'queued'")
 	}
 	if len(q.InvitationIDs) > 0 {
 		cond = append(cond, "d.invitation_id IN (?"+strings.Repeat(", ?", len(q.InvitationIDs)-1)+")")
