@@ -16,28 +16,36 @@ type DeliverOptions struct {
 	// Service is the mailing service, or the plain one for a dry run.
 	Service func(context.Context) (*invite.Service, error)
 
-	Customer string
-	DryRun   bool
+	Customer    string
+	RetryFailed bool
+	DryRun      bool
 }
 
 // NewCmdDeliver builds `deliver`; runF replaces deliverRun in tests.
 func NewCmdDeliver(f *Factory, runF func(*DeliverOptions) error) *cobra.Command {
 	opts := &DeliverOptions{}
 	cmd := &cobra.Command{
-		Use:   "deliver [--customer NAME] [--dry-run]",
+		Use:   "deliver [--customer NAME] [--retry-failed] [--dry-run]",
 		Short: "Send the emails waiting in the outbox",
 		Long: `Every invitation email is queued in the outbox in the same transaction as the
 change that causes it; invite, import and resend then deliver what they
 queued. An email that could not be delivered waits there: queued after a
 temporary failure (4xx, network), failed after a permanent one (5xx).
 
-deliver attempts every queued and failed email now, once, over one mail
-connection, with a progress bar on a terminal and a summary. Only an
-invitation's latest link is ever sent. It exits 5 if any email is still
-undelivered. Safe beside serve-accept --deliver: no email is sent twice at
-once.`,
+deliver attempts every queued email now, once, with a progress bar on a
+terminal and a summary. Emails refused for good (5xx) in an earlier run
+are counted, not retried, unless --retry-failed is given (or the
+invitation is resent). Only an invitation's latest link is ever sent.
+
+It exits 5 if an email it attempted is still undelivered. After a failure
+of the connection itself (refused, timeout, TLS, authentication) it opens
+no new connection: the rest stay queued. Emails another deliverer is
+sending (a serve-accept --deliver, another deliver) are counted and left
+to it. Ctrl-C finishes the email on the wire, leaves the rest queued and
+exits 6.`,
 		Example: `  invitectl deliver
   invitectl deliver --customer "Acme AB" --dry-run
+  invitectl deliver --retry-failed
   invitectl deliver -o json`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -50,6 +58,7 @@ once.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Customer, "customer", "", "only this customer's emails")
+	cmd.Flags().BoolVar(&opts.RetryFailed, "retry-failed", false, "also attempt the emails refused for good (5xx) in an earlier run")
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "list what would be attempted and send nothing")
 	_ = cmd.RegisterFlagCompletionFunc("customer", completeCustomers(f))
 	return cmd
@@ -68,6 +77,7 @@ func deliverRun(ctx context.Context, opts *DeliverOptions) error {
 		}
 		customerID = c.ID
 	}
+	// count says how many invitations' emails are queued and failed.
 	count := func(ctx context.Context) (int, int, error) {
 		var q, f int
 		for _, d := range []invite.DeliveryState{invite.DeliveryQueued, invite.DeliveryFailed} {
@@ -88,16 +98,21 @@ func deliverRun(ctx context.Context, opts *DeliverOptions) error {
 	if err != nil {
 		return err
 	}
+	attempting := queued
+	if opts.RetryFailed {
+		attempting += failed
+	}
 	if opts.DryRun {
-		return printDeliverPlan(ctx, opts, svc, failed, queued)
+		return printDeliverPlan(ctx, opts, svc, deliverResult{Remaining: queued + failed, DryRun: true, Attempting: attempting})
 	}
 	var bar *progressBar
-	if opts.IO.ErrTTY && opts.Output == "table" && queued+failed > 1 {
-		bar = startProgress(opts.IO, opts.Color, "Delivering", queued+failed)
+	if opts.IO.ErrTTY && opts.Output == "table" && attempting > 1 {
+		bar = startProgress(opts.IO, opts.Color, "Delivering", attempting)
 	}
-	sum, err := svc.Deliver(ctx, invite.DeliverRequest{CustomerID: customerID, Actor: opts.Actor, Report: func(o invite.DeliveryOutcome) {
+	sum, err := svc.Deliver(ctx, invite.DeliverRequest{CustomerID: customerID, RetryFailed: opts.RetryFailed, Actor: opts.Actor, Report: func(o invite.DeliveryOutcome) {
 		bar.increment()
-		if o.State == invite.DeliveryFailed || o.State == invite.DeliveryQueued {
+		// A connection failure is said once, at the end, with its hint.
+		if (o.State == invite.DeliveryFailed || o.State == invite.DeliveryQueued) && !invite.ConnectionFailed(o.Cause) {
 			printError(opts.IO.ErrOut, fmt.Errorf("invitation %d: the email to %s: %s", o.Claim.InvitationID, o.Claim.Invitation.Email, o.Error))
 		}
 	}})
@@ -106,15 +121,15 @@ func deliverRun(ctx context.Context, opts *DeliverOptions) error {
 	if err != nil && !interrupted {
 		return err
 	}
-	total := queued + failed
 	// Counted after an interrupt too: what stays is the next run's.
 	queued, failed, err = count(context.WithoutCancel(ctx))
 	if err != nil {
 		return err
 	}
-	res := deliverResult{Sent: sum.Sent, Failed: failed, Remaining: failed + queued, Elsewhere: sum.Elsewhere}
+	res := deliverResult{Sent: sum.Sent, Failed: sum.Failed, FailedEarlier: max(failed-sum.Failed, 0),
+		Remaining: failed + queued, Elsewhere: sum.Elsewhere, Attempting: attempting}
 	if interrupted {
-		if werr := printDeliverSummary(opts, res, interruptedLine(sum.Sent, total, queued+failed)); werr != nil {
+		if werr := printDeliverSummary(opts, res, interruptedLine(sum.Sent, attempting, queued)); werr != nil {
 			return werr
 		}
 		return silentExit(ExitCancelled)
@@ -122,21 +137,30 @@ func deliverRun(ctx context.Context, opts *DeliverOptions) error {
 	if werr := printDeliverSummary(opts, res, ""); werr != nil {
 		return werr
 	}
+	if sum.Stopped != nil {
+		return &exitError{code: ExitDelivery, err: sum.Stopped}
+	}
 	// Only what this run attempted and left undelivered is its failure;
-	// emails another deliverer is sending are not.
+	// emails another deliverer is sending are not, nor those refused in an
+	// earlier run.
 	if n := sum.Undelivered(); n > 0 {
 		return &exitError{code: ExitDelivery, err: invite.ErrNotDelivered.Explain("%d %s not delivered", n, plural(n, "email is", "emails are"))}
+	}
+	if res.FailedEarlier > 0 && opts.Output == "table" {
+		fmt.Fprintln(opts.IO.ErrOut, "invitectl: hint: an address refused for good cannot be edited: revoke the invitation (`invitectl revoke REF`), then invite the right address; `invitectl deliver --retry-failed` tries the refused ones again")
 	}
 	return nil
 }
 
 // deliverResult is what `deliver` prints.
 type deliverResult struct {
-	Sent      int  `json:"sent"`
-	Failed    int  `json:"failed"`
-	Remaining int  `json:"remaining"`
-	Elsewhere int  `json:"elsewhere"`
-	DryRun    bool `json:"dry_run"`
+	Sent          int  `json:"sent"`
+	Failed        int  `json:"failed"`         // refused for good in this run
+	FailedEarlier int  `json:"failed_earlier"` // refused in an earlier run, not retried
+	Remaining     int  `json:"remaining"`      // queued and failed after the run
+	Elsewhere     int  `json:"elsewhere"`      // being sent by another deliverer
+	DryRun        bool `json:"dry_run"`
+	Attempting    int  `json:"-"` // what the run set out to attempt
 }
 
 // printDeliverSummary prints res; line, when set, is the table's summary.
@@ -145,14 +169,17 @@ func printDeliverSummary(opts *DeliverOptions, res deliverResult, line string) e
 		return writeJSON(opts.IO.Out, res)
 	}
 	if opts.Output == "csv" {
-		return writeCSV(opts.IO.Out, []string{"sent", "failed", "remaining", "elsewhere"},
-			[][]string{{fmt.Sprint(res.Sent), fmt.Sprint(res.Failed), fmt.Sprint(res.Remaining), fmt.Sprint(res.Elsewhere)}})
+		return writeCSV(opts.IO.Out, []string{"sent", "failed", "failed_earlier", "remaining", "elsewhere"},
+			[][]string{{fmt.Sprint(res.Sent), fmt.Sprint(res.Failed), fmt.Sprint(res.FailedEarlier), fmt.Sprint(res.Remaining), fmt.Sprint(res.Elsewhere)}})
 	}
-	queued := res.Remaining - res.Failed - res.Elsewhere
+	queued := res.Remaining - res.Failed - res.FailedEarlier - res.Elsewhere
 	switch {
 	case line != "":
 	case res.DryRun:
-		line = fmt.Sprintf("Dry run: %d queued and %d failed %s would be attempted; nothing was sent.", res.Remaining-res.Failed, res.Failed, plural(res.Remaining, "email", "emails"))
+		line = fmt.Sprintf("Dry run: %d %s would be attempted; nothing was sent.", res.Attempting, plural(res.Attempting, "email", "emails"))
+		if n := res.Remaining - res.Attempting; n > 0 {
+			line += fmt.Sprintf(" %d failed earlier: invitectl list --delivery failed", n)
+		}
 	case res.Sent == 0 && res.Remaining == 0:
 		line = "Nothing to deliver: the outbox is empty."
 	default:
@@ -162,6 +189,9 @@ func printDeliverSummary(opts *DeliverOptions, res deliverResult, line string) e
 		}
 		if res.Elsewhere > 0 {
 			line += fmt.Sprintf(" %d %s being sent by another deliverer.", res.Elsewhere, plural(res.Elsewhere, "is", "are"))
+		}
+		if res.FailedEarlier > 0 {
+			line += fmt.Sprintf(" %d failed earlier: invitectl list --delivery failed", res.FailedEarlier)
 		}
 	}
 	_, err := fmt.Fprintln(opts.IO.Out, line)

@@ -19,10 +19,15 @@ type deliverItem struct {
 }
 
 // printDeliverPlan is `deliver --dry-run`: the invitations whose emails it
-// would attempt (queued, then failed, each in ID order), and the counts.
-func printDeliverPlan(ctx context.Context, opts *DeliverOptions, svc *invite.Service, failed, queued int) error {
+// would attempt (queued, then, with --retry-failed, failed; each in ID
+// order), and the summary res.
+func printDeliverPlan(ctx context.Context, opts *DeliverOptions, svc *invite.Service, res deliverResult) error {
+	states := []invite.DeliveryState{invite.DeliveryQueued}
+	if opts.RetryFailed {
+		states = append(states, invite.DeliveryFailed)
+	}
 	var items []deliverItem
-	for _, d := range []invite.DeliveryState{invite.DeliveryQueued, invite.DeliveryFailed} {
+	for _, d := range states {
 		invs, err := allMatching(ctx, svc, opts.Customer, invite.ListQuery{Status: invite.FilterAll, Delivery: d, Now: opts.Now()})
 		if err != nil {
 			return err
@@ -34,12 +39,9 @@ func printDeliverPlan(ctx context.Context, opts *DeliverOptions, svc *invite.Ser
 	switch opts.Output {
 	case "json":
 		return writeJSON(opts.IO.Out, struct {
-			Sent      int           `json:"sent"`
-			Failed    int           `json:"failed"`
-			Remaining int           `json:"remaining"`
-			DryRun    bool          `json:"dry_run"`
-			Messages  []deliverItem `json:"messages"`
-		}{0, failed, failed + queued, true, nonNil(items)})
+			deliverResult
+			Messages []deliverItem `json:"messages"`
+		}{res, nonNil(items)})
 	case "csv":
 		rows := make([][]string, len(items))
 		for i, it := range items {
@@ -47,17 +49,12 @@ func printDeliverPlan(ctx context.Context, opts *DeliverOptions, svc *invite.Ser
 		}
 		return writeCSV(opts.IO.Out, []string{"id", "customer", "email", "delivery"}, rows)
 	}
-	if len(items) == 0 {
-		_, err := fmt.Fprintln(opts.IO.Out, "Nothing to deliver: the outbox is empty.")
-		return err
+	if len(items) > 0 {
+		t := wideTable{header: table.Row{"ID", "Customer account", "Email", "Delivery"}, columns: deliverColumns()}
+		for _, it := range items {
+			t.rows = append(t.rows, table.Row{it.ID, it.Customer, it.Email, strings.ToUpper(it.Delivery)})
+		}
+		t.render(opts.IO.Out, opts.style())
 	}
-	st := opts.style()
-	t := wideTable{header: table.Row{"ID", "Customer account", "Email", "Delivery"}, columns: deliverColumns()}
-	for _, it := range items {
-		t.rows = append(t.rows, table.Row{it.ID, it.Customer, it.Email, strings.ToUpper(it.Delivery)})
-	}
-	t.render(opts.IO.Out, st)
-	_, err := fmt.Fprintf(opts.IO.Out, "Dry run: %d queued and %d failed %s would be attempted; nothing was sent.\n",
-		queued, failed, plural(queued+failed, "email", "emails"))
-	return err
+	return printDeliverSummary(opts, res, "")
 }

@@ -252,6 +252,10 @@ func (f *Factory) openMailer() (mail.Mailer, error) {
 		}
 		port = p
 	}
+	timeout, err := f.cfg.Duration("smtp.timeout")
+	if err != nil {
+		return nil, err
+	}
 	m, err := mail.New(mail.Config{
 		Transport:  f.cfg.String("mail.transport"),
 		From:       f.cfg.String("mail.from"),
@@ -262,8 +266,13 @@ func (f *Factory) openMailer() (mail.Mailer, error) {
 		Username:   f.cfg.String("smtp.username"),
 		Password:   f.cfg.String("smtp.password"),
 		Encryption: f.cfg.String("smtp.encryption"),
-		Now:        f.Now,
-		Written:    f.notices.emailWritten,
+		CAFile:     f.cfg.String("smtp.ca_file"),
+		// A whole message (MAIL, RCPT, DATA and its bytes) may take three
+		// commands' time.
+		ConnectTimeout: timeout,
+		SendTimeout:    3 * timeout,
+		Now:            f.Now,
+		Written:        f.notices.emailWritten,
 	})
 	if err != nil {
 		return nil, f.cfg.withSource(err)

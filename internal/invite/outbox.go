@@ -67,9 +67,10 @@ type ClaimQuery struct {
 	// taken in ID order, so that each is attempted once per run.
 	AfterID int64
 	// Due takes only queued deliveries whose next attempt is due (the
-	// background deliverer's backoff); otherwise every queued and failed
-	// one is taken (a person asked for it).
-	Due bool
+	// background deliverer's backoff); otherwise every queued one is taken
+	// (a person asked for it), and with RetryFailed the failed ones too.
+	Due         bool
+	RetryFailed bool
 	// InvitationIDs, when set, limits the claim to these invitations'
 	// deliveries (what one command queued). An invitation has at most one
 	// undelivered delivery: queueing one supersedes the older.
@@ -96,6 +97,7 @@ type DeliveryOutcome struct {
 	At    time.Time     // when it was attempted
 	Next  time.Time     // queued: when it is due again
 	Event AuditEvent    // sent: the audit event recorded with it
+	Cause error         // the attempt's error as the mailer returned it
 }
 
 // Outbox is the store's side of the outbox.
@@ -153,6 +155,7 @@ type DeliverRequest struct {
 	InvitationIDs []int64 // only these invitations' deliveries; nil for all that the rest selects
 	CustomerID    int64
 	Due           bool   // only queued deliveries that are due (background)
+	RetryFailed   bool   // also those refused for good (5xx) earlier
 	Actor         string // recorded in the audit events of sent emails
 	// Report, when set, is called once per attempted delivery, in order.
 	Report func(DeliveryOutcome)
@@ -164,6 +167,9 @@ type DeliverRequest struct {
 type DeliverySummary struct {
 	Sent, Failed, Retrying, Superseded int
 	Elsewhere                          int
+	// Stopped is the connection failure that ended the run early (the
+	// deliveries not attempted stay queued), or nil.
+	Stopped error
 }
 
 // Undelivered is how many of the attempted deliveries are still to do.
@@ -178,6 +184,19 @@ type PermanentError interface {
 func permanent(err error) bool {
 	var p PermanentError
 	return errors.As(err, &p) && p.Permanent()
+}
+
+// ConnectionError is implemented by mail errors of the connection itself
+// (refused, timeout, TLS, authentication): no message can go until it is
+// fixed, so a run stops opening connections.
+type ConnectionError interface {
+	ConnectionFailed() bool
+}
+
+// ConnectionFailed says whether err is a failure of the mail connection.
+func ConnectionFailed(err error) bool {
+	var c ConnectionError
+	return errors.As(err, &c) && c.ConnectionFailed()
 }
 
 // Deliver sends the queued emails req selects, once each, and records each
@@ -201,12 +220,12 @@ func (s *Service) Deliver(ctx context.Context, req DeliverRequest) (DeliverySumm
 		return sum, ctx.Err()
 	}
 	w := &sweep{s: s, req: req, ids: req.InvitationIDs,
-		q: ClaimQuery{Lease: deliverLease, Limit: DeliverBatch, Due: req.Due, CustomerID: req.CustomerID}}
+		q: ClaimQuery{Lease: deliverLease, Limit: DeliverBatch, Due: req.Due, RetryFailed: req.RetryFailed, CustomerID: req.CustomerID}}
 	err := w.loop(ctx, s.Mailer)
 	if err == nil {
 		err = ctx.Err()
 	}
-	if err == nil && req.InvitationIDs == nil {
+	if err == nil && req.InvitationIDs == nil && w.sum.Stopped == nil {
 		q := w.q
 		q.AfterID, q.Now = 0, s.now()
 		w.sum.Elsewhere, err = s.Store.HeldDeliveries(ctx, q)
@@ -229,7 +248,7 @@ type sweep struct {
 // loop claims, sends and records batches over mailer until nothing more is
 // selected or ctx is done.
 func (w *sweep) loop(ctx context.Context, mailer Mailer) error {
-	for ctx.Err() == nil {
+	for ctx.Err() == nil && w.stopped() == nil {
 		claims, err := w.claim(ctx)
 		if err != nil {
 			return err
@@ -239,13 +258,16 @@ func (w *sweep) loop(ctx context.Context, mailer Mailer) error {
 		}
 		outcomes := make([]DeliveryOutcome, len(claims))
 		for i, c := range claims {
-			if ctx.Err() != nil {
+			if ctx.Err() != nil || w.stopped() != nil {
 				outcomes[i] = DeliveryOutcome{Claim: c, State: DeliveryReleased}
 				continue
 			}
 			// The message on the wire is finished even when ctx is cancelled
 			// meanwhile, so that its outcome is known and recorded.
 			outcomes[i] = w.s.attempt(context.WithoutCancel(ctx), mailer, w.req.Actor, c)
+			if ConnectionFailed(outcomes[i].Cause) {
+				w.stop(outcomes[i].Cause)
+			}
 		}
 		// What was sent is recorded even after a cancellation: it must not
 		// be sent again.
@@ -258,6 +280,22 @@ func (w *sweep) loop(ctx context.Context, mailer Mailer) error {
 		w.record(outcomes)
 	}
 	return nil
+}
+
+// stop ends the run early for a connection failure: no connection opens
+// for the deliveries left, which stay queued.
+func (w *sweep) stop(err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.sum.Stopped == nil {
+		w.sum.Stopped = err
+	}
+}
+
+func (w *sweep) stopped() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.sum.Stopped
 }
 
 // claim takes the next batch of the sweep: deliveries with a greater ID
@@ -347,6 +385,7 @@ func (s *Service) attempt(ctx context.Context, mailer Mailer, actor string, c Cl
 		}
 		err = mailer.SendInvitation(ctx, m)
 	}
+	o.Cause = err
 	switch {
 	case err == nil:
 		o.State = DeliverySent

@@ -31,7 +31,7 @@ func (o *memOutbox) ClaimDeliveries(_ context.Context, q ClaimQuery) ([]ClaimedD
 		if len(out) == q.Limit {
 			break
 		}
-		selected := d.ID > q.AfterID && (d.State == DeliveryQueued || d.State == DeliveryFailed && !q.Due) &&
+		selected := d.ID > q.AfterID && (d.State == DeliveryQueued || d.State == DeliveryFailed && q.RetryFailed && !q.Due) &&
 			(!q.Due || !d.NextAttemptAt.After(q.Now)) && o.held[d.ID].Before(q.Now)
 		if q.InvitationIDs != nil {
 			in := false
@@ -71,7 +71,7 @@ func (o *memOutbox) HeldDeliveries(_ context.Context, q ClaimQuery) (int, error)
 	defer o.mu.Unlock()
 	n := 0
 	for _, d := range o.deliveries {
-		if (d.State == DeliveryQueued || d.State == DeliveryFailed && !q.Due) && o.held[d.ID].After(q.Now) {
+		if (d.State == DeliveryQueued || d.State == DeliveryFailed && q.RetryFailed && !q.Due) && o.held[d.ID].After(q.Now) {
 			n++
 		}
 	}
@@ -187,11 +187,16 @@ func TestDeliverSendsRecordsAndClassifies(t *testing.T) {
 		t.Errorf("claims %+v", q)
 	}
 
-	// Again: every queued and failed one is attempted once more, now.
+	// Again: every queued one is attempted once more, now; the one refused
+	// for good is not, unless asked for.
 	m.answers = map[string]error{}
 	sum, err = svc.Deliver(context.Background(), DeliverRequest{})
-	if err != nil || sum != (DeliverySummary{Sent: 3}) {
+	if err != nil || sum != (DeliverySummary{Sent: 2}) {
 		t.Errorf("second run: %+v, %v", sum, err)
+	}
+	sum, err = svc.Deliver(context.Background(), DeliverRequest{RetryFailed: true})
+	if err != nil || sum != (DeliverySummary{Sent: 1}) {
+		t.Errorf("retrying the failed: %+v, %v", sum, err)
 	}
 	// In the background, only what is due.
 	sum, err = svc.Deliver(context.Background(), DeliverRequest{Due: true})
@@ -257,6 +262,36 @@ func TestDeliverEndsOnAStoreError(t *testing.T) {
 	svc.Store = o
 	if sum, err := svc.Deliver(context.Background(), DeliverRequest{}); err != nil || sum.Sent != 3*DeliverBatch {
 		t.Errorf("the next run: %+v, %v", sum, err)
+	}
+}
+
+// connRefused is a failure of the mail connection itself.
+type connRefused struct{}
+
+func (connRefused) Error() string          { return "connection refused" }
+func (connRefused) ConnectionFailed() bool { return true }
+
+// After a connection failure a run attempts nothing more: the rest stay
+// queued, unattempted and unheld, and the summary says why it stopped.
+func TestDeliverStopsAtAConnectionFailure(t *testing.T) {
+	o, m, svc := newOutboxFixture(3 * DeliverBatch)
+	for i := 1; i <= 3*DeliverBatch; i++ {
+		m.answers[fmt.Sprintf("p%d@example.com", i)] = connRefused{}
+	}
+	var reported int
+	sum, err := svc.Deliver(context.Background(), DeliverRequest{Report: func(DeliveryOutcome) { reported++ }})
+	if err != nil || !errors.Is(sum.Stopped, connRefused{}) || sum.Retrying != 1 || reported != 1 {
+		t.Fatalf("%+v, %v, %d reported; want one attempt and the run stopped", sum, err, reported)
+	}
+	attempted := 0
+	for _, d := range o.deliveries {
+		attempted += d.Attempts
+		if d.State != DeliveryQueued {
+			t.Errorf("delivery %d: %s", d.ID, d.State)
+		}
+	}
+	if attempted != 1 || len(o.held) != 0 || len(o.claims) != 1 {
+		t.Errorf("%d attempts, %d held, %d claims; want 1, 0, 1", attempted, len(o.held), len(o.claims))
 	}
 }
 

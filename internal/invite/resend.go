@@ -150,7 +150,7 @@ func (s *Service) resendBatch(ctx context.Context, actor string, kind DeliveryKi
 		return ctx.Err()
 	}
 	reported := map[int64]bool{}
-	_, err := s.Deliver(ctx, DeliverRequest{InvitationIDs: queued, Actor: actor, Report: func(o DeliveryOutcome) {
+	sum, err := s.Deliver(ctx, DeliverRequest{InvitationIDs: queued, Actor: actor, Report: func(o DeliveryOutcome) {
 		r := ResendResult{Invitation: o.Claim.Invitation, Plan: plans[o.Claim.InvitationID]}
 		if o.State != DeliverySent {
 			r.Err = undelivered(o)
@@ -166,7 +166,13 @@ func (s *Service) resendBatch(ctx context.Context, actor string, kind DeliveryKi
 		byID[inv.ID] = inv
 	}
 	for _, id := range queued {
-		if !reported[id] {
+		switch {
+		case reported[id]:
+		case sum.Stopped != nil:
+			// The connection failed before its turn: it stays queued.
+			report(ResendResult{Invitation: byID[id], Plan: plans[id],
+				Err: ErrNotSent.Explain("the email to %s stays queued: the mail connection failed (see above)", byID[id].Email).With(About{ID: id})})
+		default:
 			// Another deliverer (a server delivering in the background, or
 			// another resend) holds its email.
 			report(ResendResult{Invitation: byID[id], Plan: plans[id], Elsewhere: true})
@@ -197,5 +203,14 @@ func undelivered(o DeliveryOutcome) error {
 	if o.State == DeliverySuperseded {
 		return ErrNotDelivered.Explain("the email to %s was not sent: %s", inv.Email, o.Error).With(About{ID: inv.ID})
 	}
-	return ErrNotDelivered.Explain("the email to %s could not be delivered: %s", inv.Email, o.Error).With(About{ID: inv.ID})
+	return withCause(ErrNotDelivered.Explain("the email to %s could not be delivered: %s", inv.Email, o.Error).With(About{ID: inv.ID}), o.Cause)
+}
+
+// withCause gives e the hint of a connection failure (a certificate not
+// trusted, credentials refused), which says more than e's own.
+func withCause(e *Error, cause error) *Error {
+	if h := ErrorHint(cause); h != "" && ConnectionFailed(cause) {
+		return e.WithHint("%s", h)
+	}
+	return e
 }

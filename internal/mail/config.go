@@ -2,8 +2,10 @@ package mail
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"net"
 	netmail "net/mail"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -51,6 +53,9 @@ type Config struct {
 	// TLSConfig, when set, is used for STARTTLS and implicit TLS, e.g. to
 	// trust a private certificate authority. ServerName defaults to Host.
 	TLSConfig *tls.Config
+	// CAFile (smtp.ca_file) is a PEM file of certificate authorities to
+	// trust besides the system's.
+	CAFile string
 	// Now is the clock for Date headers and file names; nil: time.Now.
 	Now func() time.Time
 	// Written, when set, is told where the file transport wrote each
@@ -105,7 +110,7 @@ func (c Config) resolve() (settings, error) {
 	case TransportFile:
 		err = s.resolveFile(c.From)
 	case TransportSMTP:
-		err = s.resolveSMTP(c.From)
+		err = s.resolveSMTP(c.From, c.CAFile)
 	default:
 		return s, invite.Errorf(invite.EINVALID, "unknown mail.transport %q", c.Transport).
 			WithHint("use smtp (with smtp.host) or file (with mail.dir)")
@@ -129,7 +134,7 @@ func (s *settings) resolveFile(from string) error {
 	return err
 }
 
-func (s *settings) resolveSMTP(from string) error {
+func (s *settings) resolveSMTP(from, caFile string) error {
 	if s.host == "" {
 		return invite.Errorf(invite.EINVALID, "smtp.host is not set").
 			WithHint("set smtp.host (INVITECTL_SMTP_HOST), or set mail.transport to file to write messages to mail.dir instead")
@@ -189,6 +194,11 @@ func (s *settings) resolveSMTP(from string) error {
 		return invite.Errorf(invite.EINVALID, "refusing to send the SMTP password unencrypted to %s", s.addr()).
 			WithHint("set smtp.encryption to starttls (usually port 587) or tls (usually port 465)")
 	}
+	if c := strings.TrimSpace(caFile); c != "" {
+		if err := s.trustCAFile(c); err != nil {
+			return err
+		}
+	}
 	if s.connectTO < 0 || s.sendTO < 0 {
 		return invite.Errorf(invite.EINVALID, "SMTP timeouts must not be negative")
 	}
@@ -198,6 +208,31 @@ func (s *settings) resolveSMTP(from string) error {
 	if s.sendTO == 0 {
 		s.sendTO = DefaultSendTimeout
 	}
+	return nil
+}
+
+// trustCAFile adds the certificate authorities of the PEM file path to the
+// system's for this server.
+func (s *settings) trustCAFile(path string) error {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return invite.Errorf(invite.EINVALID, "reading smtp.ca_file: %v", err).
+			WithHint("set smtp.ca_file to a PEM file of the certificate authority that signed the server's certificate, or unset it")
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return invite.Errorf(invite.EINVALID, "smtp.ca_file %s holds no PEM certificate", path).
+			WithHint("give a PEM file, with -----BEGIN CERTIFICATE----- blocks, e.g. the CA's .crt or .pem")
+	}
+	c := &tls.Config{MinVersion: tls.VersionTLS12}
+	if s.tlsConfig != nil {
+		c = s.tlsConfig.Clone()
+	}
+	c.RootCAs = pool
+	s.tlsConfig = c
 	return nil
 }
 

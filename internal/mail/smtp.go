@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
 	"net/textproto"
+	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -160,9 +162,32 @@ func (m *smtpMailer) connect(ctx context.Context) error {
 	case cancelled:
 		_ = client.Close()
 		return m.connectError(ctx, ctx.Err())
+	case m.s.username != "" && !authOffered(client):
+		// The library skips AUTH without a word when the server does not
+		// offer it, and would send unauthenticated.
+		_ = client.Close()
+		return &invite.Error{Code: invite.EDELIVERY, Err: connectionFailure{errNoAUTH},
+			Message: fmt.Sprintf("connecting to %s: %v", m.s.addr(), errNoAUTH),
+			Hint:    "smtp.username is set, so mail goes only over an authenticated session: check smtp.host and smtp.port (submission is usually 587), or unset smtp.username and smtp.password for a server that takes mail without them"}
 	}
 	m.client, m.conn = client, raw
 	return nil
+}
+
+// authOffered says whether the server offered AUTH in its EHLO answer (the
+// last one, after STARTTLS), from the extensions the library read. A
+// library whose client no longer has them counts as not offered: nothing
+// goes out unauthenticated.
+func authOffered(c *simplemail.SMTPClient) bool {
+	v := reflect.ValueOf(c.Client)
+	if !v.IsValid() || v.IsNil() {
+		return false
+	}
+	ext := v.Elem().FieldByName("ext")
+	if !ext.IsValid() || ext.Kind() != reflect.Map || ext.Type().Key().Kind() != reflect.String {
+		return false
+	}
+	return ext.MapIndex(reflect.ValueOf("AUTH")).IsValid()
 }
 
 // tlsConfig returns the configured TLS settings with ServerName defaulted
@@ -227,7 +252,8 @@ func (m *smtpMailer) sendError(ctx context.Context, msg *message, err error) err
 	if ctx.Err() != nil {
 		err = ctx.Err()
 	} else if isTimeout(err) {
-		err = fmt.Errorf("no answer within %s", m.s.sendTO)
+		// A server that stops answering is a failure of the connection.
+		err = connectionFailure{fmt.Errorf("no answer within %s", m.s.sendTO)}
 	}
 	return &invite.Error{Code: invite.EDELIVERY, Err: err,
 		Message: fmt.Sprintf("sending to %s via %s: %s", msg.to, m.s.addr(), describe(err))}
@@ -239,12 +265,23 @@ func (m *smtpMailer) connectError(ctx context.Context, err error) *invite.Error 
 	} else if isTimeout(err) {
 		err = fmt.Errorf("no answer within %s", m.s.connectTO)
 	}
-	hint := "check smtp.host, smtp.port and smtp.encryption, and that the server is reachable from here"
-	if strings.Contains(err.Error(), "certificate") {
-		hint = "the server's TLS certificate is not trusted for " + m.s.host + "; check smtp.host, or install the certificate authority that signed it"
+	hint := "check smtp.host, smtp.port and smtp.encryption, and that the server is reachable from here (smtp.timeout says how long to wait)"
+	if isCertificateError(err) {
+		hint = "the server's TLS certificate is not trusted for " + m.s.host +
+			"; check smtp.host, or set smtp.ca_file to the PEM file of the certificate authority that signed it"
 	}
-	return &invite.Error{Code: invite.EDELIVERY, Err: err, Hint: hint,
+	return &invite.Error{Code: invite.EDELIVERY, Err: connectionFailure{err}, Hint: hint,
 		Message: fmt.Sprintf("connecting to %s: %s", m.s.addr(), describe(err))}
+}
+
+// isCertificateError tells a certificate the client does not trust.
+func isCertificateError(err error) bool {
+	var unknown x509.UnknownAuthorityError
+	var invalid x509.CertificateInvalidError
+	var host x509.HostnameError
+	var verify *tls.CertificateVerificationError
+	return errors.As(err, &unknown) || errors.As(err, &invalid) || errors.As(err, &host) || errors.As(err, &verify) ||
+		strings.Contains(err.Error(), "certificate")
 }
 
 func (m *smtpMailer) authError(ctx context.Context, err error) *invite.Error {
@@ -252,9 +289,9 @@ func (m *smtpMailer) authError(ctx context.Context, err error) *invite.Error {
 	if ctx.Err() != nil {
 		err = ctx.Err()
 	}
-	return &invite.Error{Code: invite.EDELIVERY, Err: err,
-		Message: fmt.Sprintf("authenticating to %s as %q: %s", m.s.addr(), m.s.username, describe(err)),
-		Hint:    "check smtp.username and smtp.password"}
+	return &invite.Error{Code: invite.EDELIVERY, Err: connectionFailure{err},
+		Message: fmt.Sprintf("authentication failed at %s as %q: %s", m.s.addr(), m.s.username, describe(err)),
+		Hint:    "the server refused the credentials: check smtp.username and smtp.password"}
 }
 
 // drop closes the kept connection without ceremony.
@@ -350,6 +387,18 @@ type stepError struct {
 
 func (e *stepError) Error() string { return e.step + ": " + describe(e.err) }
 func (e *stepError) Unwrap() error { return e.err }
+
+// connectionFailure is a failure of the connection itself (refused,
+// timeout, TLS, authentication): no message can go over it, so a deliverer
+// stops opening connections for the rest of its run.
+type connectionFailure struct{ error }
+
+func (connectionFailure) ConnectionFailed() bool { return true }
+func (c connectionFailure) Unwrap() error        { return c.error }
+
+// errNoAUTH stops a session that would send unauthenticated although
+// credentials are configured.
+var errNoAUTH = errors.New("the server does not offer authentication (AUTH); refusing to send without it")
 
 // errNoSTARTTLS stops a STARTTLS connection that never became encrypted.
 var errNoSTARTTLS = errors.New("the server does not offer STARTTLS")

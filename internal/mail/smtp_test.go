@@ -3,8 +3,11 @@ package mail
 import (
 	"context"
 	"crypto/tls"
+	"encoding/pem"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -364,12 +367,12 @@ func TestSMTPAuthOverLoopback(t *testing.T) {
 
 	cfg.Password = "wrong"
 	err := mustNew(t, cfg).SendInvitation(ctx, sampleEmail(invite.English))
-	want := fmt.Sprintf(`authenticating to 127.0.0.1:%d as "mailer": 535 5.7.8 Authentication failed`, ts.port)
+	want := fmt.Sprintf(`authentication failed at 127.0.0.1:%d as "mailer": 535 5.7.8 Authentication failed`, ts.port)
 	if err == nil || err.Error() != want {
 		t.Errorf("err = %v, want %q", err, want)
 	}
-	if invite.ErrorCode(err) != invite.EDELIVERY || !strings.Contains(invite.ErrorHint(err), "smtp.password") {
-		t.Errorf("code %s, hint %q", invite.ErrorCode(err), invite.ErrorHint(err))
+	if invite.ErrorCode(err) != invite.EDELIVERY || !strings.Contains(invite.ErrorHint(err), "smtp.password") || !invite.ConnectionFailed(err) {
+		t.Errorf("code %s, hint %q, connection failure %v", invite.ErrorCode(err), invite.ErrorHint(err), invite.ConnectionFailed(err))
 	}
 
 	noAuth := smtpConfig(ts)
@@ -379,6 +382,58 @@ func TestSMTPAuthOverLoopback(t *testing.T) {
 	}
 	if n := len(ts.Messages()); n != 1 {
 		t.Errorf("server got %d messages, want only the authenticated one", n)
+	}
+}
+
+// With credentials configured, a server that does not offer AUTH gets
+// nothing: no unauthenticated send.
+func TestSMTPRefusesToSendWithoutAUTH(t *testing.T) {
+	ts := startServer(t, serverConfig{})
+	cfg := smtpConfig(ts)
+	cfg.Username, cfg.Password = "mailer", "correct horse"
+	err := mustNew(t, cfg).SendInvitation(context.Background(), sampleEmail(invite.English))
+	want := fmt.Sprintf("connecting to 127.0.0.1:%d: the server does not offer authentication (AUTH); refusing to send without it", ts.port)
+	if err == nil || err.Error() != want {
+		t.Fatalf("err = %v, want %q", err, want)
+	}
+	if !invite.ConnectionFailed(err) || !strings.Contains(invite.ErrorHint(err), "smtp.username") {
+		t.Errorf("connection failure %v, hint %q", invite.ConnectionFailed(err), invite.ErrorHint(err))
+	}
+	if n := len(ts.Messages()); n != 0 {
+		t.Errorf("%d messages sent unauthenticated", n)
+	}
+}
+
+// smtp.ca_file trusts a private certificate authority for STARTTLS; a bad
+// file is a configuration error that says what is wrong with it.
+func TestSMTPCAFile(t *testing.T) {
+	cert, _ := selfSigned(t)
+	ts := startServer(t, serverConfig{tls: &tls.Config{Certificates: []tls.Certificate{cert}}})
+	dir := t.TempDir()
+	caFile := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := smtpConfig(ts)
+	cfg.Encryption = EncryptionSTARTTLS
+	cfg.CAFile = caFile
+	if err := mustNew(t, cfg).SendInvitation(context.Background(), sampleEmail(invite.English)); err != nil {
+		t.Fatal(err)
+	}
+	if msgs := ts.Messages(); len(msgs) != 1 || !msgs[0].TLS {
+		t.Fatalf("messages %+v, want one over TLS", msgs)
+	}
+
+	notPEM := filepath.Join(dir, "ca.txt")
+	if err := os.WriteFile(notPEM, []byte("not a certificate\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for file, want := range map[string]string{filepath.Join(dir, "missing.pem"): "reading smtp.ca_file", notPEM: "holds no PEM certificate"} {
+		cfg.CAFile = file
+		_, err := New(cfg)
+		if invite.ErrorCode(err) != invite.EINVALID || !strings.Contains(err.Error(), want) || !strings.Contains(invite.ErrorHint(err), "PEM") {
+			t.Errorf("%s: err = %v (hint %q), want %q", file, err, invite.ErrorHint(err), want)
+		}
 	}
 }
 
@@ -414,8 +469,8 @@ func TestSMTPSTARTTLS(t *testing.T) {
 			!strings.Contains(err.Error(), "certificate") {
 			t.Fatalf("err = %v, want a certificate error while connecting", err)
 		}
-		if !strings.Contains(invite.ErrorHint(err), "certificate") {
-			t.Errorf("hint %q", invite.ErrorHint(err))
+		if !strings.Contains(invite.ErrorHint(err), "smtp.ca_file") || !invite.ConnectionFailed(err) {
+			t.Errorf("hint %q, connection failure %v", invite.ErrorHint(err), invite.ConnectionFailed(err))
 		}
 	})
 }

@@ -32,7 +32,7 @@ func (t *Tx) queue(ctx context.Context, inv *invite.Invitation, kind invite.Deli
 		return t.s.errorf("queue email", err)
 	}
 	inv.Delivery, inv.DeliveryError = invite.DeliveryQueued, ""
-	return t.setDelivery(ctx, inv.ID, "queued", nil, 0)
+	return t.syncDelivery(ctx, inv.ID)
 }
 
 // supersede marks id's undelivered emails superseded.
@@ -45,16 +45,18 @@ func (t *Tx) supersede(ctx context.Context, id int64) error {
 	return nil
 }
 
-// setDelivery sets the invitation's delivery state and error; with latest
-// set, only if the delivery latest is the invitation's newest.
-func (t *Tx) setDelivery(ctx context.Context, id int64, state string, errText any, latest int64) error {
-	query := `UPDATE invitations SET delivery = ?, delivery_error = ? WHERE id = ?`
-	args := []any{state, errText, id}
-	if latest != 0 {
-		query += ` AND (SELECT max(id) FROM deliveries WHERE invitation_id = ?) = ?`
-		args = append(args, id, latest)
-	}
-	if _, err := t.execBatch(ctx, query, args...); err != nil {
+// syncDelivery derives the invitation's delivery state and error (what
+// `list --delivery` filters on, kept on the row for its index) from its
+// outbox rows, in the transaction that changed them: the state of its
+// latest invitation email that was not superseded ("none" when there is
+// none), and that email's error while it is undelivered. Every change to
+// an invitation's outbox rows ends with it, so the two never disagree.
+func (t *Tx) syncDelivery(ctx context.Context, id int64) error {
+	const latest = `FROM deliveries d WHERE d.invitation_id = invitations.id AND d.kind <> 'password_reset'
+		AND d.state <> 'superseded' ORDER BY d.id DESC LIMIT 1`
+	if _, err := t.execBatch(ctx, `UPDATE invitations SET delivery = COALESCE((SELECT d.state `+latest+`), 'none'),
+		delivery_error = (SELECT CASE WHEN d.state IN ('queued', 'failed') THEN d.last_error END `+latest+`)
+		WHERE id = ?`, id); err != nil {
 		return t.s.errorf("record delivery", err)
 	}
 	return nil
@@ -95,8 +97,10 @@ func (s *Store) selection(q invite.ClaimQuery) (cond []string, args []any) {
 	if q.Due {
 		cond = append(cond, "d.state = 'queued'", "d.next_attempt_at <= ?")
 		args = append(args, s.d.Time(q.Now))
-	} else {
+	} else if q.RetryFailed {
 		cond = append(cond, "d.state IN ('queued', 'failed')")
+	} else {
+		cond = append(cond, "d.state = 'queued'")
 	}
 	if len(q.InvitationIDs) > 0 {
 		cond = append(cond, "d.invitation_id IN (?"+strings.Repeat(", ?", len(q.InvitationIDs)-1)+")")
@@ -253,19 +257,15 @@ func (t *Tx) finish(ctx context.Context, o invite.DeliveryOutcome) error {
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return err // the claim was lost: the row is another deliverer's now
 	}
-	switch o.State {
-	case invite.DeliverySent:
+	if o.State == invite.DeliverySent {
 		if _, err := t.execBatch(ctx, `UPDATE invitations SET send_count = send_count + 1, last_sent_at = ? WHERE id = ?`, sentAt, c.InvitationID); err != nil {
 			return err
 		}
-		if err := t.setDelivery(ctx, c.InvitationID, "sent", nil, c.ID); err != nil {
+		if err := t.insertAudit(ctx, o.Event); err != nil {
 			return err
 		}
-		return t.insertAudit(ctx, o.Event)
-	case invite.DeliveryFailed, invite.DeliveryQueued:
-		return t.setDelivery(ctx, c.InvitationID, string(o.State), o.Error, c.ID)
 	}
-	return nil
+	return t.syncDelivery(ctx, c.InvitationID)
 }
 
 func maxTime(a, b time.Time) time.Time {

@@ -93,6 +93,9 @@ func (s *Store) QueuePasswordReset(ctx context.Context, userID int64, ev invite.
 			VALUES (?, ?, ?, 'queued', ?, ?)`, invID, string(invite.KindPasswordReset), gen, at, at); err != nil {
 			return s.errorf("queue password reset", err)
 		}
+		if err := tx.syncDelivery(ctx, invID); err != nil {
+			return err
+		}
 		ev.InvitationID = invID
 		return tx.insertAudit(ctx, ev)
 	})

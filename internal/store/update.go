@@ -200,7 +200,14 @@ func (t *Tx) update(ctx context.Context, cur, inv *invite.Invitation, ev invite.
 			if err := t.supersede(ctx, inv.ID); err != nil {
 				return err
 			}
-			return t.setDelivery(ctx, inv.ID, "none", nil, 0)
+			if err := t.syncDelivery(ctx, inv.ID); err != nil {
+				return err
+			}
+			cur, err := t.s.invitationByID(ctx, t.tx.QueryRowContext, inv.ID, "")
+			if err != nil {
+				return err
+			}
+			inv.Delivery, inv.DeliveryError = cur.Delivery, cur.DeliveryError
 		}
 	}
 	return nil

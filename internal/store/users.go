@@ -78,6 +78,13 @@ func (s *Store) Accept(ctx context.Context, inv invite.Invitation, u *invite.Use
 		}
 		tx.count(cur.CustomerID, invite.StatePending, cur.ExpiresAt, -1)
 		tx.count(cur.CustomerID, invite.StateAccepted, cur.ExpiresAt, 1)
+		// Accepted: an email still waiting to invite is pointless now.
+		if err := tx.supersede(ctx, inv.ID); err != nil {
+			return err
+		}
+		if err := tx.syncDelivery(ctx, inv.ID); err != nil {
+			return err
+		}
 		user.CustomerID, user.Customer, user.Email = cur.CustomerID, cur.Customer, cur.Email
 		user.Details, user.InvitationID = cur.Details, cur.ID
 		if user.ID, err = tx.insertUser(ctx, &user); err != nil {

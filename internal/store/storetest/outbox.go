@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"testing"
 	"time"
@@ -126,9 +127,14 @@ func testOutboxRetryAndFail(t *testing.T, s invite.Store) {
 		t.Fatalf("due: %+v", due)
 	}
 	finish(t, s, invite.DeliveryOutcome{Claim: due[0], State: invite.DeliveryReleased})
-	now := claim(t, s, invite.ClaimQuery{Now: T0.Add(time.Second)})
+	if queuedOnly := claim(t, s, invite.ClaimQuery{Now: T0.Add(time.Second)}); len(queuedOnly) != 1 || queuedOnly[0].InvitationID != a.ID {
+		t.Fatalf("a person's run took %+v, want the queued one only", queuedOnly)
+	} else {
+		finish(t, s, invite.DeliveryOutcome{Claim: queuedOnly[0], State: invite.DeliveryReleased})
+	}
+	now := claim(t, s, invite.ClaimQuery{Now: T0.Add(time.Second), RetryFailed: true})
 	if len(now) != 2 {
-		t.Errorf("a person's run took %d, want the queued and the failed one", len(now))
+		t.Fatalf("a run with RetryFailed took %d, want the queued and the failed one", len(now))
 	}
 	// The outbox's depth counts the queued one (since it was queued) and
 	// the failed one; a delivered email leaves it.
@@ -221,6 +227,145 @@ func testOutboxConcurrentClaims(t *testing.T, s invite.Store) {
 	for at, want := range map[time.Time]int{T0: n, T0.Add(time.Minute): 0} {
 		if got, err := s.HeldDeliveries(t.Context(), invite.ClaimQuery{Now: at}); err != nil || got != want {
 			t.Errorf("HeldDeliveries at %v: %d, %v; want %d", at, got, err, want)
+		}
+	}
+}
+
+// The delivery state list --delivery filters on agrees with the outbox
+// rows after any sequence of accept, revoke, resend, renew, delivery
+// outcomes and purge (random sequences from fixed seeds, checked against a
+// model after every step): it is the state of the latest invitation email
+// not superseded, "none" without one; a resolved or purged invitation has
+// nothing left to deliver.
+func testOutboxDeliveryStateModel(t *testing.T, s invite.Store) {
+	c := MustCreateCustomer(t, s, "Acme AB")
+	const n = 5
+	type model struct {
+		state invite.State
+		rows  []invite.DeliveryState // the invitation emails, oldest first
+	}
+	models := map[int64]*model{}
+	var ids []int64
+	for i := range n {
+		inv := queued(t, s, c, fmt.Sprintf("m%d@example.com", i))
+		ids = append(ids, inv.ID)
+		models[inv.ID] = &model{state: invite.StatePending, rows: []invite.DeliveryState{invite.DeliveryQueued}}
+	}
+	supersede := func(m *model) {
+		for i, r := range m.rows {
+			if r == invite.DeliveryQueued || r == invite.DeliveryFailed {
+				m.rows[i] = invite.DeliverySuperseded
+			}
+		}
+	}
+	want := func(m *model) invite.DeliveryState {
+		for i := len(m.rows) - 1; i >= 0; i-- {
+			if m.rows[i] != invite.DeliverySuperseded {
+				return m.rows[i]
+			}
+		}
+		return invite.DeliveryNone
+	}
+	at := T0.Add(time.Minute)
+	rng := rand.New(rand.NewPCG(20, 6))
+	var trail []string
+	for step := range 120 {
+		id := ids[rng.IntN(n)]
+		m := models[id]
+		at = at.Add(time.Second)
+		var op string
+		switch rng.IntN(6) {
+		case 0: // resend the same link
+			op = "resend"
+			if m.state != invite.StatePending {
+				break
+			}
+			cur := MustInvitation(t, s, id)
+			if _, errs, err := s.UpdateInvitations(t.Context(), []invite.InvitationChange{{Invitation: cur, Mail: invite.KindInvitation,
+				Event: event(invite.ActionResend, id, "resend")}}); err != nil || errs[0] != nil {
+				t.Fatalf("resend: %v, %v", err, errs)
+			}
+			supersede(m)
+			m.rows = append(m.rows, invite.DeliveryQueued)
+		case 1: // a fresh link
+			op = "renew"
+			if m.state != invite.StatePending {
+				break
+			}
+			cur := MustInvitation(t, s, id)
+			cur.LinkGeneration++
+			if _, errs, err := s.UpdateInvitations(t.Context(), []invite.InvitationChange{{Invitation: cur, Mail: invite.KindInvitation,
+				Event: event(invite.ActionResend, id, "renew")}}); err != nil || errs[0] != nil {
+				t.Fatalf("renew: %v, %v", err, errs)
+			}
+			supersede(m)
+			m.rows = append(m.rows, invite.DeliveryQueued)
+		case 2:
+			op = "accept"
+			if m.state != invite.StatePending {
+				break
+			}
+			if _, err := acceptAt(t, s, MustInvitation(t, s, id), at, fmt.Sprint("accept ", step)); err != nil {
+				t.Fatalf("accept: %v", err)
+			}
+			m.state = invite.StateAccepted
+			supersede(m)
+		case 3:
+			op = "revoke"
+			if m.state != invite.StatePending {
+				break
+			}
+			cur := MustInvitation(t, s, id)
+			cur.State, cur.RevokedAt = invite.StateRevoked, at
+			MustUpdateInvitation(t, s, cur)
+			m.state = invite.StateRevoked
+			supersede(m)
+		case 4: // a deliverer's outcomes, failed ones retried too
+			op = "deliver"
+			for _, cl := range claim(t, s, invite.ClaimQuery{Now: at, RetryFailed: true}) {
+				st := []invite.DeliveryState{invite.DeliverySent, invite.DeliveryFailed, invite.DeliveryQueued}[rng.IntN(3)]
+				o := invite.DeliveryOutcome{Claim: cl, State: st, At: at, Event: event(invite.ActionSend, cl.InvitationID, "sent")}
+				if st != invite.DeliverySent {
+					o.Error = "refused"
+				}
+				finish(t, s, o)
+				cm := models[cl.InvitationID]
+				for i := len(cm.rows) - 1; i >= 0; i-- {
+					if r := cm.rows[i]; r == invite.DeliveryQueued || r == invite.DeliveryFailed {
+						cm.rows[i] = st
+						break
+					}
+				}
+			}
+		case 5:
+			op = "purge"
+			if _, err := s.Purge(t.Context(), at, at, invite.AuditEvent{At: at, Actor: "admin", Action: invite.ActionPurge}, false); err != nil {
+				t.Fatalf("purge: %v", err)
+			}
+			for _, pm := range models {
+				if pm.state == invite.StateAccepted || pm.state == invite.StateRevoked {
+					pm.state, pm.rows = invite.StatePurged, nil
+				}
+			}
+		}
+		trail = append(trail, fmt.Sprintf("%s %d", op, id))
+		undelivered := 0
+		for _, mid := range ids {
+			mm := models[mid]
+			for _, r := range mm.rows {
+				if r == invite.DeliveryQueued || r == invite.DeliveryFailed {
+					undelivered++
+					if mm.state != invite.StatePending {
+						t.Fatalf("after %v: the model keeps an email of a %s invitation", trail, mm.state)
+					}
+				}
+			}
+			if got := MustInvitation(t, s, mid); got.Delivery != want(mm) {
+				t.Fatalf("after %v: invitation %d (%s) has delivery %s, want %s", trail, mid, mm.state, got.Delivery, want(mm))
+			}
+		}
+		if d, err := s.OutboxDepth(t.Context()); err != nil || d.Queued+d.Failed != undelivered {
+			t.Fatalf("after %v: outbox depth %+v, %v; want %d undelivered", trail, d, err, undelivered)
 		}
 	}
 }

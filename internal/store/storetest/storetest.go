@@ -78,6 +78,7 @@ func Run(t *testing.T, open func(t *testing.T) invite.Store) {
 		{"OutboxRetryAndFail", testOutboxRetryAndFail},
 		{"OutboxSupersede", testOutboxSupersede},
 		{"OutboxConcurrentClaims", testOutboxConcurrentClaims},
+		{"OutboxDeliveryStateModel", testOutboxDeliveryStateModel},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
