@@ -52,16 +52,25 @@ func redactDSN(s string) string {
 	return u.Redacted()
 }
 
-// annotationReadOnly marks a command that only reads the store: on a missing
-// SQLite file it says so instead of creating an empty one.
+// annotationReadOnly marks a command that only reads the store ("true"):
+// on a missing SQLite file it says so instead of creating an empty one, and
+// it opens the file read-only, writing nothing. "no-create" marks a command
+// that writes only when asked to (browse): it never creates a store either,
+// but opens it for writing.
 const annotationReadOnly = "invitectl/read-only"
 
 // readOnly marks cmd as a command that only reads the store.
-func readOnly(cmd *cobra.Command) *cobra.Command {
+func readOnly(cmd *cobra.Command) *cobra.Command { return annotate(cmd, "true") }
+
+// neverCreates marks cmd as a command that never creates a store but may
+// write to one.
+func neverCreates(cmd *cobra.Command) *cobra.Command { return annotate(cmd, "no-create") }
+
+func annotate(cmd *cobra.Command, readOnly string) *cobra.Command {
 	if cmd.Annotations == nil {
 		cmd.Annotations = map[string]string{}
 	}
-	cmd.Annotations[annotationReadOnly] = "true"
+	cmd.Annotations[annotationReadOnly] = readOnly
 	return cmd
 }
 

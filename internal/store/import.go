@@ -14,6 +14,19 @@ import (
 // nothing and returns their indexes. IDs are set on invs.
 func (s *Store) ImportInvitations(ctx context.Context, invs []invite.Invitation, ev invite.AuditEvent, mail invite.DeliveryKind, dryRun bool) ([]int, error) {
 	var conflicts []int
+	if dryRun {
+		// A dry run only reads: it needs no more than SELECT and takes no
+		// lock that would hold writers up.
+		err := s.read(ctx, func(tx *Tx) error {
+			var err error
+			conflicts, err = tx.takenEmails(ctx, invs)
+			return err
+		})
+		if err != nil {
+			return nil, s.errorf("check the invitations to import", err)
+		}
+		return conflicts, nil
+	}
 	err := s.write(ctx, func(tx *Tx) error {
 		if s.d.LockTables != "" {
 			// Writers wait, so that no email is taken and no ID handed out
@@ -23,7 +36,7 @@ func (s *Store) ImportInvitations(ctx context.Context, invs []invite.Invitation,
 			}
 		}
 		var err error
-		if conflicts, err = tx.takenEmails(ctx, invs); err != nil || len(conflicts) > 0 || dryRun {
+		if conflicts, err = tx.takenEmails(ctx, invs); err != nil || len(conflicts) > 0 {
 			return err
 		}
 		var next int64
