@@ -832,6 +832,21 @@ func TestStoreTextIsSafe(t *testing.T) {
 		t.Fatal("control characters from the store reach the terminal")
 	}
 	d.must(`Eve\u202e`, `LMA\x1b[2J`)
+	// The edit panel shows them escaped too, and UPDATE without a change
+	// keeps them as stored.
+	openForm(d)
+	if strings.Contains(d.m.View().Content, "\x1b[2J") || strings.Contains(d.m.View().Content, "\u202e") {
+		t.Fatal("control characters from the store reach the edit panel")
+	}
+	d.must(`First name Eve\u202e`, `LMA number LMA\x1b[2J`)
+	focusField(d, "Language")
+	d.press("right")
+	pressUpdate(d)
+	d.must("changed language.")
+	got := f.get(2)
+	if got.FirstName != "Eve\u202e" || got.LMANumber != "LMA\x1b[2J" {
+		t.Errorf("saving changed the untouched fields: %+v", got.Details)
+	}
 }
 
 // Revoking the only row of the last page shows the page before it.

@@ -65,6 +65,10 @@ const (
 
 func newForm(inv invite.Invitation, st styles, width int) form {
 	text := func(name, label, value, note string) field {
+		// Stored text is shown with control and format characters as
+		// escapes (a U+202E would reorder the panel); left as shown, it is
+		// kept as stored.
+		value = termfit.Safe(value)
 		in := newInput(st, value)
 		in.Placeholder = invite.Dash
 		return field{name: name, label: label, input: in, orig: value, note: note}

@@ -68,7 +68,7 @@ It needs a terminal (stdin and stdout); without one it exits 2: use list.`,
 	}
 	// It writes only when asked to (edit, resend, revoke): a missing store is
 	// not created, as for list.
-	return readOnly(cmd)
+	return neverCreates(cmd)
 }
 
 func browseRun(ctx context.Context, opts *BrowseOptions) error {

@@ -17,6 +17,7 @@ import (
 	"github.com/invitectl/invitectl/internal/invite"
 	"github.com/invitectl/invitectl/internal/link"
 	"github.com/invitectl/invitectl/internal/mail"
+	"github.com/invitectl/invitectl/internal/store/sqlite"
 )
 
 // Factory hands commands what they need. Its exported fields are functions
@@ -44,8 +45,10 @@ type Factory struct {
 
 	store invite.Store
 	dsn   dsn
-	// readOnly is set for commands that only read: they never create a store.
-	readOnly bool
+	// readOnly is set for commands that never create a store; opensReadOnly
+	// for those that only read: they open an SQLite store read-only and
+	// create no link secret.
+	readOnly, opensReadOnly bool
 	// created is the SQLite store this run created, with the first folder it
 	// had to make; a rejected run removes them again (see discardCreated).
 	created *createdStore
@@ -112,7 +115,8 @@ func (f *Factory) init(cmd *cobra.Command) error {
 		return err
 	}
 	f.cfg = cfg
-	f.readOnly = cmd.Annotations[annotationReadOnly] == "true"
+	f.readOnly = cmd.Annotations[annotationReadOnly] != ""
+	f.opensReadOnly = cmd.Annotations[annotationReadOnly] == "true"
 	if err := cfg.checkActor(); err != nil {
 		return err
 	}
@@ -195,7 +199,15 @@ func (f *Factory) openStore(ctx context.Context) (invite.Store, error) {
 			return nil, err
 		}
 	}
-	s, err := openStore(ctx, d)
+	var s invite.Store
+	if d.kind == "sqlite" && f.opensReadOnly {
+		s, err = sqlite.OpenReadOnly(ctx, d.path)
+		if errors.Is(err, sqlite.ErrOlderSchema) {
+			s, err = openStore(ctx, d) // migrating is the one write a read needs
+		}
+	} else {
+		s, err = openStore(ctx, d)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -300,6 +312,11 @@ func (f *Factory) links() (*link.Signer, error) {
 	if f.dsn.kind != "sqlite" {
 		return nil, usageError("set link_secret (INVITECTL_LINK_SECRET) to the same value on every machine that shares this database, e.g. from `openssl rand -hex 32`", "link_secret is required with PostgreSQL")
 	}
+	if f.opensReadOnly {
+		if _, err := os.Lstat(f.dsn.path + ".link-secret"); errors.Is(err, fs.ErrNotExist) {
+			return link.New(newSecret()) // reading derives no link: nothing to save
+		}
+	}
 	secret, err := loadOrCreateSecret(f.dsn.path + ".link-secret")
 	if err != nil {
 		f.secretFailed = true
@@ -334,11 +351,7 @@ func loadOrCreateSecret(path string) ([]byte, error) {
 	case !errors.Is(err, fs.ErrNotExist):
 		return nil, secretError(path, "cannot be read", err).WithHint("make %s and its folder readable by this user", path)
 	}
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
-		return nil, err
-	}
-	secret := []byte(hex.EncodeToString(raw))
+	secret := newSecret()
 	if err := writeNewFile(path, append(secret, '\n')); errors.Is(err, fs.ErrExist) {
 		return loadOrCreateSecret(path) // another process created it meanwhile: theirs is the one
 	} else if err != nil {
@@ -346,6 +359,15 @@ func loadOrCreateSecret(path string) ([]byte, error) {
 			WithHint("make room on the disk of %s, or make its folder writable, and run the command again; nothing was saved", path)
 	}
 	return secret, nil
+}
+
+// newSecret is a fresh random secret, 256 bits as hex. A run that only
+// reads, and never derives a link, uses one without saving it: saving is
+// left to the first command that needs it.
+func newSecret() []byte {
+	raw := make([]byte, 32)
+	_, _ = rand.Read(raw) // crypto/rand.Read never fails
+	return []byte(hex.EncodeToString(raw))
 }
 
 // secretError is a failure of the link secret file at path.

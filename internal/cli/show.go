@@ -39,6 +39,7 @@ in the audit log.`,
 		Args: exactArgs(1, "one REF (an invitation ID or email)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Ref = args[0]
+			f.opensReadOnly = f.opensReadOnly && !opts.Reveal // a reveal is audited
 			opts.common = f.common(cmd)
 			if runF != nil {
 				return runF(opts)

@@ -81,19 +81,31 @@ func secretParam(name string) bool {
 	return strings.Contains(name, "password") || strings.Contains(name, "secret") || strings.Contains(name, "token")
 }
 
-// annotationReadOnly marks a command that only reads the store: on a missing
-// SQLite file it says so instead of creating an empty one.
+// annotationReadOnly marks a command that only reads the store ("true"):
+// on a missing SQLite file it says so instead of creating an empty one, and
+// it opens the file read-only, writing nothing. "no-create" marks a command
+// that writes only when asked to (browse): it never creates a store either,
+// but opens it for writing.
 const annotationReadOnly = "invitectl/read-only"
 
 // readOnly marks cmd as a command that only reads the store.
-func readOnly(cmd *cobra.Command) *cobra.Command { return annotate(cmd, annotationReadOnly) }
+func readOnly(cmd *cobra.Command) *cobra.Command { return annotateAs(cmd, annotationReadOnly, "true") }
+
+// neverCreates marks cmd as a command that never creates a store but may
+// write to one.
+func neverCreates(cmd *cobra.Command) *cobra.Command {
+	return annotateAs(cmd, annotationReadOnly, "no-create")
+}
 
 // annotate sets the annotation key of cmd to "true".
-func annotate(cmd *cobra.Command, key string) *cobra.Command {
+func annotate(cmd *cobra.Command, key string) *cobra.Command { return annotateAs(cmd, key, "true") }
+
+// annotateAs sets the annotation key of cmd to value.
+func annotateAs(cmd *cobra.Command, key, value string) *cobra.Command {
 	if cmd.Annotations == nil {
 		cmd.Annotations = map[string]string{}
 	}
-	cmd.Annotations[key] = "true"
+	cmd.Annotations[key] = value
 	return cmd
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/invitectl/invitectl/internal/invite"
+	"github.com/invitectl/invitectl/internal/termfit"
 )
 
 //go:embed templates/*.tmpl
@@ -134,12 +135,15 @@ func FormatDate(t time.Time, lang string) string {
 }
 
 // oneLine turns control characters, line breaks included, into spaces and
-// trims, so that no value can break a header or the layout of a line.
+// trims, so that no value can break a header or the layout of a line; the
+// format characters left (a U+202E that would reorder the line, zero-width
+// ones) are shown as escapes, as tables show them (termfit.Safe), so that
+// data stored before the input rules refused them cannot disguise an email.
 func oneLine(s string) string {
-	return strings.TrimSpace(strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' {
+	return termfit.Safe(strings.TrimSpace(strings.Map(func(r rune) rune {
+		if r < 0x20 || (r >= 0x7f && r < 0xa0) || r == '\u2028' || r == '\u2029' {
 			return ' '
 		}
 		return r
-	}, s))
+	}, s)))
 }

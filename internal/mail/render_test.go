@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/invitectl/invitectl/internal/invite"
 )
@@ -144,6 +145,36 @@ func TestRenderEscapesNames(t *testing.T) {
 	for _, bad := range []string{"<script>", "<i>", "<B>"} {
 		if strings.Contains(html, bad) {
 			t.Errorf("HTML contains unescaped %q", bad)
+		}
+	}
+}
+
+// Format characters stored before the input rules refused them (a
+// right-to-left override, a zero-width space) reach no subject or body
+// raw: they are shown as escapes, as tables show them.
+func TestRenderNeutralisesFormatCharacters(t *testing.T) {
+	for _, lang := range []string{invite.Swedish, invite.English} {
+		e := sampleEmail(lang)
+		e.FirstName = "Eve\u202egnp.exe"
+		e.LastName = "Lind\u200b\u2066"
+		e.Customer = "Acme\u202e AB"
+		e.SentBy = "adm\u00adin"
+		subject, text, html, err := Render(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, out := range map[string]string{"subject": subject, "text": text, "html": html} {
+			if i := strings.IndexFunc(out, func(r rune) bool { return unicode.Is(unicode.Cf, r) }); i >= 0 {
+				t.Errorf("%s: the %s holds a raw format character at %d: %q", lang, name, i, out)
+			}
+		}
+		for _, want := range []string{`Eve\u202egnp.exe`, `Acme\u202e AB`} {
+			if !strings.Contains(text, want) || !strings.Contains(html, want) {
+				t.Errorf("%s: the bodies do not show %q:\n%s", lang, want, text)
+			}
+		}
+		if !strings.Contains(subject, `Acme\u202e AB`) {
+			t.Errorf("%s: subject %q", lang, subject)
 		}
 	}
 }

@@ -36,18 +36,21 @@ var messages = map[string]map[string]string{
 		"long":   "Lösenordet får ha högst 128 tecken.",
 		"email":  "Lösenordet får inte innehålla din e-postadress.",
 		"common": "Lösenordet är för vanligt och lätt att gissa. Välj ett annat.",
+		"same":   "Lösenordet får inte bestå av bara mellanslag eller ett och samma tecken.",
 	},
 	"en": {
 		"short":  "The password must be at least 12 characters long.",
 		"long":   "The password can be at most 128 characters long.",
 		"email":  "The password must not contain your email address.",
 		"common": "This password is too common and easy to guess. Choose another one.",
+		"same":   "The password must not be only spaces or one character repeated.",
 	},
 }
 
 // Check returns a short message in lang ("sv" or "en"; anything else is
 // Swedish) when pw breaks a rule, and "" when it is acceptable. The rules are
-// length, not containing the email address, and not a well-known password; there are
+// length, not only white space or one character repeated, not containing
+// the email address, and not a well-known password; there are
 // deliberately no composition rules (a digit, a symbol…), since they make
 // passwords harder to remember without making them harder to guess.
 func (h *Hasher) Check(pw, email, lang string) string {
@@ -66,12 +69,25 @@ func Check(pw, email, lang string) string {
 		return msg["short"]
 	case n > MaxLength:
 		return msg["long"]
+	case oneCharacter(pw):
+		return msg["same"]
 	case containsEmail(pw, email):
 		return msg["email"]
 	case isCommon(pw):
 		return msg["common"]
 	}
 	return ""
+}
+
+// oneCharacter reports whether pw is only white space, of any kind, or one
+// character repeated: twelve of them are guessed at once, whatever the
+// length.
+func oneCharacter(pw string) bool {
+	if strings.TrimSpace(pw) == "" {
+		return true
+	}
+	first, _ := utf8.DecodeRuneInString(pw)
+	return strings.Trim(pw, string(first)) == ""
 }
 
 // containsEmail reports whether pw contains the email address, ignoring

@@ -179,6 +179,12 @@ func TestCheck(t *testing.T) {
 		{"sv common", "password1234", "sv", "för vanligt"},
 		{"unknown language is swedish", "kort", "de", "minst 12 tecken"},
 		{"composition is not required", "alla små bokstäver här", "sv", ""},
+		{"twelve spaces", strings.Repeat(" ", 12), "en", "only spaces or one character repeated"},
+		{"white space of every kind", " \t\u00a0\u3000\u2003   \n   ", "en", "only spaces"},
+		{"one letter repeated", strings.Repeat("a", 20), "en", "one character repeated"},
+		{"one rune repeated", strings.Repeat("ö", 14), "sv", "ett och samma tecken"},
+		{"two characters", strings.Repeat("a", 11) + "b", "en", ""},
+		{"spaces inside", "a          b", "en", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Check(tc.pw, email, tc.lang)

@@ -49,9 +49,6 @@ func (t *Tx) erase(ctx context.Context, rows []purged, at time.Time) error {
 		if _, err := t.execBatch(ctx, `DELETE FROM deliveries WHERE invitation_id = ?`, r.id); err != nil {
 			return t.s.errorf(fmt.Sprintf("erase the emails of invitation %d", r.id), err)
 		}
-		if err := t.syncDelivery(ctx, r.id); err != nil {
-			return err
-		}
 		// Audit details name the email ("invited x@example.com …") and an
 		// accept's actor is the invitee: both give way to a placeholder.
 		key := invite.EmailKey(r.email)
@@ -68,45 +65,34 @@ func (t *Tx) erase(ctx context.Context, rows []purged, at time.Time) error {
 
 // Purge erases the invitations accepted, revoked or expired before cutoff,
 // with the event ev (its detail the counts), in one write transaction;
-// with dryRun it counts them and writes nothing. On SQLite (whose
+// with dryRun it counts them in a read-only transaction and writes
+// nothing. On SQLite (whose
 // connections all run with secure_delete, so that freed space is zeroed)
 // the search index is merged (optimize), so that no old segment keeps the
 // erased text; after commit the store is swept (sweep).
 func (s *Store) Purge(ctx context.Context, cutoff, at time.Time, ev invite.AuditEvent, dryRun bool) (invite.PurgeResult, error) {
 	var out invite.PurgeResult
+	if dryRun {
+		// A dry run only reads: SELECT is all it needs, and it locks no row.
+		err := s.read(ctx, func(tx *Tx) error {
+			list, err := tx.purgeable(ctx, cutoff, "")
+			out.Counts, out.Invitations = purgeCounts(list)
+			return err
+		})
+		out.Checkpointed = true
+		return out, err
+	}
 	sqlite := s.d.Name == "sqlite"
 	err := s.write(ctx, func(tx *Tx) error {
-		c := s.d.Time(cutoff)
 		// The rows are locked as they are read (PostgreSQL; SQLite's writer
 		// holds the database): a link renewed meanwhile is read renewed, so
 		// it is neither erased nor counted off its old day of expiry.
-		rows, err := tx.query(ctx, `SELECT id, customer_id, state, email, CASE WHEN state = 'pending' THEN 'expired' ELSE state END, expires_at,
-			CASE state WHEN 'accepted' THEN accepted_at WHEN 'revoked' THEN revoked_at ELSE expires_at END
-			FROM invitations i
-			WHERE (state = 'accepted' AND accepted_at < ?) OR (state = 'revoked' AND revoked_at < ?) OR (state = 'pending' AND expires_at < ?)
-			ORDER BY id`+s.d.ForUpdate, c, c, c)
-		list, err := collect(rows, err, func(sc scanner) (purged, error) {
-			var p purged
-			var state string
-			err := sc.Scan(&p.id, &p.customer, &state, &p.email, &p.from, scanTime{&p.expires}, scanTime{&p.since})
-			p.state = invite.State(state)
-			return p, err
-		})
+		list, err := tx.purgeable(ctx, cutoff, s.d.ForUpdate)
 		if err != nil {
-			return s.errorf("purge", err)
+			return err
 		}
-		for _, p := range list {
-			out.Invitations = append(out.Invitations, invite.PurgeItem{ID: p.id, From: p.from, At: p.since})
-			switch p.from {
-			case "accepted":
-				out.Counts.Accepted++
-			case "revoked":
-				out.Counts.Revoked++
-			default:
-				out.Counts.Expired++
-			}
-		}
-		if dryRun || len(list) == 0 {
+		out.Counts, out.Invitations = purgeCounts(list)
+		if len(list) == 0 {
 			return nil
 		}
 		if err := tx.erase(ctx, list, at); err != nil {
@@ -124,10 +110,50 @@ func (s *Store) Purge(ctx context.Context, cutoff, at time.Time, ev invite.Audit
 		return invite.PurgeResult{}, err
 	}
 	out.Checkpointed = true
-	if !dryRun && out.Counts.Total() > 0 {
+	if out.Counts.Total() > 0 {
 		out.Checkpointed, err = s.sweep(ctx)
 	}
 	return out, err
+}
+
+// purgeable reads the invitations accepted, revoked or expired before
+// cutoff, with lock appended to the query.
+func (t *Tx) purgeable(ctx context.Context, cutoff time.Time, lock string) ([]purged, error) {
+	c := t.s.d.Time(cutoff)
+	rows, err := t.query(ctx, `SELECT id, customer_id, state, email, CASE WHEN state = 'pending' THEN 'expired' ELSE state END, expires_at,
+			CASE state WHEN 'accepted' THEN accepted_at WHEN 'revoked' THEN revoked_at ELSE expires_at END
+		FROM invitations i
+		WHERE (state = 'accepted' AND accepted_at < ?) OR (state = 'revoked' AND revoked_at < ?) OR (state = 'pending' AND expires_at < ?)
+		ORDER BY id`+lock, c, c, c)
+	list, err := collect(rows, err, func(sc scanner) (purged, error) {
+		var p purged
+		var state string
+		err := sc.Scan(&p.id, &p.customer, &state, &p.email, &p.from, scanTime{&p.expires}, scanTime{&p.since})
+		p.state = invite.State(state)
+		return p, err
+	})
+	if err != nil {
+		return nil, t.s.errorf("purge", err)
+	}
+	return list, nil
+}
+
+// purgeCounts counts rows by the status they had, and lists them.
+func purgeCounts(rows []purged) (invite.PurgeCounts, []invite.PurgeItem) {
+	var c invite.PurgeCounts
+	items := make([]invite.PurgeItem, 0, len(rows))
+	for _, p := range rows {
+		items = append(items, invite.PurgeItem{ID: p.id, From: p.from, At: p.since})
+		switch p.from {
+		case "accepted":
+			c.Accepted++
+		case "revoked":
+			c.Revoked++
+		default:
+			c.Expired++
+		}
+	}
+	return c, items
 }
 
 // sweep runs after an erasure commits. On SQLite it copies the WAL into

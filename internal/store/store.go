@@ -87,8 +87,10 @@ type Dialect struct {
 	// AfterBulkIDs runs after rows were written with their own IDs: it
 	// moves the table's ID sequence past them (nil where none is kept).
 	AfterBulkIDs func(ctx context.Context, tx *Tx, table string) error
-	// IsUnique and IsForeignKey classify constraint violations.
-	IsUnique, IsForeignKey func(error) bool
+	// IsUnique and IsForeignKey classify constraint violations;
+	// IsPermission a privilege the database role lacks (nil where the
+	// engine has no roles).
+	IsUnique, IsForeignKey, IsPermission func(error) bool
 	// MigrationsTable creates schema_migrations if it is missing;
 	// LockMigrations, when set, serialises migrators.
 	MigrationsTable, LockMigrations string
@@ -256,9 +258,29 @@ func (t *Tx) savepoint(ctx context.Context, fn func() error) error {
 	return err
 }
 
+// Privileges a command needs, for the error that says one is missing.
+const (
+	readPrivilege  = "SELECT on the invitectl tables"
+	writePrivilege = "SELECT, INSERT, UPDATE and DELETE on the invitectl tables, and USAGE on their sequences"
+)
+
+// denied explains an error that is the database refusing the role a
+// privilege: which privileges the command needs, and who needs fewer.
+func (s *Store) denied(err error, needs string) error {
+	if err == nil || s.d.IsPermission == nil || !s.d.IsPermission(err) {
+		return err
+	}
+	return &invite.Error{Code: invite.EINTERNAL, Message: "the database role lacks a privilege this command needs", Err: err,
+		Hint: "grant the role " + needs + " (reading commands and dry runs need only SELECT), or run the command as a role that has them"}
+}
+
 // write runs fn in a write transaction and, when fn succeeds, writes the
 // counts it moved and commits.
 func (s *Store) write(ctx context.Context, fn func(tx *Tx) error) error {
+	return s.denied(s.writeTx(ctx, fn), writePrivilege)
+}
+
+func (s *Store) writeTx(ctx context.Context, fn func(tx *Tx) error) error {
 	conn, err := s.w.Conn(ctx)
 	if err != nil {
 		return s.errorf("connect", err)
@@ -295,7 +317,7 @@ func (s *Store) read(ctx context.Context, fn func(tx *Tx) error) error {
 		return s.errorf("begin read", err)
 	}
 	defer func() { _ = sqlTx.Rollback() }() // read-only: nothing to keep
-	return fn(&Tx{tx: sqlTx, s: s})
+	return s.denied(fn(&Tx{tx: sqlTx, s: s}), readPrivilege)
 }
 
 // each streams the rows of a query through scan into fn.

@@ -74,6 +74,7 @@ var Dialect = &store.Dialect{
 	// Rows copied with their IDs move the sequence past them.
 	AfterBulkIDs: fixSequence,
 	IsForeignKey: func(err error) bool { return sqlState(err) == "23503" },
+	IsPermission: func(err error) bool { return sqlState(err) == "42501" },
 	MigrationsTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    integer     PRIMARY KEY,
 		name       text        NOT NULL,

@@ -19,6 +19,8 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -151,6 +153,118 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: migrate %s: %w", abs, err)
 	}
 	return s, nil
+}
+
+// ErrOlderSchema is OpenReadOnly's error for a store whose schema needs
+// migrating, which reading alone cannot do: Open it instead.
+var ErrOlderSchema = errors.New("sqlite: the store's schema needs migrating")
+
+// OpenReadOnly opens the invitectl store at path for reading only: nothing
+// is created or written, neither the file, nor its schema, nor (where the
+// folder cannot be written) SQLite's -wal and -shm files, so a store on a
+// read-only file or file system can be read. A missing file is ENOTFOUND;
+// a file that is empty, not an SQLite database, or not an invitectl store
+// is EINVALID; a store at an older schema is ErrOlderSchema.
+func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: resolve %s: %w", path, err)
+	}
+	if err := checkHeader(abs); err != nil {
+		return nil, err
+	}
+	s, err := openRO(ctx, abs, readOnlyParams(abs)...)
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.SchemaVersion(ctx)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	ms, err := schema.Load(Migrations)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	switch {
+	case v < len(ms):
+		s.Close()
+		return nil, ErrOlderSchema
+	case v > len(ms):
+		s.Close()
+		return nil, &invite.Error{Code: invite.EINTERNAL,
+			Message: fmt.Sprintf("the database has schema version %d, newer than this invitectl knows (%d)", v, len(ms)),
+			Hint:    "a newer invitectl wrote this database; upgrade invitectl to use it"}
+	}
+	return s, nil
+}
+
+// sqliteHeader starts every SQLite database file.
+const sqliteHeader = "SQLite format 3\x00"
+
+// checkHeader refuses, without writing to it, a file that cannot be an
+// SQLite database: empty, or not starting with SQLite's header.
+func checkHeader(path string) error {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return invite.Errorf(invite.ENOTFOUND, "no SQLite store at %s", path)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	defer f.Close()
+	head := make([]byte, len(sqliteHeader))
+	n, err := io.ReadFull(f, head)
+	switch {
+	case n == 0 && (err == io.EOF || err == nil):
+		return invite.Errorf(invite.EINVALID, "%s is an empty file, not an invitectl store", path).
+			WithHint("check --db (or INVITECTL_DB); a command that writes, such as `invitectl customers add NAME`, makes a store in a new file")
+	case string(head[:n]) != sqliteHeader:
+		return invite.Errorf(invite.EINVALID, "%s is not an SQLite database", path).
+			WithHint("check --db (or INVITECTL_DB): it names some other file")
+	}
+	return nil
+}
+
+// openRO opens a read-only pool on the invitectl store at path, with the
+// URI parameters params, and checks that it is one.
+func openRO(ctx context.Context, path string, params ...string) (*Store, error) {
+	db, err := sql.Open("sqlite", DSN(path, readerPragmas, params...))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(readers)
+	db.SetMaxIdleConns(readers)
+	var tables int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'`).Scan(&tables); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	if tables == 0 {
+		db.Close()
+		return nil, invite.Errorf(invite.EINVALID, "%s is an SQLite database but not an invitectl store", path).
+			WithHint("check --db (or INVITECTL_DB): it names another program's database")
+	}
+	return store.New(Dialect, db, db, path), nil
+}
+
+// readOnlyParams are the URI parameters that read the file at path without
+// writing anything. A file this process may write is opened as a writer
+// would open it, with query-only connections, so that the last one to
+// close removes the -wal and -shm files as a writer's does. One it may not
+// write is opened read-only, and while no WAL file (no writer) is there,
+// as immutable: otherwise SQLite would leave -wal and -shm files that it
+// cannot remove, and could not create them on a read-only file system.
+func readOnlyParams(path string) []string {
+	if f, err := os.OpenFile(path, os.O_RDWR, 0); err == nil {
+		f.Close()
+		return nil
+	}
+	if _, err := os.Stat(path + "-wal"); err == nil {
+		return []string{"mode=ro"}
+	}
+	return []string{"mode=ro", "immutable=1"}
 }
 
 // createFile makes the folders and an empty database file readable by its

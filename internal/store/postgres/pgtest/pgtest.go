@@ -119,3 +119,54 @@ func exec(ctx context.Context, dsn, sql string) error {
 	}
 	return nil
 }
+
+// SelectOnlyRole creates a role that may log in and only SELECT from the
+// tables of the schema that schemaURL (a URL from Schema) searches, and
+// returns schemaURL as that role, with lock_timeout set so that a lock it
+// should not take fails instead of waiting. The role is dropped when tb
+// ends. Creating roles needs CREATEROLE (CI grants it to the test role).
+func SelectOnlyRole(tb testing.TB, schemaURL string) string {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, schemaURL)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var schema string
+	if err := conn.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		tb.Fatal(err)
+	}
+	role := "reader_" + strings.ToLower(rand.Text()[:12])
+	password := rand.Text()
+	id, s := pgx.Identifier{role}.Sanitize(), pgx.Identifier{schema}.Sanitize()
+	for _, q := range []string{
+		"CREATE ROLE " + id + " LOGIN PASSWORD '" + password + "'",
+		"GRANT USAGE ON SCHEMA " + s + " TO " + id,
+		"GRANT SELECT ON ALL TABLES IN SCHEMA " + s + " TO " + id,
+	} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			tb.Fatalf("%s: %v (the test role needs CREATEROLE)", strings.Replace(q, password, "…", 1), err)
+		}
+	}
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		for _, q := range []string{"REVOKE ALL ON ALL TABLES IN SCHEMA " + s + " FROM " + id,
+			"REVOKE USAGE ON SCHEMA " + s + " FROM " + id, "DROP ROLE " + id} {
+			if err := exec(ctx, schemaURL, q); err != nil {
+				tb.Error(err)
+			}
+		}
+	})
+	u, err := url.Parse(schemaURL)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	u.User = url.UserPassword(role, password)
+	q := u.Query()
+	q.Set("options", strings.TrimSpace(q.Get("options")+" -c lock_timeout=5s"))
+	u.RawQuery = strings.ReplaceAll(q.Encode(), "+", "%20")
+	return u.String()
+}
