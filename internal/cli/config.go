@@ -18,7 +18,6 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/invitectl/invitectl/internal/invite"
-	"github.com/invitectl/invitectl/internal/webhook"
 )
 
 // configKey describes one configuration key.
@@ -82,7 +81,7 @@ var keys = []configKey{
 	{name: "trusted_proxies", help: "with trust_proxy_headers, your proxies' CIDRs, comma-separated: the client is the right-most X-Forwarded-For entry not in them"},
 	{name: "webhook.url", help: "where events are POSTed: https://…, or http:// to a loopback address; empty: no events"},
 	{name: "webhook.secret", secret: true, help: "the Standard Webhooks secret (whsec_…) that signs events; `invitectl webhook secret` makes one"},
-	{name: "webhook.events", def: func(*Config) string { return strings.Join(webhook.Types, ",") }, help: "event types to send, comma-separated (default all)"},
+	{name: "webhook.events", def: func(*Config) string { return "all" }, help: "event types to send, comma-separated, or all"},
 	{name: "webhook.include_personal_number", kind: kindBool, def: func(*Config) string { return "false" }, help: "send personal numbers unmasked in events"},
 }
 

@@ -14,8 +14,11 @@ import (
 	"github.com/invitectl/invitectl/internal/webhook"
 )
 
-// webhookEvents is webhook.events as a list.
+// webhookEvents is webhook.events as a list; "all" is every type.
 func (c *Config) webhookEvents() []string {
+	if strings.EqualFold(c.String("webhook.events"), "all") {
+		return webhook.Types
+	}
 	var out []string
 	for _, e := range strings.Split(c.String("webhook.events"), ",") {
 		if e = strings.TrimSpace(e); e != "" {
