@@ -33,6 +33,18 @@ func (s *Store) ImportInvitations(ctx context.Context, w invite.ImportWrite, chu
 				return err
 			}
 		}
+		for _, q := range s.d.ImportBegin {
+			if _, err := tx.Exec(ctx, q); err != nil {
+				return err
+			}
+		}
+		// The connection outlives the transaction: its settings go back
+		// whether the import succeeds or not.
+		defer func() {
+			for _, q := range s.d.ImportDone {
+				_, _ = tx.Exec(ctx, q)
+			}
+		}()
 		var next int64
 		if err := tx.row(ctx, `SELECT coalesce(max(id), 0) FROM invitations`).Scan(&next); err != nil {
 			return err

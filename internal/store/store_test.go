@@ -177,3 +177,28 @@ func TestWriterSortsOnEveryCore(t *testing.T) {
 		t.Errorf("the writer's temp_store is %d (%v): 2 (memory) would sort index builds on one thread", got, err)
 	}
 }
+
+// An import bounds SQLite's writer page cache while it writes; it sets it
+// back after, whether it wrote or found a conflict.
+func TestImportRestoresTheWriter(t *testing.T) {
+	s := engines[0].open(t)
+	ctx := t.Context()
+	cache, err := s.WriterPragma(ctx, "cache_size")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := storetest.MustCreateCustomer(t, s, "Alfa AB")
+	for _, email := range []string{"a@example.com", "a@example.com"} { // the second is a conflict
+		_, err := s.ImportInvitations(ctx, invite.ImportWrite{Event: func(int) invite.AuditEvent { return invite.AuditEvent{Action: invite.ActionImport} }},
+			func(write func([]invite.Invitation) (invite.ImportWritten, error)) error {
+				_, err := write([]invite.Invitation{storetest.NewInvitation(c, email, "A", "B")})
+				return err
+			})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.WriterPragma(ctx, "cache_size"); err != nil || got != cache {
+			t.Errorf("after an import, the writer's cache_size is %d (%v), want %d", got, err, cache)
+		}
+	}
+}
