@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -30,6 +32,7 @@ type ImportOptions struct {
 	// Update applies the rows to the open invitations they name;
 	// SkipExisting leaves out rows whose email has an open invitation.
 	Update, SkipExisting bool
+	SpoolDir             string // where stdin is spooled
 }
 
 // NewCmdImport builds `import`; runF replaces importRun in tests.
@@ -89,6 +92,7 @@ changed invitation: list --all -o csv, edited in a spreadsheet, loads back.`,
 				return usageError("an update finds each row's invitation by its id or email; leave out --customer", "--update does not take --customer")
 			}
 			opts.Service = f.serviceFor(!opts.NoSend && !opts.DryRun && !opts.Update)
+			opts.SpoolDir = filepath.Join(f.Config().dataHome(), "invitectl")
 			opts.common = f.common(cmd)
 			if runF != nil {
 				return runF(opts)
@@ -110,8 +114,15 @@ changed invitation: list --all -o csv, edited in a spreadsheet, loads back.`,
 }
 
 func importRun(ctx context.Context, opts *ImportOptions) error {
-	in := opts.IO.In
-	if opts.File != "-" {
+	var in io.ReadSeeker
+	if opts.File == "-" {
+		spool, err := spoolStdin(opts.IO.In, opts.SpoolDir)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = spool.Close(); _ = os.Remove(spool.Name()) }()
+		in = spool
+	} else {
 		f, err := os.Open(opts.File)
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
@@ -122,45 +133,81 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 		defer f.Close()
 		in = f
 	}
-	file, problems, err := csvimport.Parse(in, csvimport.Options{Customer: opts.Customer, Encoding: opts.Encoding, Update: opts.Update})
-	if err != nil {
-		return fmt.Errorf("reading %s: %w", opts.File, err)
-	}
-	if len(problems) > 0 {
-		return printImportError(opts, &invite.ImportError{Code: invite.EINVALID, Problems: problems})
-	}
-	for _, n := range file.Notices {
-		fmt.Fprintf(opts.IO.ErrOut, "invitectl: note: %s\n", n)
-	}
-	recs := file.Records
-	for i := range recs {
-		if recs[i].Language == "" {
-			recs[i].Language = opts.Language
+	size, _ := in.Seek(0, io.SeekEnd)
+	copts := csvimport.Options{Customer: opts.Customer, Encoding: opts.Encoding, Update: opts.Update}
+	// The progress bar: over the file's bytes while the rows are checked,
+	// then over the rows while they are written, then the emails.
+	var bar *progressBar
+	showBar := opts.IO.ErrTTY && opts.Output == "table"
+	phase := "Checking"
+	counted := &countingReader{r: in, add: func(n int) { bar.add(n) }}
+	pass := 0
+	src := func(fn func(invite.ImportRecord) error) error {
+		pass++
+		notices, problems, err := csvimport.Scan(counted, copts, func(rec invite.ImportRecord) error {
+			if rec.Language == "" {
+				rec.Language = opts.Language
+			}
+			return fn(rec)
+		})
+		if err != nil {
+			return err
 		}
+		if len(problems) > 0 {
+			return &invite.ImportError{Code: invite.EINVALID, Problems: problems}
+		}
+		if pass == 1 {
+			for _, n := range notices {
+				fmt.Fprintf(opts.IO.ErrOut, "invitectl: note: %s\n", n)
+			}
+		}
+		return nil
 	}
 	svc, err := opts.Service(ctx)
 	if err != nil {
 		return err
 	}
+	if showBar && size > 1<<20 {
+		bar = startProgress(opts.IO, opts.Color, phase, int(size))
+	}
 	if opts.Update {
-		res, err := svc.ImportUpdate(ctx, recs, invite.ImportOptions{Actor: opts.Actor, DryRun: opts.DryRun})
+		var recs []invite.ImportRecord
+		err := src(func(rec invite.ImportRecord) error { recs = append(recs, rec); return nil })
+		bar.done()
+		if err == nil {
+			var res invite.ImportResult
+			res, err = svc.ImportUpdate(ctx, recs, invite.ImportOptions{Actor: opts.Actor, DryRun: opts.DryRun})
+			if err == nil {
+				return printImported(opts, res)
+			}
+		}
 		var ie *invite.ImportError
 		if errors.As(err, &ie) {
 			return printImportError(opts, ie)
 		}
-		if err != nil {
-			return err
-		}
-		return printImported(opts, res)
+		return fmt.Errorf("reading %s: %w", opts.File, err)
 	}
-	// The bar starts with the first email, once every row was found valid
-	// and written.
-	var bar *progressBar
-	showBar := opts.IO.ErrTTY && opts.Output == "table" && len(recs) > 1
-	res, err := svc.Import(ctx, recs, invite.ImportOptions{Actor: opts.Actor, DryRun: opts.DryRun, NoSend: opts.NoSend, SkipExisting: opts.SkipExisting,
+	rows := 0
+	res, err := svc.ImportFrom(ctx, src, invite.ImportOptions{Actor: opts.Actor, DryRun: opts.DryRun, NoSend: opts.NoSend, SkipExisting: opts.SkipExisting,
+		Checked: func() { rows++ },
+		Written: func() {
+			if phase == "Checking" {
+				bar.done()
+				phase, bar = "Writing", nil
+				counted.add = func(int) {}
+				if showBar && rows > 1000 {
+					bar = startProgress(opts.IO, opts.Color, phase, rows)
+				}
+			}
+			bar.increment()
+		},
 		Report: func(o invite.DeliveryOutcome) {
-			if bar == nil && showBar {
-				bar = startProgress(opts.IO, opts.Color, "Sending", len(recs))
+			if phase != "Sending" {
+				bar.done()
+				phase, bar = "Sending", nil
+				if showBar && rows > 1 {
+					bar = startProgress(opts.IO, opts.Color, phase, rows)
+				}
 			}
 			bar.increment()
 			if o.State != invite.DeliverySent {
@@ -179,6 +226,59 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 		return werr
 	}
 	return err
+}
+
+// processAlive reports whether the process pid still runs.
+func processAlive(pid int) bool {
+	p, err := os.FindProcess(pid)
+	return err == nil && p.Signal(syscall.Signal(0)) == nil
+}
+
+// countingReader passes reads through, telling add how many bytes each
+// gave (for a progress bar over a file).
+type countingReader struct {
+	r   io.ReadSeeker
+	add func(int)
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.add(n)
+	return n, err
+}
+
+func (c *countingReader) Seek(offset int64, whence int) (int64, error) {
+	return c.r.Seek(offset, whence)
+}
+
+// spoolPattern names the files stdin is spooled to; the process ID in the
+// name tells a later import whether its owner still runs.
+const spoolPattern = "import-%d-*.spool"
+
+// spoolStdin copies in to a new 0600 file in dir, so that an import can
+// read it twice with flat memory, and removes the spool files of imports
+// that were killed.
+func spoolStdin(in io.Reader, dir string) (*os.File, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("spooling stdin: %w", err)
+	}
+	old, _ := filepath.Glob(filepath.Join(dir, "import-*-*.spool"))
+	for _, name := range old {
+		var pid int
+		if _, err := fmt.Sscanf(filepath.Base(name), "import-%d-", &pid); err == nil && pid != os.Getpid() && !processAlive(pid) {
+			_ = os.Remove(name)
+		}
+	}
+	f, err := os.CreateTemp(dir, fmt.Sprintf(spoolPattern, os.Getpid()))
+	if err != nil {
+		return nil, fmt.Errorf("spooling stdin: %w", err)
+	}
+	if _, err := io.Copy(f, in); err != nil {
+		_ = f.Close()
+		_ = os.Remove(f.Name())
+		return nil, fmt.Errorf("spooling stdin to %s: %w", f.Name(), err)
+	}
+	return f, nil
 }
 
 func printImported(opts *ImportOptions, res invite.ImportResult) error {

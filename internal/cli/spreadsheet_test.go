@@ -420,3 +420,52 @@ func TestListXLSX(t *testing.T) {
 		t.Errorf("customers list -o xlsx: exit %d\n%s", code, r.stderr.String())
 	}
 }
+
+// An import of more rows than one chunk: a conflict found in a later chunk
+// leaves nothing written (the earlier chunks are rolled back), and
+// --skip-existing then writes the others; from stdin, the file is spooled
+// to the data folder and removed.
+func TestImportInChunks(t *testing.T) {
+	engines(t, func(t *testing.T, r *run) {
+		r.must("invite", "--customer", "Acme AB", "--email", "person2300@example.com", "--first-name", "Anna", "--last-name", "Ek", "--no-send")
+		var b strings.Builder
+		b.WriteString("customer,email,first_name,last_name,phone\n")
+		for i := range 2500 {
+			fmt.Fprintf(&b, "Acme AB,person%d@example.com,Åsa,Lind%d,070-%07d\n", i, i, i)
+		}
+		r.stdin = b.String()
+		if code := r.do("import", "-", "--no-send", "-o", "json"); code != 4 {
+			t.Fatalf("exit %d\n%s", code, r.stderr.String())
+		}
+		if !strings.Contains(r.stdout.String(), `"line": 2302,`) || !strings.Contains(r.stdout.String(), "person2300@example.com already has an open invitation") {
+			t.Errorf("conflict not reported on line 2302:\n%s", r.stdout.String())
+		}
+		if n := len(listAll(t, r)); n != 1 {
+			t.Fatalf("%d invitations after a refused import, want 1", n)
+		}
+		r.stdin = b.String()
+		out := r.must("import", "-", "--no-send", "--skip-existing", "-o", "json")
+		var res struct {
+			Imported int
+			IDs      []int64
+			Skipped  []struct{ Line int }
+		}
+		if err := json.Unmarshal([]byte(out), &res); err != nil || res.Imported != 2499 || len(res.IDs) != 2499 || res.IDs[0] != 2 || res.IDs[2498] != 2500 ||
+			len(res.Skipped) != 1 || res.Skipped[0].Line != 2302 {
+			t.Fatalf("%v: imported %d, %d IDs, skipped %v", err, res.Imported, len(res.IDs), res.Skipped)
+		}
+		all := listAll(t, r)
+		if len(all) != 2500 {
+			t.Errorf("%d invitations, want 2500", len(all))
+		}
+		var v struct{ Total int }
+		_ = json.Unmarshal([]byte(r.must("list", "--search", "lind2499", "-o", "json")), &v)
+		if v.Total != 1 {
+			t.Errorf("the search index does not find the last row: %d", v.Total)
+		}
+		spools, _ := filepath.Glob(filepath.Join(r.env["XDG_DATA_HOME"], "invitectl", "*.spool"))
+		if len(spools) != 0 {
+			t.Errorf("spool files left: %v", spools)
+		}
+	})
+}

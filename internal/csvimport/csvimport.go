@@ -108,37 +108,59 @@ func Parse(r io.Reader, opts Options) (File, []invite.ImportProblem, error) {
 		}
 		rs = bytes.NewReader(data)
 	}
+	var f File
+	notices, problems, err := Scan(rs, opts, func(rec invite.ImportRecord) error {
+		f.Records = append(f.Records, rec)
+		return nil
+	})
+	if err != nil || problems != nil {
+		return File{}, problems, err
+	}
+	f.Notices = notices
+	return f, nil, nil
+}
+
+// Scan reads the file r from its start as Parse does, but passes each
+// record to fn, in file order, instead of keeping them, so that memory
+// stays flat however long the file; it may be called again for a second
+// pass. It returns the notices, or the problems with the file's shape
+// (fn may have had the records before them); an error of fn ends it and is
+// returned as err.
+func Scan(rs io.ReadSeeker, opts Options, fn func(invite.ImportRecord) error) ([]string, []invite.ImportProblem, error) {
+	if _, err := rs.Seek(0, io.SeekStart); err != nil {
+		return nil, nil, err
+	}
 	zip, err := isZip(rs)
 	if err != nil {
-		return File{}, nil, err
+		return nil, nil, err
 	}
 	if zip {
 		src, err := openXLSX(rs)
 		if err != nil {
-			return File{}, []invite.ImportProblem{{Line: 1, Message: err.Error()}}, nil
+			return nil, []invite.ImportProblem{{Line: 1, Message: err.Error()}}, nil
 		}
 		defer src.Close()
-		return parseRows(src, opts, File{})
+		return parseRows(src, opts, nil, fn)
 	}
-	var f File
+	var notices []string
 	text, _, notice, err := decode(rs, opts.Encoding)
 	if problems, err := encodingProblem(err); problems != nil || err != nil {
-		return File{}, problems, err
+		return nil, problems, err
 	}
 	if notice != "" {
-		f.Notices = append(f.Notices, notice)
+		notices = append(notices, notice)
 	}
 	br := bufio.NewReader(text)
 	first, err := br.Peek(4096)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		problems, err := encodingProblem(err)
-		return File{}, problems, err
+		return nil, problems, err
 	}
 	cr := csv.NewReader(br)
 	cr.Comma = separator(first)
 	cr.FieldsPerRecord = -1 // checked here, to say which line
 	cr.ReuseRecord = true
-	return parseRows(csvRows{cr}, opts, f)
+	return parseRows(csvRows{cr}, opts, notices, fn)
 }
 
 // rows are a file's rows, header first.
@@ -165,25 +187,26 @@ func (c csvRows) tooMany(n, m int) string {
 	return fmt.Sprintf("has %d fields but the header names %d columns; quote a value that contains %q", n, m, string(c.r.Comma))
 }
 
-// parseRows reads the header and the records of src into f.
-func parseRows(src rows, opts Options, f File) (File, []invite.ImportProblem, error) {
+// parseRows reads the header and the records of src, passing each record
+// to fn until a problem is found.
+func parseRows(src rows, opts Options, notices []string, fn func(invite.ImportRecord) error) ([]string, []invite.ImportProblem, error) {
 	header, _, err := src.next()
 	if errors.Is(err, io.EOF) {
-		return File{}, []invite.ImportProblem{{Line: 1, Message: "the file is empty; it needs a header row naming its columns (" + strings.Join(Columns, ", ") + ")"}}, nil
+		return nil, []invite.ImportProblem{{Line: 1, Message: "the file is empty; it needs a header row naming its columns (" + strings.Join(Columns, ", ") + ")"}}, nil
 	}
 	if problems, err := encodingProblem(err); problems != nil || err != nil {
-		return File{}, problems, err
+		return nil, problems, err
 	}
 	if err != nil {
-		return File{}, []invite.ImportProblem{parseProblem(err)}, nil
+		return nil, []invite.ImportProblem{parseProblem(err)}, nil
 	}
 	header = slices.Clone(header)
 	index, ignored, problems := columns(header, opts)
 	if len(problems) > 0 {
-		return File{}, problems, nil
+		return nil, problems, nil
 	}
 	if len(ignored) > 0 {
-		f.Notices = append(f.Notices, fmt.Sprintf("ignoring the %s %s, which an import cannot set", plural(len(ignored), "column", "columns"), strings.Join(ignored, ", ")))
+		notices = append(notices, fmt.Sprintf("ignoring the %s %s, which an import cannot set", plural(len(ignored), "column", "columns"), strings.Join(ignored, ", ")))
 	}
 	masked := 0
 	for {
@@ -192,12 +215,12 @@ func parseRows(src rows, opts Options, f File) (File, []invite.ImportProblem, er
 			break
 		}
 		if ps, err := encodingProblem(err); ps != nil || err != nil {
-			return File{}, append(problems, ps...), err
+			return nil, append(problems, ps...), err
 		}
 		if err != nil {
 			var pe *csv.ParseError
 			if !errors.As(err, &pe) {
-				return File{}, nil, err
+				return nil, nil, err
 			}
 			problems = append(problems, parseProblem(err))
 			if errors.Is(pe.Err, csv.ErrQuote) || errors.Is(pe.Err, csv.ErrBareQuote) {
@@ -220,16 +243,20 @@ func parseRows(src rows, opts Options, f File) (File, []invite.ImportProblem, er
 			rec.Details.PersonalNumber = nil
 			masked++
 		}
-		f.Records = append(f.Records, rec)
+		if len(problems) == 0 {
+			if err := fn(rec); err != nil {
+				return nil, nil, err
+			}
+		}
 	}
 	if len(problems) > 0 {
-		return File{}, problems, nil
+		return nil, problems, nil
 	}
 	if masked > 0 && !opts.Update {
-		f.Notices = append(f.Notices, fmt.Sprintf("%d masked personal %s (YYYYMMDD-****, as exports write them) left empty; `invitectl copy` moves a store with its personal numbers",
+		notices = append(notices, fmt.Sprintf("%d masked personal %s (YYYYMMDD-****, as exports write them) left empty; `invitectl copy` moves a store with its personal numbers",
 			masked, plural(masked, "number", "numbers")))
 	}
-	return f, nil, nil
+	return notices, nil, nil
 }
 
 // encodingProblem turns an EncodingError into the file's one problem; any

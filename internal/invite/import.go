@@ -3,7 +3,10 @@ package invite
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
+	"math"
 	"strings"
+	"time"
 )
 
 // ImportRecord is one row of an import: a new invitation and the line of
@@ -59,50 +62,82 @@ func importColumn(field string) string {
 	return strings.ReplaceAll(field, "-", "_")
 }
 
-// checkImport validates every record as invite does, resolves the
-// customers, and finds emails repeated within the file. It returns the
-// invitations to write, or every problem.
-func (s *Service) checkImport(ctx context.Context, recs []ImportRecord, actor string) ([]Invitation, []ImportProblem, error) {
-	now := s.now()
-	customers := map[string]*Customer{} // by name as given, nil when unknown
-	seen := map[string]int{}            // email key → line
-	invs := make([]Invitation, 0, len(recs))
-	var problems []ImportProblem
-	for _, rec := range recs {
-		rec.Actor = actor
-		inv, errs := s.checkNew(rec.NewInvitation, now)
-		for _, fe := range errs {
-			problems = append(problems, ImportProblem{Line: rec.Line, Field: importColumn(fe.Field), Message: fe.Message})
-		}
-		if name := inv.Customer; name != "" {
-			c, ok := customers[name]
-			if !ok {
-				found, err := s.Store.CustomerByName(ctx, name)
-				switch {
-				case err == nil:
-					c = &found
-				case ErrorCode(err) != ENOTFOUND:
-					return nil, nil, err
-				}
-				customers[name] = c
-			}
-			if c == nil {
-				problems = append(problems, ImportProblem{Line: rec.Line, Field: "customer", Message: fmt.Sprintf("no customer named %q", name)})
-			} else {
-				inv.CustomerID, inv.Customer = c.ID, c.Name
+// ImportSource gives the records of an import to fn, in file order, each
+// time it is called (an import reads them twice), and stops at fn's first
+// error, which it returns.
+type ImportSource func(fn func(ImportRecord) error) error
+
+// Records is the source of the records of a slice.
+func Records(recs []ImportRecord) ImportSource {
+	return func(fn func(ImportRecord) error) error {
+		for _, rec := range recs {
+			if err := fn(rec); err != nil {
+				return err
 			}
 		}
-		if inv.Email != "" {
-			key := EmailKey(inv.Email)
-			if first, ok := seen[key]; ok {
-				problems = append(problems, ImportProblem{Line: rec.Line, Field: "email", Message: fmt.Sprintf("%s is already on line %d", inv.Email, first)})
-			} else {
-				seen[key] = rec.Line
-			}
-		}
-		invs = append(invs, inv)
+		return nil
 	}
-	return invs, problems, nil
+}
+
+// importCheck validates the records of an import one at a time, as invite
+// does, resolving customers; it keeps what the checks across rows need:
+// each email's line, and the customers by name.
+type importCheck struct {
+	s         *Service
+	now       time.Time
+	actor     string
+	customers map[string]*Customer // by name as given, nil when unknown
+	// seen maps a 64-bit hash of each email key to its line: a million
+	// emails take some 30 MB instead of some 100. Two keys of one hash
+	// (some 3 in 100 million for a million rows) refuse the second row,
+	// never accept a repeat.
+	seen map[uint64]int32
+	seed maphash.Seed
+}
+
+func (s *Service) newImportCheck(actor string) *importCheck {
+	return &importCheck{s: s, now: s.now(), actor: actor, customers: map[string]*Customer{}, seed: maphash.MakeSeed()}
+}
+
+// check returns rec as an invitation and its problems; with emails it
+// also reports an email repeated within the file.
+func (c *importCheck) check(ctx context.Context, rec ImportRecord, emails bool) (Invitation, []ImportProblem, error) {
+	rec.Actor = c.actor
+	inv, errs := c.s.checkNew(rec.NewInvitation, c.now)
+	var problems []ImportProblem
+	for _, fe := range errs {
+		problems = append(problems, ImportProblem{Line: rec.Line, Field: importColumn(fe.Field), Message: fe.Message})
+	}
+	if name := inv.Customer; name != "" {
+		cu, ok := c.customers[name]
+		if !ok {
+			found, err := c.s.Store.CustomerByName(ctx, name)
+			switch {
+			case err == nil:
+				cu = &found
+			case ErrorCode(err) != ENOTFOUND:
+				return inv, nil, err
+			}
+			c.customers[name] = cu
+		}
+		if cu == nil {
+			problems = append(problems, ImportProblem{Line: rec.Line, Field: "customer", Message: fmt.Sprintf("no customer named %q", name)})
+		} else {
+			inv.CustomerID, inv.Customer = cu.ID, cu.Name
+		}
+	}
+	if emails && inv.Email != "" {
+		if c.seen == nil {
+			c.seen = map[uint64]int32{}
+		}
+		key := maphash.String(c.seed, EmailKey(inv.Email))
+		if first, ok := c.seen[key]; ok {
+			problems = append(problems, ImportProblem{Line: rec.Line, Field: "email", Message: fmt.Sprintf("%s is already on line %d", inv.Email, first)})
+		} else {
+			c.seen[key] = int32(min(rec.Line, math.MaxInt32))
+		}
+	}
+	return inv, problems, nil
 }
 
 // ImportOptions say how Import imports.
@@ -115,6 +150,9 @@ type ImportOptions struct {
 	SkipExisting bool
 	// Report, when set, is called for each delivered or undelivered email.
 	Report func(DeliveryOutcome)
+	// Checked and Written, when set, are called for each row as the first
+	// pass validates it and the second writes it (for a progress bar).
+	Checked, Written func()
 }
 
 // ImportResult is what an import did.
@@ -138,24 +176,46 @@ type SkippedRow struct {
 	ID    int64
 }
 
-// Import creates the invitations of recs, all or nothing. Every record is
-// validated as invite validates one, customers must exist, and an email
-// may appear once in the file: any problem is an ImportError (EINVALID)
-// listing every problem in line order, and nothing is written. When all
-// are valid but some emails already have an open invitation or an account,
-// it is an ImportError with code ECONFLICT. Otherwise every invitation is
-// written in one transaction with its email queued, and the emails are
-// then delivered; an undelivered one stays in the outbox, and the error is
-// EDELIVERY (the invitations are imported).
+// Import creates the invitations of recs, all or nothing, as ImportFrom.
 func (s *Service) Import(ctx context.Context, recs []ImportRecord, opts ImportOptions) (ImportResult, error) {
-	invs, problems, err := s.checkImport(ctx, recs, opts.Actor)
+	return s.ImportFrom(ctx, Records(recs), opts)
+}
+
+// chunkRows is how many invitations an import writes at a time.
+const chunkRows = 1000
+
+// ImportFrom creates the invitations of src's records, all or nothing,
+// reading them twice. The first pass validates each record as invite
+// validates one, resolves the customers, and finds emails repeated within
+// the file, keeping only the emails: any problem is an ImportError
+// (EINVALID) listing every problem in line order, and nothing is written.
+// The second pass writes the invitations in chunks inside one transaction,
+// each with its email queued; when all are valid but some emails already
+// have an open invitation or an account (or, with SkipExisting, an
+// account), it is an ImportError with code ECONFLICT and nothing is
+// written. The emails are then delivered; an undelivered one stays in the
+// outbox, and the error is EDELIVERY (the invitations are imported).
+func (s *Service) ImportFrom(ctx context.Context, src ImportSource, opts ImportOptions) (ImportResult, error) {
+	chk := s.newImportCheck(opts.Actor)
+	var problems []ImportProblem
+	rows := 0
+	err := src(func(rec ImportRecord) error {
+		_, ps, err := chk.check(ctx, rec, true)
+		problems = append(problems, ps...)
+		rows++
+		if opts.Checked != nil {
+			opts.Checked()
+		}
+		return err
+	})
+	chk.seen = nil // the second pass needs no emails
 	if err != nil {
 		return ImportResult{}, err
 	}
 	if len(problems) > 0 {
 		return ImportResult{}, &ImportError{Code: EINVALID, Problems: problems}
 	}
-	if len(invs) == 0 {
+	if rows == 0 {
 		return ImportResult{}, &ImportError{Code: EINVALID, Problems: []ImportProblem{{Line: 1, Message: "the file has a header but no rows to import"}}}
 	}
 	mail := KindInvitation
@@ -163,34 +223,72 @@ func (s *Service) Import(ctx context.Context, recs []ImportRecord, opts ImportOp
 		mail = ""
 	}
 	now := s.now()
-	written, err := s.Store.ImportInvitations(ctx, invs, ImportWrite{
+	var res ImportResult
+	var conflicts []ImportProblem
+	written, err := s.Store.ImportInvitations(ctx, ImportWrite{
 		Event: func(n int) AuditEvent {
 			return AuditEvent{At: now, Actor: opts.Actor, Action: ActionImport, Detail: fmt.Sprintf("imported %d invitations", n)}
 		},
-		Mail: mail, DryRun: opts.DryRun, SkipOpen: opts.SkipExisting})
+		Rows: rows, Mail: mail, DryRun: opts.DryRun, SkipOpen: opts.SkipExisting,
+	}, func(write func([]Invitation) (ImportWritten, error)) error {
+		res.IDs, res.Skipped, conflicts = res.IDs[:0], res.Skipped[:0], conflicts[:0]
+		chunk := make([]Invitation, 0, chunkRows)
+		lines := make([]int, 0, chunkRows)
+		flush := func() error {
+			if len(chunk) == 0 {
+				return nil
+			}
+			w, err := write(chunk)
+			if err != nil {
+				return err
+			}
+			for _, i := range w.Conflicts {
+				conflicts = append(conflicts, ImportProblem{Line: lines[i], Field: "email",
+					Message: fmt.Sprintf("%s already has an open invitation or an account", chunk[i].Email)})
+			}
+			for _, sk := range w.Skipped {
+				res.Skipped = append(res.Skipped, SkippedRow{Line: lines[sk.Index], Email: chunk[sk.Index].Email, ID: sk.ID})
+			}
+			for _, inv := range chunk {
+				if inv.ID != 0 {
+					res.IDs = append(res.IDs, inv.ID)
+				}
+				if opts.Written != nil {
+					opts.Written()
+				}
+			}
+			chunk, lines = chunk[:0], lines[:0]
+			return nil
+		}
+		err := src(func(rec ImportRecord) error {
+			inv, ps, err := chk.check(ctx, rec, false)
+			if err != nil {
+				return err
+			}
+			if len(ps) > 0 { // the file changed between the passes
+				return &ImportError{Code: EINVALID, Problems: ps}
+			}
+			chunk, lines = append(chunk, inv), append(lines, rec.Line)
+			if len(chunk) == chunkRows {
+				return flush()
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return flush()
+	})
 	if err != nil {
 		return ImportResult{}, err
 	}
 	if len(written.Conflicts) > 0 {
-		for _, i := range written.Conflicts {
-			problems = append(problems, ImportProblem{Line: recs[i].Line, Field: "email",
-				Message: fmt.Sprintf("%s already has an open invitation or an account", invs[i].Email)})
-		}
-		return ImportResult{}, &ImportError{Code: ECONFLICT, Problems: problems}
+		return ImportResult{}, &ImportError{Code: ECONFLICT, Problems: conflicts}
 	}
-	res := ImportResult{Count: len(invs) - len(written.Skipped)}
-	skipped := make(map[int]bool, len(written.Skipped))
-	for _, sk := range written.Skipped {
-		skipped[sk.Index] = true
-		res.Skipped = append(res.Skipped, SkippedRow{Line: recs[sk.Index].Line, Email: invs[sk.Index].Email, ID: sk.ID})
-	}
-	if opts.DryRun || res.Count == 0 {
+	res.Count = rows - len(res.Skipped)
+	if opts.DryRun {
+		res.IDs = nil
 		return res, nil
-	}
-	for i, inv := range invs {
-		if !skipped[i] {
-			res.IDs = append(res.IDs, inv.ID)
-		}
 	}
 	if mail == "" {
 		return res, nil

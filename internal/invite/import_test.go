@@ -37,9 +37,15 @@ func TestCheckImportReportsEveryProblemInLineOrder(t *testing.T) {
 		bad,
 		rec(7, "Östra Vård AB", "ASA@example.com", "Åsa", "Lind"), // the same address as line 2
 	}
-	invs, problems, err := svc.checkImport(context.Background(), recs, "importer")
-	if err != nil {
-		t.Fatal(err)
+	chk := svc.newImportCheck("importer")
+	var invs []Invitation
+	var problems []ImportProblem
+	for _, r := range recs {
+		inv, ps, err := chk.check(context.Background(), r, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		invs, problems = append(invs, inv), append(problems, ps...)
 	}
 	want := []string{
 		`line 3: customer: no customer named "Nope AB"`,

@@ -67,14 +67,17 @@ type InvitationStore interface {
 	// but all or nothing: when any change fails its own check, nothing is
 	// written, errs says which, and out is nil.
 	UpdateInvitationsAll(ctx context.Context, changes []InvitationChange) (out []Invitation, errs []error, err error)
-	// ImportInvitations writes invs, all or nothing, in one transaction
-	// with the audit event w.Event gives for the number written, queueing
-	// an email of kind w.Mail ("" for none) for each, and sets their IDs.
-	// It first finds the invitations whose email already has an open
-	// invitation or an account: with w.SkipOpen those with an open
-	// invitation are left out (and reported as skipped); when others
-	// remain, or with w.DryRun, it writes nothing.
-	ImportInvitations(ctx context.Context, invs []Invitation, w ImportWrite) (ImportWritten, error)
+	// ImportInvitations writes the invitations that chunks passes to
+	// write, chunk by chunk, all or nothing, in one transaction with the
+	// audit event w.Event gives for the number written, queueing an email
+	// of kind w.Mail ("" for none) for each, and sets their IDs as each
+	// chunk is written. Each chunk is first checked for emails that
+	// already have an open invitation or an account: with w.SkipOpen those
+	// with an open invitation are left out (reported as skipped); when
+	// others remain (as conflicts), or with w.DryRun, nothing is written.
+	// write reports a chunk's conflicts and skips by index in the chunk;
+	// the result, by index across the chunks.
+	ImportInvitations(ctx context.Context, w ImportWrite, chunks func(write func([]Invitation) (ImportWritten, error)) error) (ImportWritten, error)
 	// InsertInvitations inserts many invitations in one transaction,
 	// without per-row checks beyond the schema's. IDs are kept when set.
 	InsertInvitations(ctx context.Context, invs []Invitation) error
@@ -138,6 +141,7 @@ type InvitationChange struct {
 // ImportWrite says how Store.ImportInvitations writes.
 type ImportWrite struct {
 	Event    func(written int) AuditEvent
+	Rows     int // how many invitations the chunks hold, all told
 	Mail     DeliveryKind
 	DryRun   bool
 	SkipOpen bool // leave out the invitations whose email has an open one

@@ -2,80 +2,116 @@ package store
 
 import (
 	"context"
-	"slices"
+	"errors"
 	"strings"
 
 	"github.com/invitectl/invitectl/internal/invite"
 )
 
-// ImportInvitations writes invs, all or nothing, in one transaction with
-// one audit event, queueing an email of kind w.Mail ("" for none) for each.
-// It first finds the invitations whose email already has an open
-// invitation or an account: with w.SkipOpen, those with an open invitation
-// are left out; when others remain, or with w.DryRun, it writes nothing.
-// IDs are set on the invitations written.
-func (s *Store) ImportInvitations(ctx context.Context, invs []invite.Invitation, w invite.ImportWrite) (invite.ImportWritten, error) {
+// errImportRefused rolls back an import that found conflicts after it
+// had written some chunks.
+var errImportRefused = errors.New("import refused")
+
+// ImportInvitations writes the invitations that chunks passes to write,
+// chunk by chunk, all in one transaction with one audit event, queueing an
+// email of kind w.Mail ("" for none) for each. Each chunk is first checked
+// for emails that already have an open invitation or an account: with
+// w.SkipOpen, those with an open invitation are left out; when others
+// remain (their indexes count across the chunks) every later chunk is only
+// checked, and at the end nothing is written; so too with w.DryRun. IDs
+// are set on the invitations of each chunk as it is written. With w.Rows
+// of bulkSearch or more, SQLite's search index is filled once after the
+// rows, not by its triggers row by row.
+func (s *Store) ImportInvitations(ctx context.Context, w invite.ImportWrite, chunks func(write func([]invite.Invitation) (invite.ImportWritten, error)) error) (invite.ImportWritten, error) {
 	var res invite.ImportWritten
-	err := s.write(ctx, func(tx *Tx) error {
+	// A dry run only reads: it needs no more than SELECT and takes no lock
+	// that would hold writers up.
+	inTx := s.write
+	if w.DryRun {
+		inTx = s.read
+	}
+	err := inTx(ctx, func(tx *Tx) error {
 		res = invite.ImportWritten{}
-		if s.d.LockTables != "" {
+		if s.d.LockTables != "" && !w.DryRun {
 			// Writers wait, so that no email is taken and no ID handed out
 			// between the check and the write.
 			if _, err := tx.Exec(ctx, s.d.LockTables); err != nil {
 				return err
 			}
 		}
-		taken, err := tx.takenEmails(ctx, invs)
-		if err != nil {
-			return err
+		check := importCheck{res: &res, skipOpen: w.SkipOpen}
+		if w.DryRun {
+			return chunks(func(invs []invite.Invitation) (invite.ImportWritten, error) {
+				this, _, _, err := check.chunk(ctx, tx, invs)
+				return this, err
+			})
 		}
-		keep := make([]invite.Invitation, 0, len(invs))
-		at := make([]int, 0, len(invs)) // index in invs of keep[i]
-		for i := range invs {
-			switch id, ok := taken[i]; {
-			case !ok:
-				keep = append(keep, invs[i])
-				at = append(at, i)
-			case w.SkipOpen && id != 0:
-				res.Skipped = append(res.Skipped, invite.ImportSkip{Index: i, ID: id})
-			default:
-				res.Conflicts = append(res.Conflicts, i)
+		for _, q := range s.d.ImportBegin {
+			if _, err := tx.Exec(ctx, q); err != nil {
+				return err
 			}
 		}
-		slices.Sort(res.Conflicts)
-		if len(res.Conflicts) > 0 || w.DryRun || len(keep) == 0 {
-			return nil
-		}
+		// The connection outlives the transaction: its settings go back
+		// whether the import succeeds or not.
+		defer func() {
+			for _, q := range s.d.ImportDone {
+				_, _ = tx.Exec(ctx, q)
+			}
+		}()
 		var next int64
 		if err := tx.row(ctx, `SELECT coalesce(max(id), 0) FROM invitations`).Scan(&next); err != nil {
 			return err
 		}
-		for i := range keep {
-			next++
-			keep[i].ID, keep[i].Version = next, 1
+		at := s.d.Time(w.Event(0).At)
+		written := 0
+		write := func(invs []invite.Invitation) (invite.ImportWritten, error) {
+			this, keep, from, err := check.chunk(ctx, tx, invs)
+			if err != nil {
+				return this, err
+			}
+			if len(res.Conflicts) > 0 || w.DryRun || len(keep) == 0 {
+				return this, nil
+			}
+			for i := range keep {
+				next++
+				keep[i].ID, keep[i].Version = next, 1
+				if w.Mail != "" {
+					keep[i].Delivery = invite.DeliveryQueued
+				}
+			}
+			if err := tx.insertInvitations(ctx, keep); err != nil {
+				return this, err
+			}
 			if w.Mail != "" {
-				keep[i].Delivery = invite.DeliveryQueued
+				if err := s.d.Bulk(ctx, tx, "deliveries", []string{"invitation_id", "kind", "link_generation", "state", "next_attempt_at", "created_at"},
+					len(keep), func(i int) []any { return []any{keep[i].ID, string(w.Mail), keep[i].LinkGeneration, "queued", at, at} }); err != nil {
+					return this, err
+				}
 			}
+			for i, inv := range keep {
+				invs[from[i]] = inv
+			}
+			written += len(keep)
+			return this, nil
 		}
-		if err := tx.insertInvitations(ctx, keep); err != nil {
+		run := func() error { return chunks(write) }
+		if w.Rows >= bulkSearch {
+			run = func() error { return tx.withoutSearchTriggers(ctx, nil, func() error { return chunks(write) }) }
+		}
+		if err := run(); err != nil {
 			return err
 		}
-		ev := w.Event(len(keep))
-		if err := tx.insertAudit(ctx, ev); err != nil {
-			return err
+		if len(res.Conflicts) > 0 {
+			return errImportRefused
 		}
-		if w.Mail != "" {
-			at := s.d.Time(ev.At)
-			if err := s.d.Bulk(ctx, tx, "deliveries", []string{"invitation_id", "kind", "link_generation", "state", "next_attempt_at", "created_at"},
-				len(keep), func(i int) []any { return []any{keep[i].ID, string(w.Mail), keep[i].LinkGeneration, "queued", at, at} }); err != nil {
-				return err
-			}
+		if w.DryRun || written == 0 {
+			return nil
 		}
-		for i, inv := range keep {
-			invs[at[i]] = inv
-		}
-		return nil
+		return tx.insertAudit(ctx, w.Event(written))
 	})
+	if errors.Is(err, errImportRefused) {
+		return res, nil
+	}
 	if err != nil {
 		return invite.ImportWritten{}, s.errorf("import invitations", err)
 	}
@@ -121,4 +157,38 @@ func (t *Tx) takenEmails(ctx context.Context, invs []invite.Invitation) (map[int
 		}
 	}
 	return out, nil
+}
+
+// importCheck sorts an import's chunks into the invitations to write and
+// those whose email is taken, counting indexes across the chunks.
+type importCheck struct {
+	res      *invite.ImportWritten // every chunk's conflicts and skips
+	base     int                   // index of the chunk's first invitation
+	skipOpen bool
+}
+
+// chunk checks invs: what this chunk found, the invitations to keep and
+// their indexes in invs.
+func (c *importCheck) chunk(ctx context.Context, tx *Tx, invs []invite.Invitation) (this invite.ImportWritten, keep []invite.Invitation, from []int, err error) {
+	taken, err := tx.takenEmails(ctx, invs)
+	if err != nil {
+		return this, nil, nil, err
+	}
+	keep = make([]invite.Invitation, 0, len(invs))
+	from = make([]int, 0, len(invs))
+	for i := range invs {
+		switch id, ok := taken[i]; {
+		case !ok:
+			keep = append(keep, invs[i])
+			from = append(from, i)
+		case c.skipOpen && id != 0:
+			this.Skipped = append(this.Skipped, invite.ImportSkip{Index: i, ID: id})
+			c.res.Skipped = append(c.res.Skipped, invite.ImportSkip{Index: c.base + i, ID: id})
+		default:
+			this.Conflicts = append(this.Conflicts, i)
+			c.res.Conflicts = append(c.res.Conflicts, c.base+i)
+		}
+	}
+	c.base += len(invs)
+	return this, keep, from, nil
 }

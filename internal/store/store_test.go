@@ -148,16 +148,22 @@ func TestLoadsRebuildEveryIndex(t *testing.T) {
 	})
 }
 
-// A load whose index builds fail sets SQLite's writer connection back as a
-// successful one does: its own page cache, no sort threads.
-func TestFailedLoadRestoresTheWriter(t *testing.T) {
+// writerStore is a new SQLite store with one customer, and its writer's
+// cache_size.
+func writerStore(t *testing.T) (*store.Store, invite.Customer, int64) {
 	s := engines[0].open(t)
-	ctx := t.Context()
-	cache, err := s.WriterPragma(ctx, "cache_size")
+	cache, err := s.WriterPragma(t.Context(), "cache_size")
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := storetest.MustCreateCustomer(t, s, "Alfa AB")
+	return s, storetest.MustCreateCustomer(t, s, "Alfa AB"), cache
+}
+
+// A load whose index builds fail sets SQLite's writer connection back as a
+// successful one does: its own page cache, no sort threads.
+func TestFailedLoadRestoresTheWriter(t *testing.T) {
+	s, c, cache := writerStore(t)
+	ctx := t.Context()
 	twice := []invite.Invitation{storetest.NewInvitation(c, "same@example.com", "A", "B"), storetest.NewInvitation(c, "same@example.com", "C", "D")}
 	if _, err := s.LoadInvitations(ctx, func(yield func([]invite.Invitation) bool) { yield(twice) }); err == nil {
 		t.Fatal("a load of one open email twice succeeded")
@@ -232,4 +238,24 @@ func TestErasureLeavesNoTrace(t *testing.T) {
 	forEngines(t, func(t *testing.T, e engine) {
 		storetest.RunErasure(t, func(t *testing.T) invite.Store { return e.open(t) }, traces[e.name])
 	})
+}
+
+// An import bounds SQLite's writer page cache while it writes; it sets it
+// back after, whether it wrote or found a conflict.
+func TestImportRestoresTheWriter(t *testing.T) {
+	s, c, cache := writerStore(t)
+	ctx := t.Context()
+	for _, email := range []string{"a@example.com", "a@example.com"} { // the second is a conflict
+		_, err := s.ImportInvitations(ctx, invite.ImportWrite{Event: func(int) invite.AuditEvent { return invite.AuditEvent{Action: invite.ActionImport} }},
+			func(write func([]invite.Invitation) (invite.ImportWritten, error)) error {
+				_, err := write([]invite.Invitation{storetest.NewInvitation(c, email, "A", "B")})
+				return err
+			})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.WriterPragma(ctx, "cache_size"); err != nil || got != cache {
+			t.Errorf("after an import, the writer's cache_size is %d (%v), want %d", got, err, cache)
+		}
+	}
 }
