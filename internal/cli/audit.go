@@ -86,7 +86,7 @@ The log never holds a password, a token or an unmasked personal number.
 	fl.IntVar(&opts.PerPage, "per-page", invite.DefaultAuditPerPage, fmt.Sprintf("events per page, at most %d", invite.MaxPerPage))
 	cmd.ValidArgsFunction = completeRefs(f)
 	_ = cmd.RegisterFlagCompletionFunc("customer", completeCustomers(f))
-	_ = cmd.RegisterFlagCompletionFunc("action", completeValues(invite.AuditActions...))
+	enumFlag(cmd, "action", invite.AuditActions)
 	return readOnly(cmd)
 }
 

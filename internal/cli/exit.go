@@ -130,15 +130,30 @@ func hintFor(err error) string {
 }
 
 // closest is the word of words nearest to typed (a typo's correction), or
-// "" when none is near.
+// "" when none is near: within two edits (and fewer than the word has
+// letters: "ja" is not near "no"), or else the one word that typed
+// begins with or that begins with typed ("english" → "en", "stat" → "status").
 func closest(typed string, words []string) string {
+	typed = strings.ToLower(strings.TrimSpace(typed))
 	best, bestDist := "", 3
 	for _, w := range words {
-		if d := editDistance(strings.ToLower(typed), w); d < bestDist {
+		if d := editDistance(typed, w); d < bestDist && d < len(w) {
 			best, bestDist = w, d
 		}
 	}
-	return best
+	if best != "" || len(typed) < 2 {
+		return best
+	}
+	var prefixed []string
+	for _, w := range words {
+		if len(w) >= 2 && (strings.HasPrefix(typed, w) || strings.HasPrefix(w, typed)) {
+			prefixed = append(prefixed, w)
+		}
+	}
+	if len(prefixed) == 1 {
+		return prefixed[0]
+	}
+	return ""
 }
 
 // exitError carries an exit code for errors that are already reported
@@ -181,7 +196,7 @@ func printError(w io.Writer, err error) {
 			}
 			fmt.Fprintf(w, "invitectl: error: %s:\n", termSafe(msg))
 			for _, f := range de.Fields {
-				fmt.Fprintf(w, "invitectl: error:   --%s %s\n", f.Field, termSafe(f.Message))
+				fmt.Fprintf(w, "invitectl: error:   --%s %s%s\n", f.Field, termSafe(f.Message), termSafe(fieldSuggestion(f)))
 			}
 			hint := hintFor(err)
 			if hint == "" {

@@ -109,6 +109,9 @@ func (f *Factory) init(cmd *cobra.Command) error {
 	if err := cfg.checkActor(); err != nil {
 		return err
 	}
+	if err := checkEnumFlags(cmd); err != nil {
+		return err
+	}
 	if f.IO.Quiet, err = cfg.Bool("quiet"); err != nil {
 		return err
 	}

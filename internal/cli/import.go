@@ -66,7 +66,7 @@ one transaction with its email queued, and the emails are delivered.`,
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "validate and check for conflicts; write nothing")
 	cmd.Flags().BoolVar(&opts.NoSend, "no-send", false, "queue no emails")
 	_ = cmd.RegisterFlagCompletionFunc("customer", completeCustomers(f))
-	_ = cmd.RegisterFlagCompletionFunc("language", completeValues("sv", "en"))
+	enumFlag(cmd, "language", []string{"sv", "en"})
 	return cmd
 }
 
