@@ -77,7 +77,7 @@ func (m Model) render() string {
 // screen is wide.
 func (m Model) helpView() string {
 	st := m.st
-	width := m.width - 4 // the box's border and padding
+	width := m.width - 6 // the box's border and padding, and the blank column each side of it
 	var rows, row []string
 	rowWidth := 0
 	titles := []string{"The table", "Pages, search, filter", "Menus, forms, dialogs"}

@@ -87,7 +87,7 @@ duration back from now (90m, 24h, 7d);
 	fl.IntVar(&opts.PerPage, "per-page", invite.DefaultAuditPerPage, fmt.Sprintf("`N` events per page, at most %d", invite.MaxPerPage))
 	cmd.ValidArgsFunction = completeRefs(f)
 	_ = cmd.RegisterFlagCompletionFunc("customer", completeCustomers(f))
-	_ = cmd.RegisterFlagCompletionFunc("action", completeValues(invite.AuditActions...))
+	enumFlag(cmd, "action", invite.AuditActions)
 	return readOnly(cmd)
 }
 
@@ -177,16 +177,15 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 		return err
 	}
 	st := opts.style()
-	t := st.newTable(opts.IO.Out)
-	t.AppendHeader(table.Row{"ID", "Time", "Actor", "Action", "Invitation", "Detail"})
+	t := wideTable{header: table.Row{"ID", "Time", "Actor", "Action", "Invitation", "Detail"}, columns: auditColumns()}
 	for _, e := range events {
 		inv := dash("")
 		if e.InvitationID != 0 {
 			inv = strconv.FormatInt(e.InvitationID, 10)
 		}
-		t.AppendRow(table.Row{e.ID, st.time(e.At), dash(e.Actor), e.Action, inv, e.Detail})
+		t.rows = append(t.rows, table.Row{e.ID, st.time(e.At), dash(e.Actor), e.Action, inv, e.Detail})
 	}
-	t.Render()
+	t.render(opts.IO.Out, st)
 	from := q.Offset() + 1
 	_, err = fmt.Fprintf(opts.IO.Out, "Showing %d–%d of %d events\n", from, from+len(events)-1, page.Total)
 	return err

@@ -553,3 +553,35 @@ func TestBrowseResendInPseudoTerminal(t *testing.T) {
 		}
 	}
 }
+
+// The help overlay fits 80×24 and 200×50: its box is whole, every key and
+// the closing note in sight.
+func TestBrowseHelpInPseudoTerminal(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {200, 50}} {
+		r := newRun(t)
+		r.must("customers", "add", "Acme AB")
+		r.must("invite", "--customer", "Acme AB", "--email", "anna@example.com", "--first-name", "Anna", "--last-name", "Ek", "--no-send")
+		cmd, tty, screen := startBrowseSized(t, r, size[0], size[1])
+		screen.waitFor("Showing 1–1 of 1 results")
+		if _, err := tty.WriteString("?"); err != nil {
+			t.Fatal(err)
+		}
+		shown := screen.waitFor("Keys", "The table", "Pages, search, filter", "Menus, forms, dialogs", "Press ? or esc to close.")
+		for _, line := range strings.Split(shown, "\n") {
+			if !strings.Contains(line, "Keys") && !strings.Contains(line, "Press ? or esc") && !strings.Contains(line, "╰") {
+				continue
+			}
+			if l := strings.TrimRight(line, " "); !strings.HasSuffix(l, "│") && !strings.HasSuffix(l, "╯") {
+				t.Errorf("%dx%d: the help box is cut on the right:\n%s", size[0], size[1], shown)
+			}
+		}
+		if _, err := tty.WriteString("?"); err != nil { // closes the help
+			t.Fatal(err)
+		}
+		screen.waitFor("enter actions")
+		if _, err := tty.WriteString("q"); err != nil {
+			t.Fatal(err)
+		}
+		waitExit(t, cmd, screen)
+	}
+}

@@ -63,12 +63,11 @@ func configShowRun(opts *ConfigShowOptions) error {
 		}
 		return writeCSV(out, []string{"key", "value", "source", "env"}, rows)
 	}
-	t := opts.style().newTable(out)
-	t.AppendHeader(table.Row{"Key", "Value", "Source"})
+	t := wideTable{header: table.Row{"Key", "Value", "Source"}, columns: configColumns()}
 	for _, e := range entries {
-		t.AppendRow(table.Row{e.Key, dash(e.Value), e.Source})
+		t.rows = append(t.rows, table.Row{e.Key, dash(e.Value), e.Source})
 	}
-	t.Render()
+	t.render(out, opts.style())
 	file := cfg.file
 	if file == "" {
 		file = "none (looked for " + cfg.defaultConfigPath() + ")"

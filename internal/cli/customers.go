@@ -131,11 +131,10 @@ func customersListRun(ctx context.Context, opts *CustomersListOptions) error {
 		return err
 	}
 	st2 := opts.style()
-	t := st2.newTable(opts.IO.Out)
-	t.AppendHeader(table.Row{"ID", "Customer account", "Open invitations", "Users", "Created"})
+	t := wideTable{header: table.Row{"ID", "Customer account", "Open invitations", "Users", "Created"}, columns: customerColumns()}
 	for _, c := range cs {
-		t.AppendRow(table.Row{c.ID, c.Name, c.OpenInvitations, c.Users, st2.time(c.CreatedAt)})
+		t.rows = append(t.rows, table.Row{c.ID, c.Name, c.OpenInvitations, c.Users, st2.time(c.CreatedAt)})
 	}
-	t.Render()
+	t.render(opts.IO.Out, st2)
 	return nil
 }

@@ -44,16 +44,8 @@ func (d *detailFlags) patch(cmd *cobra.Command) invite.Patch {
 	return p
 }
 
-func completeValues(vals ...string) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-	return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return vals, cobra.ShellCompDirectiveNoFileComp
-	}
-}
-
 func (d *detailFlags) completions(cmd *cobra.Command) {
-	for _, f := range []string{"swedish-citizen", "eu-citizen"} {
-		_ = cmd.RegisterFlagCompletionFunc(f, completeValues("yes", "no", "unset"))
+	for _, f := range []string{"swedish-citizen", "eu-citizen", "gender", "language"} {
+		detailFlag(cmd, f)
 	}
-	_ = cmd.RegisterFlagCompletionFunc("gender", completeValues("female", "male", "other", "unset"))
-	_ = cmd.RegisterFlagCompletionFunc("language", completeValues("sv", "en"))
 }

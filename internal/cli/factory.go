@@ -120,6 +120,9 @@ func (f *Factory) init(cmd *cobra.Command) error {
 	if err := cfg.checkActor(); err != nil {
 		return err
 	}
+	if err := checkEnumFlags(cmd); err != nil {
+		return err
+	}
 	// `webhook secret` is the remedy the webhook settings' errors name.
 	if cmd.Annotations[annotationMakesWebhookSecret] != "true" {
 		if err := cfg.checkWebhook(); err != nil {

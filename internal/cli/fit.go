@@ -65,7 +65,11 @@ func (w wideTable) render(out io.Writer, st style) {
 		}
 		note := fmt.Sprintf("%d %s left out to fit the terminal (-o wide shows every column): %s.",
 			left, plural(left, "column", "columns"), strings.Join(names, ", "))
-		fmt.Fprintln(out, text.WrapSoft(note, st.width))
+		lines := strings.Split(text.WrapSoft(note, st.width), "\n")
+		for i, l := range lines {
+			lines[i] = strings.TrimRight(l, " ") // WrapSoft pads each line to the width
+		}
+		fmt.Fprintln(out, strings.Join(lines, "\n"))
 	}
 }
 

@@ -1,18 +1,10 @@
 package cli_test
 
 import (
-	"bytes"
-	"errors"
-	"io"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 
-	"github.com/creack/pty"
 	"github.com/jedib0t/go-pretty/v6/text"
 )
 
@@ -110,28 +102,8 @@ func (r *run) mustWidth(width int, args ...string) string {
 // The real binary in a pseudo-terminal: it reads the terminal's width itself.
 func TestListInPseudoTerminal(t *testing.T) {
 	r := fitSetup(t)
-	db := filepath.Join(r.env["XDG_DATA_HOME"], "invitectl", "invitectl.db")
-	bin, err := exec.LookPath("invitectl") // the test binary, as testscript.Main installs it
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, width := range []int{80, 120, 200} {
-		cmd := exec.Command(bin, "--db", db, "list")
-		cmd.Env = []string{"HOME=" + r.env["HOME"], "TERM=xterm-256color", "TZ=UTC", "TEST_CLOCK=" + scriptEpoch, "PATH=" + os.Getenv("PATH")}
-		tty, err := pty.StartWithSize(cmd, &pty.Winsize{Cols: uint16(width), Rows: 50})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out bytes.Buffer
-		_, err = io.Copy(&out, tty) // ends with EIO once the program has exited
-		if err != nil && !errors.Is(err, syscall.EIO) {
-			t.Fatal(err)
-		}
-		tty.Close()
-		if err := cmd.Wait(); err != nil {
-			t.Fatalf("width %d: %v\n%s", width, err, out.String())
-		}
-		text := strings.ReplaceAll(out.String(), "\r\n", "\n")
+		text := inPseudoTerminal(t, r, width, scriptEpoch, "list")
 		if !strings.Contains(text, "\x1b[") {
 			t.Errorf("width %d: no colour on a terminal", width)
 		}

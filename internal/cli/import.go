@@ -108,8 +108,8 @@ changed invitation: list --all -o csv, edited in a spreadsheet, loads back.`,
 	cmd.Flags().BoolVar(&opts.Update, "update", false, "apply the rows to the open invitations they name (by id or email)")
 	cmd.Flags().BoolVar(&opts.SkipExisting, "skip-existing", false, "skip rows whose email has an open invitation; create the others")
 	_ = cmd.RegisterFlagCompletionFunc("customer", completeCustomers(f))
-	_ = cmd.RegisterFlagCompletionFunc("language", completeValues("sv", "en"))
-	_ = cmd.RegisterFlagCompletionFunc("encoding", completeValues(csvimport.Encodings...))
+	enumFlag(cmd, "language", []string{"sv", "en"})
+	enumFlag(cmd, "encoding", csvimport.Encodings)
 	return cmd
 }
 

@@ -93,8 +93,8 @@ phone, personal number and LMA number as text, times as date-times.`,
 	fl.StringVar(&opts.Search, "search", "", "only invitations whose names or email contain `TEXT` (ignoring case)")
 	fl.StringVar(&delivery, "delivery", "", "only invitations whose latest email is queued, sent, failed or none (never asked for)")
 	_ = cmd.RegisterFlagCompletionFunc("customer", completeCustomers(f))
-	_ = cmd.RegisterFlagCompletionFunc("status", completeValues("pending", "expired", "accepted", "revoked", "open", "all", "purged"))
-	_ = cmd.RegisterFlagCompletionFunc("delivery", completeValues("queued", "sent", "failed", "none"))
+	enumFlag(cmd, "status", []string{"pending", "expired", "accepted", "revoked", "open", "all", "purged"})
+	enumFlag(cmd, "delivery", []string{"queued", "sent", "failed", "none"})
 	_ = cmd.RegisterFlagCompletionFunc("sort", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		var out []string
 		for _, fld := range invite.SortFields {

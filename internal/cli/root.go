@@ -28,6 +28,7 @@ func Main(ctx context.Context, env Env) int {
 		err = f.close()
 	}
 	f.notices.flush()
+	err = f.nearCustomers(ctx, err)
 	f.discardCreated(err)
 	if err != nil {
 		printError(env.IO.ErrOut, err)
@@ -58,7 +59,7 @@ account. Links are valid for one year.`,
 	root.SetVersionTemplate("invitectl {{.Version}}\n")
 	addGlobalFlags(root.PersistentFlags())
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
-		return usageError(fmt.Sprintf("see `%s --help`", cmd.CommandPath()), "%v", err)
+		return usageError(flagHint(cmd, err), "%v", err)
 	})
 	root.AddCommand(
 		newCustomersCmd(f),

@@ -25,3 +25,18 @@ func purgeColumns() termfit.Columns { return fitColumns([]int{0, 1, 2}, 0, 1, 2)
 
 // resendPlanColumns: REF, ID, Email, Would.
 func resendPlanColumns() termfit.Columns { return fitColumns([]int{0, 3, 1, 2}, 1) }
+
+// auditColumns: ID, Time, Actor, Action, Invitation, Detail; the detail is
+// shortened before the actor is left out.
+func auditColumns() termfit.Columns { return fitColumns([]int{0, 1, 3, 4, 5, 2}, 0, 1, 3, 4) }
+
+// userColumns: ID, Customer account, First name, Last name, Email, Personal
+// number, Phone number, Language, Email verified, Registered, Last sign-in;
+// as invitations: ID, the names, the email, then the customer and when.
+func userColumns() termfit.Columns { return fitColumns([]int{0, 2, 3, 4, 1, 9}, 0, 8, 9, 10) }
+
+// customerColumns: ID, Customer account, Open invitations, Users, Created.
+func customerColumns() termfit.Columns { return fitColumns([]int{0, 1, 2, 3, 4}, 0, 2, 3, 4) }
+
+// configColumns: Key, Value, Source; long values are shortened.
+func configColumns() termfit.Columns { return fitColumns([]int{0, 1, 2}, 0) }

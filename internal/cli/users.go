@@ -135,13 +135,13 @@ func usersListRun(ctx context.Context, opts *UsersListOptions) error {
 		return nil
 	}
 	sty := opts.style()
-	t := sty.newTable(out)
-	t.AppendHeader(table.Row{"ID", "Customer account", "First name", "Last name", "Email", "Personal number", "Phone number", "Language", "Email verified", "Registered", "Last sign-in"})
+	t := wideTable{header: table.Row{"ID", "Customer account", "First name", "Last name", "Email", "Personal number", "Phone number",
+		"Language", "Email verified", "Registered", "Last sign-in"}, columns: userColumns()}
 	for _, u := range res.Users {
-		t.AppendRow(table.Row{u.ID, u.Customer, u.FirstName, u.LastName, u.Email, dash(personnummer.Mask(u.PersonalNumber)),
+		t.rows = append(t.rows, table.Row{u.ID, u.Customer, u.FirstName, u.LastName, u.Email, dash(personnummer.Mask(u.PersonalNumber)),
 			dash(u.Phone), u.Language, sty.time(u.EmailVerifiedAt), sty.time(u.CreatedAt), sty.time(u.LastSignedInAt)})
 	}
-	t.Render()
+	t.render(out, sty)
 	_, err = fmt.Fprintln(out, showingLine(page, perPage, len(items), res.Total))
 	return err
 }

@@ -26,13 +26,28 @@ func Distance(a, b string) int {
 }
 
 // Closest is the word of words nearest to typed (compared in lower case),
-// or "" when none is within two edits.
+// or "" when none is near: within two edits (and fewer than the word has
+// letters: "ja" is not near "no"), or else the one word that typed begins
+// with or that begins with typed ("english" → "en", "stat" → "status").
 func Closest(typed string, words []string) string {
+	typed = strings.ToLower(strings.TrimSpace(typed))
 	best, bestDist := "", 3
 	for _, w := range words {
-		if d := Distance(strings.ToLower(typed), w); d < bestDist {
+		if d := Distance(typed, w); d < bestDist && d < len([]rune(w)) {
 			best, bestDist = w, d
 		}
 	}
-	return best
+	if best != "" || len(typed) < 2 {
+		return best
+	}
+	var prefixed []string
+	for _, w := range words {
+		if len(w) >= 2 && (strings.HasPrefix(typed, w) || strings.HasPrefix(w, typed)) {
+			prefixed = append(prefixed, w)
+		}
+	}
+	if len(prefixed) == 1 {
+		return prefixed[0]
+	}
+	return ""
 }
