@@ -49,6 +49,9 @@ func (t *Tx) erase(ctx context.Context, rows []purged, at time.Time) error {
 		if _, err := t.execBatch(ctx, `DELETE FROM deliveries WHERE invitation_id = ?`, r.id); err != nil {
 			return t.s.errorf(fmt.Sprintf("erase the emails of invitation %d", r.id), err)
 		}
+		if err := t.syncDelivery(ctx, r.id); err != nil {
+			return err
+		}
 		// Audit details name the email ("invited x@example.com …") and an
 		// accept's actor is the invitee: both give way to a placeholder.
 		key := invite.EmailKey(r.email)
