@@ -96,6 +96,9 @@ func TestServeAcceptPoolUnderBurst(t *testing.T) {
 			}
 			ids = append(ids, id)
 		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
 		return ids
 	}
 
