@@ -96,6 +96,9 @@ func TestServeAcceptPoolUnderBurst(t *testing.T) {
 			}
 			ids = append(ids, id)
 		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
 		return ids
 	}
 
@@ -145,19 +148,23 @@ func TestServeAcceptPoolUnderBurst(t *testing.T) {
 		return <-most
 	}
 
-	if most := burst(); most > maxConns {
-		t.Errorf("first burst: %d backends at once, more than pool_max_conns=%d", most, maxConns)
+	first := burst()
+	if first > maxConns {
+		t.Errorf("first burst: %d backends at once, more than pool_max_conns=%d", first, maxConns)
 	}
 	after := backends()
 	if len(after) == 0 || len(after) > maxConns {
 		t.Fatalf("after the first burst %d backends are open, want 1 to %d kept idle", len(after), maxConns)
 	}
-	if most := burst(); most > maxConns {
-		t.Errorf("second burst: %d backends at once, more than pool_max_conns=%d", most, maxConns)
+	second := burst()
+	if second > maxConns {
+		t.Errorf("second burst: %d backends at once, more than pool_max_conns=%d", second, maxConns)
 	}
-	if again := backends(); !slices.Equal(again, after) {
+	again := backends()
+	if !slices.Equal(again, after) {
 		t.Errorf("the backends changed between bursts (churn): %v, then %v", after, again)
 	}
+	t.Logf("backends at most %d and %d during the bursts, %d open between them, the same %d after", first, second, len(after), len(again))
 	if t.Failed() {
 		t.Logf("serve-accept stderr:\n%s", serveErr.String())
 	}
