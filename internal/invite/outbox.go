@@ -46,8 +46,11 @@ const (
 
 // Delivery is one email to send.
 type Delivery struct {
-	ID             int64
-	InvitationID   int64
+	ID           int64
+	InvitationID int64
+	// UserID is the account a password reset belongs to (0 for an
+	// invitation email).
+	UserID         int64
 	Kind           DeliveryKind
 	LinkGeneration int // the link it sends; another generation supersedes it
 	State          DeliveryState
