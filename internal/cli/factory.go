@@ -41,6 +41,9 @@ type Factory struct {
 
 	env Env
 	cfg *Config
+	// anonymousMailNote makes the file transport's note name the folder
+	// only: the file name holds the recipient's address (serve-accept).
+	anonymousMailNote bool
 
 	store invite.Store
 	dsn   dsn
@@ -239,6 +242,10 @@ func (f *Factory) openMailer() (mail.Mailer, error) {
 		SendTimeout:    3 * timeout,
 		Now:            f.Now,
 		Written: func(to, path string) {
+			if f.anonymousMailNote {
+				fmt.Fprintf(f.IO.ErrOut, "invitectl: wrote an email into %s\n", filepath.Dir(path))
+				return
+			}
 			fmt.Fprintf(f.IO.ErrOut, "invitectl: wrote the email to %s as %s\n", termSafe(to), path)
 		},
 	})
