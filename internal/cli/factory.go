@@ -74,6 +74,14 @@ func newFactory(env Env) *Factory {
 		if svc.Mailer, err = f.Mailer(); err != nil {
 			return nil, err
 		}
+		n, err := f.cfg.Int("smtp.connections")
+		if err != nil {
+			return nil, err
+		}
+		if n < 1 || n > maxConnections {
+			return nil, usageError(fmt.Sprintf("set smtp.connections to a number from 1 to %d (default 4)", maxConnections), "invalid smtp.connections %d", n)
+		}
+		svc.Connections = n
 		return svc, nil
 	}
 	return f
@@ -207,6 +215,9 @@ func (f *Factory) service(ctx context.Context) (*invite.Service, error) {
 		ActorNamed:      f.cfg.source["actor"] != "default" && f.cfg.String("actor") != "",
 	}, nil
 }
+
+// maxConnections bounds smtp.connections: more only burdens the server.
+const maxConnections = 32
 
 // openMailer makes the configured mail transport once.
 func (f *Factory) openMailer() (mail.Mailer, error) {
