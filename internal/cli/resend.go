@@ -199,6 +199,13 @@ func resendRun(ctx context.Context, opts *ResendOptions) error {
 		}
 		bar.done()
 	}
+	// Several connections deliver at once and report as they finish: the
+	// results go out in the order of the targets (given, or by ID).
+	pos := make(map[int64]int, len(targets))
+	for i, inv := range targets {
+		pos[inv.ID] = i + 1
+	}
+	slices.SortStableFunc(results, func(a, b refResult) int { return cmp.Compare(pos[a.ID], pos[b.ID]) })
 	if werr := printResendResults(opts, results, len(targets), sent, failed); werr != nil {
 		return werr
 	}

@@ -27,14 +27,14 @@ func TestPostgresNeedsMigrate(t *testing.T) {
 	if !strings.Contains(r.stderr.String(), "invitectl: hint: run `invitectl migrate`") {
 		t.Errorf("stderr does not say to run invitectl migrate:\n%s", r.stderr.String())
 	}
-	if out := r.must("migrate"); out != "The postgres schema is up to date (version 8).\n" {
+	if out := r.must("migrate"); out != "The postgres schema is up to date (version 9).\n" {
 		t.Errorf("migrate printed %q", out)
 	}
 	var v struct {
 		Store         string
 		SchemaVersion int `json:"schema_version"`
 	}
-	if err := json.Unmarshal([]byte(r.must("migrate", "-o", "json")), &v); err != nil || v.Store != "postgres" || v.SchemaVersion != 8 {
+	if err := json.Unmarshal([]byte(r.must("migrate", "-o", "json")), &v); err != nil || v.Store != "postgres" || v.SchemaVersion != 9 {
 		t.Errorf("migrate -o json: %+v, %v", v, err)
 	}
 	r.must("customers", "add", "Åre Data AB")
@@ -47,7 +47,7 @@ func TestPostgresNeedsMigrate(t *testing.T) {
 // migrate on SQLite reports the version the file was brought to.
 func TestMigrateSQLite(t *testing.T) {
 	r := newRun(t)
-	if out := r.must("migrate"); out != "The sqlite schema is up to date (version 8).\n" {
+	if out := r.must("migrate"); out != "The sqlite schema is up to date (version 9).\n" {
 		t.Errorf("migrate printed %q", out)
 	}
 }

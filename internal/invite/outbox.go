@@ -162,7 +162,9 @@ type DeliverRequest struct {
 	Due           bool   // only queued deliveries that are due (background)
 	RetryFailed   bool   // also those refused for good (5xx) earlier
 	Actor         string // recorded in the audit events of sent emails
-	// Report, when set, is called once per attempted delivery, in order.
+	// Report, when set, is called once per attempted delivery, after its
+	// batch is recorded, from one goroutine at a time (several connections
+	// report in the order they finish).
 	Report func(DeliveryOutcome)
 }
 
