@@ -2,9 +2,11 @@ package cli_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -252,7 +254,7 @@ func BenchmarkDeliver(b *testing.B) {
 	}
 	deliver := func() int {
 		before := len(srv.Messages())
-		r.must("deliver")
+		r.must("deliver", "--retry-failed") // refused for good while queueing
 		return len(srv.Messages()) - before
 	}
 	queue()
@@ -269,6 +271,143 @@ func BenchmarkDeliver(b *testing.B) {
 		b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "msgs/s")
 	})
 	b.Run("plain-go-smtp", func(b *testing.B) { plainSMTP(b, srv.Addr(), msgs[len(msgs)-sentFirst:]) })
+}
+
+// queuedRun is a run seeded with n invitations and a queue function that
+// renews the links of the expired ones with every email refused for good
+// (5xx) by srv, so that `deliver --retry-failed` then has them to send; it
+// returns how many wait.
+func queuedRun(b *testing.B, n int) (r *run, srv *mailtest.Server, queue func() int) {
+	r, srv = newMailingRun(b)
+	r.must("seed", "--customers", "20", "--invitations", strconv.Itoa(n))
+	start := r.now
+	round := 0
+	return r, srv, func() int {
+		round++
+		r.now = start.AddDate(2*round, 0, 0)
+		srv.RejectRecipients(errors.New("refused while queueing"))
+		r.do("resend", "--expired") // exit 5: every email waits in the outbox
+		srv.RejectRecipients(nil)
+		var failed struct{ Total int }
+		if err := json.Unmarshal([]byte(r.must("list", "--status", "all", "--delivery", "failed", "-o", "json")), &failed); err != nil {
+			b.Fatal(err)
+		}
+		return failed.Total
+	}
+}
+
+func benchDeliverN() int {
+	n := 2000
+	if s := os.Getenv("INVITECTL_BENCH_DELIVER"); s != "" {
+		n, _ = strconv.Atoi(s)
+	}
+	return n
+}
+
+// BenchmarkDeliverConnections delivers INVITECTL_BENCH_DELIVER (default
+// 2000) queued emails to a server that waits 20 ms before its replies to
+// MAIL, RCPT and the end of DATA (a relay far away), over 1 and over 4
+// connections (smtp.connections). seconds/run is the figure to compare.
+func BenchmarkDeliverConnections(b *testing.B) {
+	n := benchDeliverN()
+	r, srv, queue := queuedRun(b, n)
+	srv.SetReplyDelay(20 * time.Millisecond)
+	for _, conns := range []int{1, 4} {
+		b.Run(fmt.Sprintf("connections=%d", conns), func(b *testing.B) {
+			r.env["INVITECTL_SMTP_CONNECTIONS"] = strconv.Itoa(conns)
+			total, want := 0, 0
+			for b.Loop() {
+				b.StopTimer()
+				want += queue()
+				before := len(srv.Messages())
+				b.StartTimer()
+				r.must("deliver", "--retry-failed")
+				total += len(srv.Messages()) - before
+			}
+			if total != want {
+				b.Fatalf("sent %d, want %d", total, want)
+			}
+			b.ReportMetric(float64(total)/float64(b.N), "emails/run")
+			b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "seconds/run")
+			b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "msgs/s")
+		})
+	}
+}
+
+// BenchmarkDeliverBesidePostfix delivers INVITECTL_BENCH_DELIVER (default
+// 2000) queued emails to Postfix's smtp-sink over 4 connections, beside
+// Postfix's own smtp-source sending as many messages of the same size over
+// 4 sessions to the same sink, in one run. It skips without Debian's
+// postfix (smtp-sink and smtp-source in /usr/sbin).
+func BenchmarkDeliverBesidePostfix(b *testing.B) {
+	sink, source := "/usr/sbin/smtp-sink", "/usr/sbin/smtp-source"
+	for _, p := range []string{sink, source} {
+		if _, err := os.Stat(p); err != nil {
+			b.Skipf("%s: %v (apt-get install postfix)", p, err)
+		}
+	}
+	n := benchDeliverN()
+	r, srv, queue := queuedRun(b, n)
+	// One delivery to the test server gives the message size.
+	m := queue()
+	before := len(srv.Messages())
+	r.must("deliver", "--retry-failed")
+	size := len(srv.Messages()[before].Data)
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	args := []string{addr, "1000"}
+	if os.Geteuid() == 0 {
+		args = append([]string{"-u", "nobody"}, args...) // it refuses to run as root
+	}
+	cmd := exec.Command(sink, args...)
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	for i := 0; ; i++ { // until the sink listens
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			break
+		}
+		if i == 200 {
+			b.Fatalf("smtp-sink does not listen on %s", addr)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	host, port, _ := net.SplitHostPort(addr)
+	r.env["INVITECTL_SMTP_HOST"], r.env["INVITECTL_SMTP_PORT"], r.env["INVITECTL_SMTP_CONNECTIONS"] = host, port, "4"
+	b.Run("invitectl", func(b *testing.B) {
+		for b.Loop() {
+			b.StopTimer()
+			r.env["INVITECTL_SMTP_HOST"] = "127.0.0.1"
+			r.env["INVITECTL_SMTP_PORT"] = strconv.Itoa(srv.Port())
+			m = queue()
+			r.env["INVITECTL_SMTP_HOST"], r.env["INVITECTL_SMTP_PORT"] = host, port
+			b.StartTimer()
+			if out := r.must("deliver", "--retry-failed", "-o", "json"); !strings.Contains(out, fmt.Sprintf(`"sent": %d,`, m)) {
+				b.Fatalf("deliver of %d: %s", m, out)
+			}
+		}
+		b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "seconds/run")
+		b.ReportMetric(float64(m), "emails/run")
+	})
+	b.Run("smtp-source", func(b *testing.B) {
+		for b.Loop() {
+			out, err := exec.Command(source, "-s", "4", "-m", strconv.Itoa(m), "-l", strconv.Itoa(size),
+				"-f", "invites@example.com", "-t", "person@example.com", addr).CombinedOutput()
+			if err != nil {
+				b.Fatalf("smtp-source: %v\n%s", err, out)
+			}
+		}
+		b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "seconds/run")
+		b.ReportMetric(float64(m), "emails/run")
+	})
 }
 
 // BenchmarkImport imports INVITECTL_BENCH_IMPORT (default 100000) rows with

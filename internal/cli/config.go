@@ -66,6 +66,7 @@ var keys = []configKey{
 	{name: "smtp.username", help: "SMTP user name"},
 	{name: "smtp.password", secret: true, help: "SMTP password"},
 	{name: "smtp.encryption", help: "none, starttls or tls (default by port)"},
+	{name: "smtp.connections", kind: kindInt, def: func(*Config) string { return "4" }, help: "how many connections deliver uses at once"},
 	{name: "smtp.ca_file", help: "PEM file of certificate authorities to trust besides the system's"},
 	{name: "smtp.timeout", kind: kindDuration, def: func(*Config) string { return "10s" }, help: "connect and per-command timeout (a whole message may take three times this)"},
 	{name: "base_url", flag: "base-url", def: func(*Config) string { return "http://127.0.0.1:8080" }, help: "public address of serve-accept, used in links"},

@@ -32,8 +32,9 @@ change that causes it; invite, import and resend then deliver what they
 queued. An email that could not be delivered waits there: queued after a
 temporary failure (4xx, network), failed after a permanent one (5xx).
 
-deliver attempts every queued email now, once, with a progress bar on a
-terminal and a summary. Emails refused for good (5xx) in an earlier run
+deliver attempts every queued email now, once, over smtp.connections
+connections at once (default 4), with a progress bar on a terminal and a
+summary. Emails refused for good (5xx) in an earlier run
 are counted, not retried, unless --retry-failed is given (or the
 invitation is resent). Only an invitation's latest link is ever sent.
 

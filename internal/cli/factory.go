@@ -42,6 +42,9 @@ type Factory struct {
 
 	env Env
 	cfg *Config
+	// anonymousMailNote makes the file transport's note name the folder
+	// only: the file name holds the recipient's address (serve-accept).
+	anonymousMailNote bool
 
 	store invite.Store
 	dsn   dsn
@@ -85,6 +88,14 @@ func newFactory(env Env) *Factory {
 			return nil, err
 		}
 		svc.Mailer = m
+		n, err := f.cfg.Int("smtp.connections")
+		if err != nil {
+			return nil, err
+		}
+		if n < 1 || n > maxConnections {
+			return nil, usageError(fmt.Sprintf("set smtp.connections to a number from 1 to %d (default 4)", maxConnections), "invalid smtp.connections %d", n)
+		}
+		svc.Connections = n
 		return svc, nil
 	}
 	return f
@@ -254,6 +265,9 @@ func (f *Factory) service(ctx context.Context) (*invite.Service, error) {
 	}, nil
 }
 
+// maxConnections bounds smtp.connections: more only burdens the server.
+const maxConnections = 32
+
 // openMailer makes the configured mail transport once.
 func (f *Factory) openMailer() (mail.Mailer, error) {
 	if f.mailer != nil {
@@ -287,7 +301,16 @@ func (f *Factory) openMailer() (mail.Mailer, error) {
 		ConnectTimeout: timeout,
 		SendTimeout:    3 * timeout,
 		Now:            f.Now,
-		Written:        f.notices.emailWritten,
+		Written: func(to, path string) {
+			// serve-accept runs on: a note at once, naming no address.
+			if f.anonymousMailNote {
+				if !f.IO.Quiet {
+					fmt.Fprintf(f.IO.ErrOut, "invitectl: wrote an email into %s\n", filepath.Dir(path))
+				}
+				return
+			}
+			f.notices.emailWritten(to, path)
+		},
 	})
 	if err != nil {
 		return nil, f.cfg.withSource(err)

@@ -72,8 +72,9 @@ func TestResendExpiredReportsEachFailure(t *testing.T) {
 			t.Errorf("invitation %d is %s, want pending with its fresh link", i, s)
 		}
 	}
-	// Their emails waited in the outbox: deliver sends each fresh link.
-	if out := r.must("deliver"); out != "Delivered 5 emails.\n" {
+	// Their emails waited in the outbox, refused for good: deliver
+	// --retry-failed sends each fresh link.
+	if out := r.must("deliver", "--retry-failed"); out != "Delivered 5 emails.\n" {
 		t.Errorf("deliver: %q", out)
 	}
 	if n := len(srv.Messages()); n != 5 {

@@ -57,6 +57,8 @@ database; a CLI and one server may share one SQLite file.`,
   invitectl serve-accept --listen 0.0.0.0:8080 --base-url https://invite.example.com`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// Its log holds no email address, token or name.
+			f.anonymousMailNote = true
 			cfg := f.Config()
 			var err error
 			if opts.RateLimit, err = cfg.Float("rate_limit"); err != nil {

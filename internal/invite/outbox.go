@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // The mail outbox. Every email is a delivery: a row written in the same
@@ -46,8 +48,11 @@ const (
 
 // Delivery is one email to send.
 type Delivery struct {
-	ID             int64
-	InvitationID   int64
+	ID           int64
+	InvitationID int64
+	// UserID is the account a password reset belongs to (0 for an
+	// invitation email).
+	UserID         int64
 	Kind           DeliveryKind
 	LinkGeneration int // the link it sends; another generation supersedes it
 	State          DeliveryState
@@ -157,7 +162,9 @@ type DeliverRequest struct {
 	Due           bool   // only queued deliveries that are due (background)
 	RetryFailed   bool   // also those refused for good (5xx) earlier
 	Actor         string // recorded in the audit events of sent emails
-	// Report, when set, is called once per attempted delivery, in order.
+	// Report, when set, is called once per attempted delivery, after its
+	// batch is recorded, from one goroutine at a time (several connections
+	// report in the order they finish).
 	Report func(DeliveryOutcome)
 }
 
@@ -221,7 +228,7 @@ func (s *Service) Deliver(ctx context.Context, req DeliverRequest) (DeliverySumm
 	}
 	w := &sweep{s: s, req: req, ids: req.InvitationIDs,
 		q: ClaimQuery{Lease: deliverLease, Limit: DeliverBatch, Due: req.Due, RetryFailed: req.RetryFailed, CustomerID: req.CustomerID}}
-	err := w.loop(ctx, s.Mailer)
+	err := w.run(ctx)
 	if err == nil {
 		err = ctx.Err()
 	}
@@ -245,11 +252,34 @@ type sweep struct {
 	sum DeliverySummary
 }
 
+// run runs one loop per mail session (s.Connections of them when the
+// mailer opens sessions), each over its own connection, sharing the sweep.
+// A loop's error (a store error) stops the others after the message each
+// has on the wire.
+func (w *sweep) run(ctx context.Context) error {
+	sm, ok := w.s.Mailer.(SessionMailer)
+	if !ok || w.s.Connections <= 1 {
+		return w.loop(ctx, w.s.Mailer)
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	for range w.s.Connections {
+		g.Go(func() error {
+			sess := sm.Session()
+			defer sess.Close()
+			return w.loop(gctx, sess)
+		})
+	}
+	return g.Wait()
+}
+
 // loop claims, sends and records batches over mailer until nothing more is
 // selected or ctx is done.
 func (w *sweep) loop(ctx context.Context, mailer Mailer) error {
 	for ctx.Err() == nil && w.stopped() == nil {
 		claims, err := w.claim(ctx)
+		if err != nil && ctx.Err() != nil {
+			return nil // cancelled meanwhile: the caller says so
+		}
 		if err != nil {
 			return err
 		}

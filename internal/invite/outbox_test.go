@@ -295,6 +295,72 @@ func TestDeliverStopsAtAConnectionFailure(t *testing.T) {
 	}
 }
 
+// sessionMailer opens sessions whose first sends wait until every one of
+// want sessions is sending: only as many loops at once get past it.
+type sessionMailer struct {
+	*scriptedMailer
+	want    int
+	mu      sync.Mutex
+	started int
+	all     chan struct{}
+	opened  int
+}
+
+func (m *sessionMailer) Session() MailSession {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.opened++
+	return &mailSession{m: m}
+}
+
+type mailSession struct {
+	m     *sessionMailer
+	first bool
+}
+
+func (s *mailSession) SendInvitation(ctx context.Context, e InvitationEmail) error {
+	if !s.first {
+		s.first = true
+		s.m.mu.Lock()
+		if s.m.started++; s.m.started == s.m.want {
+			close(s.m.all)
+		}
+		s.m.mu.Unlock()
+		select {
+		case <-s.m.all:
+		case <-time.After(time.Minute):
+			return errors.New("the other sessions never sent at the same time")
+		}
+	}
+	return s.m.scriptedMailer.SendInvitation(ctx, e)
+}
+
+func (s *mailSession) Close() error { return nil }
+
+// With Connections sessions, that many loops send at once, each over its
+// own session, and every email goes once.
+func TestDeliverOverSeveralConnections(t *testing.T) {
+	o, m, svc := newOutboxFixture(10 * DeliverBatch)
+	sm := &sessionMailer{scriptedMailer: m, want: 4, all: make(chan struct{})}
+	svc.Mailer, svc.Connections = sm, 4
+	sum, err := svc.Deliver(context.Background(), DeliverRequest{})
+	if err != nil || sum.Sent != 10*DeliverBatch || sum.Undelivered() != 0 {
+		t.Fatalf("%+v, %v", sum, err)
+	}
+	seen := map[string]int{}
+	for _, e := range m.sent {
+		seen[e.To]++
+	}
+	for to, k := range seen {
+		if k != 1 {
+			t.Errorf("%s got %d emails", to, k)
+		}
+	}
+	if len(seen) != 10*DeliverBatch || sm.opened != 4 || len(o.held) != 0 {
+		t.Errorf("%d addresses, %d sessions, %d held", len(seen), sm.opened, len(o.held))
+	}
+}
+
 func TestRetryDelay(t *testing.T) {
 	for attempts, want := range map[int]time.Duration{1: time.Minute, 2: 2 * time.Minute, 3: 4 * time.Minute, 7: time.Hour, 50: time.Hour} {
 		if got := retryDelay(attempts); got != want {

@@ -11,6 +11,19 @@ type Mailer interface {
 	SendInvitation(ctx context.Context, m InvitationEmail) error
 }
 
+// SessionMailer is a Mailer that can open sessions of its own, each over
+// its own connection: Deliver runs one loop per session.
+type SessionMailer interface {
+	Mailer
+	Session() MailSession
+}
+
+// MailSession is one connection's mailer; Close ends the connection.
+type MailSession interface {
+	Mailer
+	Close() error
+}
+
 // InvitationEmail is what the mailer needs to write an invitation email.
 type InvitationEmail struct {
 	// Kind says which email it is: "" or KindInvitation (or KindReminder)

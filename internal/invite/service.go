@@ -29,6 +29,9 @@ type Service struct {
 	SessionTTL      time.Duration
 	BaseURL         string
 	DefaultLanguage string
+	// Connections is how many mail sessions Deliver uses at once when the
+	// mailer can open sessions (SessionMailer); 0 or 1: one.
+	Connections int
 	// ActorNamed says the actor was given explicitly (not taken from the
 	// operating system): only then do emails this service sends name who
 	// invited.

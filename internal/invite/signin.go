@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -31,10 +30,10 @@ type SignInStore interface {
 	AddSession(ctx context.Context, s Session) error
 	// SignInUser returns the account with id. ENOTFOUND if none.
 	SignInUser(ctx context.Context, id int64) (User, error)
-	// QueuePasswordReset queues an email of kind KindPasswordReset for the
-	// user, as a delivery of the user's invitation, superseding that
-	// invitation's undelivered emails, and records ev (its InvitationID
-	// set to the invitation's), in one transaction. It returns the
+	// QueuePasswordReset queues an email of kind KindPasswordReset that
+	// belongs to the user (and names the invitation they accepted),
+	// superseding that invitation's undelivered emails, and records ev (its
+	// InvitationID set to the invitation's), in one transaction. It returns the
 	// invitation's ID. ENOTFOUND if the user is gone or has no invitation.
 	QueuePasswordReset(ctx context.Context, userID int64, ev AuditEvent, now time.Time) (int64, error)
 	// ResetPassword sets the user's password hash to newHash if it is still
@@ -318,8 +317,9 @@ func (s *Service) resetEmail(ctx context.Context, c ClaimedDelivery) (m Invitati
 	if err != nil {
 		return m, "", err
 	}
-	u, err := st.UserForSignIn(ctx, c.Invitation.Email)
-	if ErrorCode(err) == ENOTFOUND {
+	// The reset belongs to the user, whatever became of their invitation.
+	u, err := st.SignInUser(ctx, c.UserID)
+	if ErrorCode(err) == ENOTFOUND || c.UserID == 0 {
 		return m, "superseded: the account no longer exists", nil
 	}
 	if err != nil {
@@ -345,12 +345,10 @@ func (s *Service) deliveryEmail(ctx context.Context, c ClaimedDelivery) (Invitat
 }
 
 // resetSupersededBy says why a claimed reset delivery must not be sent, or
-// "". The invitation it belongs to is accepted, which is no reason.
+// "". It belongs to the user: the invitation they accepted (accepted, or
+// purged since) is no reason.
 func resetSupersededBy(c ClaimedDelivery, now time.Time) string {
-	switch {
-	case c.Invitation.State != StateAccepted:
-		return fmt.Sprintf("superseded: the invitation is %s", c.Invitation.State)
-	case !c.CreatedAt.Add(ResetTTL).After(now):
+	if !c.CreatedAt.Add(ResetTTL).After(now) {
 		return "superseded: the reset link expired before it could be sent"
 	}
 	return ""

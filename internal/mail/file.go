@@ -6,6 +6,7 @@ import (
 	netmail "net/mail"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/invitectl/invitectl/internal/invite"
@@ -20,6 +21,7 @@ type fileMailer struct {
 	from    *netmail.Address
 	now     func() time.Time
 	written func(to, path string) // told of each file written; may be nil
+	swept   sync.Once             // leftover temporary files removed
 }
 
 // SendInvitation writes the message atomically: readers of dir never see a
@@ -53,6 +55,7 @@ func (f *fileMailer) write(msg *message) (err error) {
 	if err := os.MkdirAll(f.dir, 0o700); err != nil {
 		return err
 	}
+	f.swept.Do(f.removeLeftovers)
 	// A dot name and a suffix other than .eml keep tools that watch for
 	// *.eml from picking up the file before it is complete.
 	tmp, err := os.CreateTemp(f.dir, ".invitectl-*.tmp")
@@ -86,6 +89,22 @@ func (f *fileMailer) write(msg *message) (err error) {
 		f.written(msg.to, path)
 	}
 	return nil
+}
+
+// leftoverAge is how old a temporary file must be to be taken for one a
+// killed writer left: a message is written in milliseconds.
+const leftoverAge = time.Hour
+
+// removeLeftovers deletes the temporary files of writes that never
+// finished (a writer killed mid-write): they hold a live link. One
+// younger than leftoverAge may be another process's write in progress.
+func (f *fileMailer) removeLeftovers() {
+	tmps, _ := filepath.Glob(filepath.Join(f.dir, ".invitectl-*.tmp"))
+	for _, p := range tmps {
+		if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() && time.Since(fi.ModTime()) > leftoverAge {
+			_ = os.Remove(p)
+		}
+	}
 }
 
 // syncDir makes the rename durable. It is best effort: some systems cannot

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/invitectl/invitectl/internal/invite"
 )
@@ -120,6 +121,35 @@ func TestFileTransportFailureLeavesNothing(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(blocker); string(b) != "not a folder" {
 		t.Errorf("the blocking file changed: %q", b)
+	}
+}
+
+// A write killed halfway leaves a temporary file holding a live link: the
+// next writer removes such leftovers, but not another process's write in
+// progress (a fresh one).
+func TestFileTransportRemovesLeftovers(t *testing.T) {
+	dir := t.TempDir()
+	stale, fresh := filepath.Join(dir, ".invitectl-123.tmp"), filepath.Join(dir, ".invitectl-456.tmp")
+	for _, p := range []string{stale, fresh} {
+		if err := os.WriteFile(p, []byte("half a message"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := time.Now().Add(-2 * leftoverAge)
+	if err := os.Chtimes(stale, old, old); err != nil {
+		t.Fatal(err)
+	}
+	if err := mustNew(t, Config{Dir: dir, Now: fixedClock}).SendInvitation(context.Background(), sampleEmail(invite.English)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("the leftover is still there: %v", err)
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Errorf("a write in progress was removed: %v", err)
+	}
+	if emls, _ := filepath.Glob(filepath.Join(dir, "*.eml")); len(emls) != 1 {
+		t.Errorf("%d .eml files, want 1", len(emls))
 	}
 }
 

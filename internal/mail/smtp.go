@@ -44,6 +44,10 @@ const noopAfterIdle = time.Second
 
 func newSMTPMailer(s settings) *smtpMailer { return &smtpMailer{s: s} }
 
+// Session returns a mailer of the same settings over a connection of its
+// own, opened by its first send; Close ends it.
+func (m *smtpMailer) Session() invite.MailSession { return newSMTPMailer(m.s) }
+
 // SendInvitation delivers one invitation email. Errors are *invite.Error
 // values with code EDELIVERY (EINVALID for a message that cannot be written).
 func (m *smtpMailer) SendInvitation(ctx context.Context, e invite.InvitationEmail) error {

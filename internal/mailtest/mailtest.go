@@ -33,6 +33,9 @@ type Server struct {
 	// answers, when set, are the codes the next RCPTs get, one each.
 	answers []int
 	delay   time.Duration // before each message is accepted
+	// replyDelay is waited before the replies to MAIL, RCPT and the end of
+	// DATA: a relay far away, for benchmarks of parallel connections.
+	replyDelay time.Duration
 }
 
 // Answer makes the next n RCPTs fail with code (421, 451, 550 …), then
@@ -51,6 +54,21 @@ func (s *Server) SetDelay(d time.Duration) {
 	s.mu.Lock()
 	s.delay = d
 	s.mu.Unlock()
+}
+
+// SetReplyDelay makes the server wait d before it answers MAIL, RCPT and
+// the end of DATA.
+func (s *Server) SetReplyDelay(d time.Duration) {
+	s.mu.Lock()
+	s.replyDelay = d
+	s.mu.Unlock()
+}
+
+func (s *Server) waitReply() {
+	s.mu.Lock()
+	d := s.replyDelay
+	s.mu.Unlock()
+	time.Sleep(d)
 }
 
 // Start starts a server on a free loopback port; it stops when the test ends.
@@ -130,11 +148,13 @@ type session struct {
 }
 
 func (x *session) Mail(from string, _ *smtp.MailOptions) error {
+	x.s.waitReply()
 	x.msg = Message{From: from}
 	return nil
 }
 
 func (x *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	x.s.waitReply()
 	x.s.mu.Lock()
 	err := x.s.reject
 	code := 0
@@ -165,6 +185,7 @@ func (x *session) Data(r io.Reader) error {
 	delay := x.s.delay
 	x.s.mu.Unlock()
 	time.Sleep(delay)
+	x.s.waitReply()
 	x.s.mu.Lock()
 	x.s.msgs = append(x.s.msgs, x.msg)
 	x.s.mu.Unlock()

@@ -181,7 +181,7 @@ func (im *importer) flush(ctx context.Context) error {
 		err = s.d.Bulk(ctx, t, table, deliveryCols, len(im.mails), func(i int) []any {
 			d := &im.mails[i]
 			return []any{d.ID, d.InvitationID, string(d.Kind), d.LinkGeneration, string(d.State), d.Attempts,
-				s.d.Time(d.NextAttemptAt), nullString(d.LastError), s.d.Time(d.CreatedAt), s.nullTime(d.SentAt)}
+				s.d.Time(d.NextAttemptAt), nullString(d.LastError), s.d.Time(d.CreatedAt), s.nullTime(d.SentAt), nullID(d.UserID)}
 		})
 	}
 	im.custs, im.invs, im.users, im.events, im.mails, im.n = im.custs[:0], im.invs[:0], im.users[:0], im.events[:0], im.mails[:0], 0

@@ -64,14 +64,14 @@ func (t *Tx) syncDelivery(ctx context.Context, id int64) error {
 
 // deliveryCols are the columns a delivery is read from and copied with.
 var deliveryCols = []string{"id", "invitation_id", "kind", "link_generation", "state", "attempts",
-	"next_attempt_at", "last_error", "created_at", "sent_at"}
+	"next_attempt_at", "last_error", "created_at", "sent_at", "user_id"}
 
 var deliveryColumns = "d." + strings.Join(deliveryCols, ", d.")
 
 // deliveryDest is where the columns of deliveryColumns are read into.
 func deliveryDest(d *invite.Delivery, kind, state *string) []any {
 	return []any{&d.ID, &d.InvitationID, kind, &d.LinkGeneration, state, &d.Attempts,
-		scanTime{&d.NextAttemptAt}, scanString{&d.LastError}, scanTime{&d.CreatedAt}, scanTime{&d.SentAt}}
+		scanTime{&d.NextAttemptAt}, scanString{&d.LastError}, scanTime{&d.CreatedAt}, scanTime{&d.SentAt}, scanID{&d.UserID}}
 }
 
 func scanDelivery(sc scanner) (invite.Delivery, error) {

@@ -46,7 +46,8 @@ func (t *Tx) erase(ctx context.Context, rows []purged, at time.Time) error {
 			// Cannot happen: the rows were read in this write transaction.
 			return t.s.errorf(fmt.Sprintf("erase invitation %d", r.id), fmt.Errorf("the conditional update wrote %d rows (%v)", n, err))
 		}
-		if _, err := t.execBatch(ctx, `DELETE FROM deliveries WHERE invitation_id = ?`, r.id); err != nil {
+		// A password reset is the user's, not the invitation's: it stays.
+		if _, err := t.execBatch(ctx, `DELETE FROM deliveries WHERE invitation_id = ? AND user_id IS NULL`, r.id); err != nil {
 			return t.s.errorf(fmt.Sprintf("erase the emails of invitation %d", r.id), err)
 		}
 		if err := t.syncDelivery(ctx, r.id); err != nil {

@@ -63,9 +63,10 @@ func (s *Store) SignInUser(ctx context.Context, id int64) (invite.User, error) {
 	return u, nil
 }
 
-// QueuePasswordReset queues a password reset email for the user userID,
-// as a delivery of the user's invitation (deliveries belong to
-// invitations), and records ev with it, in one transaction. Older
+// QueuePasswordReset queues a password reset email for the user userID
+// (the delivery belongs to the user, and names the invitation they
+// accepted, which stays after a purge), and records ev with it, in one
+// transaction. Older
 // undelivered emails of the invitation are superseded: the newest reset is
 // the one to send. It returns the invitation's ID. ENOTFOUND if the user is
 // gone or has no invitation.
@@ -89,8 +90,8 @@ func (s *Store) QueuePasswordReset(ctx context.Context, userID int64, ev invite.
 			return err
 		}
 		at := s.d.Time(now)
-		if _, err := tx.Exec(ctx, `INSERT INTO deliveries (invitation_id, kind, link_generation, state, next_attempt_at, created_at)
-			VALUES (?, ?, ?, 'queued', ?, ?)`, invID, string(invite.KindPasswordReset), gen, at, at); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO deliveries (invitation_id, user_id, kind, link_generation, state, next_attempt_at, created_at)
+			VALUES (?, ?, ?, ?, 'queued', ?, ?)`, invID, userID, string(invite.KindPasswordReset), gen, at, at); err != nil {
 			return s.errorf("queue password reset", err)
 		}
 		if err := tx.syncDelivery(ctx, invID); err != nil {
