@@ -15,6 +15,8 @@ type DeliverOptions struct {
 	common
 	// Service is the mailing service, or the plain one for a dry run.
 	Service func(context.Context) (*invite.Service, error)
+	// Events is the webhook receiver; nil when none is configured.
+	Events func() (*eventSender, error)
 
 	Customer string
 	DryRun   bool
@@ -35,13 +37,18 @@ deliver attempts every queued and failed email now, once, over one mail
 connection, with a progress bar on a terminal and a summary. Only an
 invitation's latest link is ever sent. It exits 5 if any email is still
 undelivered. Safe beside serve-accept --deliver: no email is sent twice at
-once.`,
+once.
+
+With webhook.url set, the queued webhook events are sent after the emails,
+once each, one invitation's in the order their changes were made; deliver
+also exits 5 if an event it attempted was not delivered.`,
 		Example: `  invitectl deliver
   invitectl deliver --customer "Acme AB" --dry-run
   invitectl deliver -o json`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.Service = f.serviceFor(!opts.DryRun)
+			opts.Events = f.eventSender
 			opts.common = f.common(cmd)
 			if runF != nil {
 				return runF(opts)
@@ -91,6 +98,12 @@ func deliverRun(ctx context.Context, opts *DeliverOptions) error {
 	if opts.DryRun {
 		return printDeliverPlan(ctx, opts, svc, failed, queued)
 	}
+	var events *eventSender
+	if opts.Events != nil {
+		if events, err = opts.Events(); err != nil {
+			return err
+		}
+	}
 	var bar *progressBar
 	if opts.IO.ErrTTY && opts.Output == "table" && queued+failed > 1 {
 		bar = startProgress(opts.IO, opts.Color, "Delivering", queued+failed)
@@ -113,6 +126,14 @@ func deliverRun(ctx context.Context, opts *DeliverOptions) error {
 		return err
 	}
 	res := deliverResult{Sent: sum.Sent, Failed: failed, Remaining: failed + queued, Elsewhere: sum.Elsewhere}
+	var esum invite.EventSummary
+	if events != nil && !interrupted {
+		if esum, res.Webhooks, err = deliverEvents(ctx, opts, svc, events); errors.Is(err, context.Canceled) {
+			interrupted = true
+		} else if err != nil {
+			return err
+		}
+	}
 	if interrupted {
 		if werr := printDeliverSummary(opts, res, interruptedLine(sum.Sent, total, queued+failed)); werr != nil {
 			return werr
@@ -127,7 +148,32 @@ func deliverRun(ctx context.Context, opts *DeliverOptions) error {
 	if n := sum.Undelivered(); n > 0 {
 		return &exitError{code: ExitDelivery, err: invite.ErrNotDelivered.Explain("%d %s not delivered", n, plural(n, "email is", "emails are"))}
 	}
+	if n := esum.Undelivered(); n > 0 {
+		return &exitError{code: ExitDelivery, err: invite.ErrNotDelivered.Explain("%d webhook %s not delivered", n, plural(n, "event is", "events are"))}
+	}
 	return nil
+}
+
+// deliverEvents sends the queued webhook events once each, after the
+// emails, and counts what is left.
+func deliverEvents(ctx context.Context, opts *DeliverOptions, svc *invite.Service, sender *eventSender) (invite.EventSummary, *deliverResult, error) {
+	outbox, ok := svc.Store.(invite.EventOutbox)
+	if !ok {
+		return invite.EventSummary{}, nil, nil
+	}
+	sum, err := svc.DeliverEvents(ctx, outbox, sender, invite.EventRequest{Report: func(o invite.EventOutcome) {
+		if o.State != invite.EventDelivered {
+			printError(opts.IO.ErrOut, fmt.Errorf("webhook event %s (%s): %s", o.Claim.WebhookID, o.Claim.Type, termSafe(o.Error)))
+		}
+	}})
+	if err != nil {
+		return sum, nil, err
+	}
+	st, err := outbox.EventStatus(context.WithoutCancel(ctx))
+	if err != nil {
+		return sum, nil, err
+	}
+	return sum, &deliverResult{Sent: sum.Delivered, Failed: st.Failed, Remaining: st.Queued + st.Failed, Elsewhere: sum.Elsewhere}, nil
 }
 
 // deliverResult is what `deliver` prints.
@@ -137,6 +183,9 @@ type deliverResult struct {
 	Remaining int  `json:"remaining"`
 	Elsewhere int  `json:"elsewhere"`
 	DryRun    bool `json:"dry_run"`
+	// Webhooks counts the webhook events the same way, when a receiver is
+	// configured.
+	Webhooks *deliverResult `json:"webhooks,omitempty"`
 }
 
 // printDeliverSummary prints res; line, when set, is the table's summary.
@@ -153,6 +202,8 @@ func printDeliverSummary(opts *DeliverOptions, res deliverResult, line string) e
 	case line != "":
 	case res.DryRun:
 		line = fmt.Sprintf("Dry run: %d queued and %d failed %s would be attempted; nothing was sent.", res.Remaining-res.Failed, res.Failed, plural(res.Remaining, "email", "emails"))
+	case res.Sent == 0 && res.Remaining == 0 && res.Webhooks != nil && res.Webhooks.Sent+res.Webhooks.Remaining > 0:
+		line = "No email to deliver."
 	case res.Sent == 0 && res.Remaining == 0:
 		line = "Nothing to deliver: the outbox is empty."
 	default:
@@ -162,6 +213,15 @@ func printDeliverSummary(opts *DeliverOptions, res deliverResult, line string) e
 		}
 		if res.Elsewhere > 0 {
 			line += fmt.Sprintf(" %d %s being sent by another deliverer.", res.Elsewhere, plural(res.Elsewhere, "is", "are"))
+		}
+	}
+	if w := res.Webhooks; w != nil && (w.Sent > 0 || w.Remaining > 0) {
+		line += fmt.Sprintf("\nDelivered %d webhook %s.", w.Sent, plural(w.Sent, "event", "events"))
+		if w.Remaining-w.Elsewhere > 0 {
+			line += fmt.Sprintf(" %d failed and %d still queued; `invitectl webhook status` lists them.", w.Failed, w.Remaining-w.Failed-w.Elsewhere)
+		}
+		if w.Elsewhere > 0 {
+			line += fmt.Sprintf(" %d %s being sent by another deliverer.", w.Elsewhere, plural(w.Elsewhere, "is", "are"))
 		}
 	}
 	_, err := fmt.Fprintln(opts.IO.Out, line)

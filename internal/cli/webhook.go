@@ -173,3 +173,99 @@ func webhookTestRun(ctx context.Context, opts *WebhookTestOptions) error {
 	}
 	return err
 }
+
+// webhookTypes are the event types changes queue: webhook.events when a
+// receiver is configured, none otherwise.
+func (c *Config) webhookTypes() []string {
+	if c.String("webhook.url") == "" {
+		return nil
+	}
+	return c.webhookEvents()
+}
+
+// eventSender sends queued events to the configured receiver; it makes each
+// body from the data as it is when the event is sent.
+type eventSender struct {
+	sender *webhook.Sender
+	reveal bool // webhook.include_personal_number
+	now    func() time.Time
+}
+
+// eventSender is the configured receiver, or nil when webhook.url is unset.
+func (f *Factory) eventSender() (*eventSender, error) {
+	url := f.cfg.String("webhook.url")
+	if url == "" {
+		return nil, nil
+	}
+	reveal, err := f.cfg.Bool("webhook.include_personal_number")
+	if err != nil {
+		return nil, err
+	}
+	s, err := webhook.NewSender(url, f.cfg.String("webhook.secret"), nil)
+	if err != nil {
+		return nil, usageError("see `invitectl config show`", "%v", err)
+	}
+	return &eventSender{sender: s, reveal: reveal, now: f.Now}, nil
+}
+
+// SendEvent implements invite.EventSender.
+func (s *eventSender) SendEvent(ctx context.Context, e invite.ClaimedEvent) (invite.EventState, error) {
+	body, err := webhook.Body(e.Type, e.CreatedAt, eventData(e, s.now(), s.reveal))
+	if err != nil {
+		return invite.EventFailed, err
+	}
+	res := s.sender.Send(ctx, e.WebhookID, body)
+	switch res.Outcome {
+	case webhook.Delivered:
+		return invite.EventDelivered, nil
+	case webhook.Failed:
+		return invite.EventFailed, res.Err
+	}
+	return invite.EventQueued, res.Err
+}
+
+// eventUser is the user as events carry them.
+type eventUser struct {
+	ID        int64  `json:"id"`
+	Email     string `json:"email,omitempty"`
+	CreatedAt string `json:"created_at,omitempty"`
+	DeletedAt string `json:"deleted_at,omitempty"`
+}
+
+// eventRef names an invitation that events no longer describe: purged, or
+// erased with its user.
+type eventRef struct {
+	ID       int64  `json:"id"`
+	Status   string `json:"status,omitempty"`
+	PurgedAt string `json:"purged_at,omitempty"`
+}
+
+// eventData is an event's data: the invitation as `show -o json` prints it
+// (the personal number masked unless reveal) and the user, as they are now;
+// after an erasure, their IDs and dates only.
+func eventData(e invite.ClaimedEvent, now time.Time, reveal bool) map[string]any {
+	data := map[string]any{}
+	switch {
+	case e.Type == webhook.InvitationPurged:
+		data["invitation"] = eventRef{ID: e.InvitationID, Status: string(invite.StatusPurged), PurgedAt: rfc3339(e.CreatedAt)}
+	case e.Type == webhook.UserDeleted:
+		data["user"] = eventUser{ID: e.UserID, DeletedAt: rfc3339(e.CreatedAt)}
+		if e.InvitationID != 0 {
+			data["invitation"] = eventRef{ID: e.InvitationID}
+		}
+		return data
+	case e.Invitation != nil && e.Invitation.State == invite.StatePurged:
+		data["invitation"] = eventRef{ID: e.InvitationID, Status: string(invite.StatusPurged)}
+	case e.Invitation != nil && e.Type != webhook.UserPasswordReset:
+		data["invitation"] = toJSON(*e.Invitation, now, reveal)
+	case e.InvitationID != 0 && e.Type != webhook.UserPasswordReset:
+		data["invitation"] = eventRef{ID: e.InvitationID}
+	}
+	switch {
+	case e.User != nil:
+		data["user"] = eventUser{ID: e.User.ID, Email: e.User.Email, CreatedAt: rfc3339(e.User.CreatedAt)}
+	case e.UserID != 0:
+		data["user"] = eventUser{ID: e.UserID} // deleted since
+	}
+	return data
+}

@@ -74,8 +74,9 @@ func BenchmarkSecureDelete(b *testing.B) {
 				invs := gen.Batch(10_000)
 				b.StartTimer()
 				ev := invite.AuditEvent{At: benchNow, Actor: "bench", Action: invite.ActionImport, Detail: "bench"}
-				if conflicts, err := s.ImportInvitations(ctx, invs, ev, "", false); err != nil || len(conflicts) > 0 {
-					b.Fatalf("import: %d conflicts, %v", len(conflicts), err)
+				res, err := s.ImportInvitations(ctx, invs, invite.ImportWrite{Event: func(int) invite.AuditEvent { return ev }})
+				if err != nil || len(res.Conflicts) > 0 {
+					b.Fatalf("import: %d conflicts, %v", len(res.Conflicts), err)
 				}
 				n += len(invs)
 			}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/invitectl/invitectl/internal/invite"
+	"github.com/invitectl/invitectl/internal/webhook"
 )
 
 // ImportInvitations writes invs, all or nothing, in one transaction with
@@ -71,10 +72,12 @@ func (s *Store) ImportInvitations(ctx context.Context, invs []invite.Invitation,
 				return err
 			}
 		}
+		ids := make([]int64, len(keep))
 		for i, inv := range keep {
 			invs[at[i]] = inv
+			ids[i] = inv.ID
 		}
-		return nil
+		return tx.queueEvents(ctx, webhook.InvitationCreated, ids, ev.At)
 	})
 	if err != nil {
 		return invite.ImportWritten{}, s.errorf("import invitations", err)

@@ -1,0 +1,278 @@
+package cli_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+
+	"github.com/invitectl/invitectl/internal/cli"
+	"github.com/invitectl/invitectl/internal/store/postgres/pgtest"
+)
+
+// receiver is a webhook receiver that verifies every request with the
+// Standard Webhooks library, answers 503 while down, and keeps the events
+// it accepted by webhook-id.
+type receiver struct {
+	t    testing.TB
+	hook *standardwebhooks.Webhook
+	srv  *httptest.Server
+
+	mu       sync.Mutex
+	down     bool
+	bodies   map[string]string // webhook-id → body
+	order    []string          // webhook-ids as first accepted
+	repeats  int               // accepted again with the same webhook-id
+	requests int
+}
+
+func newReceiver(t testing.TB, secret string) *receiver {
+	hook, err := standardwebhooks.NewWebhook(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := &receiver{t: t, hook: hook, bodies: map[string]string{}}
+	rc.srv = httptest.NewServer(rc)
+	t.Cleanup(rc.srv.Close)
+	return rc
+}
+
+func (rc *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	body, _ := io.ReadAll(req.Body)
+	if err := rc.hook.Verify(body, req.Header); err != nil {
+		rc.t.Errorf("Verify: %v", err)
+		http.Error(w, "bad signature", http.StatusBadRequest)
+		return
+	}
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	rc.requests++
+	if rc.down {
+		http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+		return
+	}
+	id := req.Header.Get("webhook-id")
+	if _, seen := rc.bodies[id]; seen {
+		rc.repeats++
+	} else {
+		rc.order = append(rc.order, id)
+	}
+	rc.bodies[id] = string(body)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (rc *receiver) setDown(down bool) {
+	rc.mu.Lock()
+	rc.down = down
+	rc.mu.Unlock()
+}
+
+// receivedEvent is an event as the receiver decodes it.
+type receivedEvent struct {
+	Type      string    `json:"type"`
+	Timestamp time.Time `json:"timestamp"`
+	Data      struct {
+		Invitation map[string]any `json:"invitation"`
+		User       map[string]any `json:"user"`
+	} `json:"data"`
+}
+
+// events are the accepted events in the order they first arrived.
+func (rc *receiver) events() []receivedEvent {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	out := make([]receivedEvent, len(rc.order))
+	for i, id := range rc.order {
+		if err := json.Unmarshal([]byte(rc.bodies[id]), &out[i]); err != nil {
+			rc.t.Fatalf("event %s: %v", id, err)
+		}
+	}
+	return out
+}
+
+// typesOf are the types of the events about invitation id, in order.
+func typesOf(evs []receivedEvent, id int64) []string {
+	var out []string
+	for _, e := range evs {
+		if e.Data.Invitation != nil && e.Data.Invitation["id"] == float64(id) {
+			out = append(out, e.Type)
+		}
+	}
+	return out
+}
+
+// webhookEngines runs fn with a run on a fresh store of each engine.
+func webhookEngines(t *testing.T, fn func(t *testing.T, r *run)) {
+	t.Run("sqlite", func(t *testing.T) {
+		r := newRun(t)
+		r.env["INVITECTL_DB"] = filepath.Join(t.TempDir(), "inv.db")
+		fn(t, r)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		r := newRun(t)
+		r.env["INVITECTL_DB"] = pgtest.Schema(t, os.Getenv)
+		r.must("migrate")
+		fn(t, r)
+	})
+}
+
+type deliverJSON struct {
+	Sent, Failed, Remaining, Elsewhere int
+	Webhooks                           *struct{ Sent, Failed, Remaining, Elsewhere int }
+}
+
+// Events of invitations and accounts reach a receiver that verifies each
+// signature: while it is down nothing is lost and deliver exits 5; once it
+// is up every event arrives, one invitation's in commit order, and the
+// registration through serve-accept's handler names the new user.
+func TestWebhookEventsEndToEnd(t *testing.T) {
+	webhookEngines(t, func(t *testing.T, r *run) {
+		secret := strings.TrimSpace(r.must("webhook", "secret"))
+		rc := newReceiver(t, secret)
+		r.env["INVITECTL_LINK_SECRET"] = testSecret
+		r.env["INVITECTL_WEBHOOK_URL"] = rc.srv.URL + "/hooks"
+		r.env["INVITECTL_WEBHOOK_SECRET"] = secret
+		r.env["INVITECTL_MAIL_DIR"] = filepath.Join(t.TempDir(), "outbox")
+
+		r.must("customers", "add", "Acme AB")
+		out := r.must("invite", "--customer", "Acme AB", "--email", "a@example.com", "--first-name", "Anna", "--last-name", "Ek",
+			"--personal-number", "19811218-9876", "--no-send")
+		path := linkRE.FindString(out)
+		if path == "" {
+			t.Fatalf("no link in %q", out)
+		}
+		r.must("invite", "--customer", "Acme AB", "--email", "b@example.com", "--first-name", "Bo", "--last-name", "Ek", "--no-send")
+		r.must("edit", "b@example.com", "--first-name", "Bosse")
+		r.must("revoke", "b@example.com", "--yes")
+
+		// The receiver is down: every event stays queued, deliver exits 5.
+		rc.setDown(true)
+		if code := r.do("deliver", "-o", "json"); code != 5 || !strings.Contains(r.stderr.String(), "webhook") {
+			t.Fatalf("deliver with the receiver down: exit %d, %s; want 5 naming the webhook events", code, r.stderr.String())
+		}
+		var res deliverJSON
+		if err := json.Unmarshal(r.stdout.Bytes(), &res); err != nil || res.Webhooks == nil || res.Webhooks.Remaining != 4 || res.Webhooks.Sent != 0 {
+			t.Fatalf("deliver -o json: %s (%v); want 4 webhook events remaining", r.stdout.String(), err)
+		}
+
+		// Registration through serve-accept.
+		register(t, serveAccept(t, r, nil, nil), path)
+
+		rc.setDown(false)
+		if code := r.do("deliver", "-o", "json"); code != 0 {
+			t.Fatalf("deliver with the receiver up: exit %d, %s", code, r.stderr.String())
+		}
+		if err := json.Unmarshal(r.stdout.Bytes(), &res); err != nil || res.Webhooks == nil || res.Webhooks.Sent != 5 || res.Webhooks.Remaining != 0 {
+			t.Fatalf("deliver -o json: %s (%v); want 5 webhook events sent, none remaining", r.stdout.String(), err)
+		}
+		evs := rc.events()
+		if got, want := typesOf(evs, 1), []string{"invitation.created", "invitation.accepted"}; !slices.Equal(got, want) {
+			t.Errorf("invitation 1's events: %q, want %q", got, want)
+		}
+		if got, want := typesOf(evs, 2), []string{"invitation.created", "invitation.updated", "invitation.revoked"}; !slices.Equal(got, want) {
+			t.Errorf("invitation 2's events: %q, want %q", got, want)
+		}
+		var users struct {
+			Users []struct {
+				ID    int64
+				Email string
+			}
+		}
+		if err := json.Unmarshal([]byte(r.must("users", "list", "-o", "json")), &users); err != nil || len(users.Users) != 1 {
+			t.Fatalf("users list: %v %+v", err, users)
+		}
+		for _, e := range evs {
+			if e.Type != "invitation.accepted" {
+				continue
+			}
+			if e.Data.User["id"] != float64(users.Users[0].ID) || e.Data.User["email"] != "a@example.com" || e.Data.Invitation["status"] != "accepted" {
+				t.Errorf("invitation.accepted data: %+v, want user %d and the accepted invitation", e.Data, users.Users[0].ID)
+			}
+			if pn := e.Data.Invitation["personal_number"]; pn != "19811218-****" {
+				t.Errorf("personal number in the event: %v, want it masked", pn)
+			}
+		}
+		if rc.repeats != 0 {
+			t.Errorf("%d events arrived twice", rc.repeats)
+		}
+		// Nothing is sent again.
+		before := rc.requests
+		r.must("deliver")
+		if rc.requests != before {
+			t.Errorf("a third deliver sent %d requests", rc.requests-before)
+		}
+	})
+}
+
+// serveAccept runs serve-accept in-process on a free port with r's
+// environment and extra, until the test ends or stop is called; it
+// returns the site's address. The server's stderr is logged if the test
+// failed.
+func serveAccept(t *testing.T, r *run, extra map[string]string, args []string) (site string) {
+	t.Helper()
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{}
+	for k, v := range r.env {
+		env[k] = v
+	}
+	for k, v := range extra {
+		env[k] = v
+	}
+	env["INVITECTL_LISTEN"] = "127.0.0.1:" + strconv.Itoa(port)
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan int, 1)
+	var serveErr syncBuffer
+	now := r.now
+	go func() {
+		served <- cli.Main(ctx, cli.Env{
+			Args: append([]string{"serve-accept"}, args...), Getenv: func(k string) string { return env[k] }, Username: "tester",
+			Now: func() time.Time { return now },
+			IO:  cli.IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: &serveErr},
+		})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if code := <-served; code != 0 {
+			t.Errorf("serve-accept exited %d", code)
+		}
+		if t.Failed() {
+			t.Logf("serve-accept stderr:\n%s", serveErr.String())
+		}
+	})
+	site = "http://127.0.0.1:" + strconv.Itoa(port)
+	waitHTTP(t, site+"/healthz", served)
+	return site
+}
+
+// register accepts the invitation of the link path at site.
+func register(t *testing.T, site, path string) {
+	t.Helper()
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.PostForm(site+path, url.Values{
+		"password": {"tre glada kor i hagen"}, "password_confirm": {"tre glada kor i hagen"},
+		"language": {"en"}, "accept_privacy": {"on"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("registration: %s\n%s", resp.Status, body)
+	}
+}

@@ -1,0 +1,193 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/invitectl/invitectl/internal/invite"
+	"github.com/invitectl/invitectl/internal/store"
+	"github.com/invitectl/invitectl/internal/store/storetest"
+	"github.com/invitectl/invitectl/internal/webhook"
+)
+
+// hookStore is a store of e that queues every event type.
+func hookStore(t *testing.T, e engine) *store.Store {
+	s := e.open(t)
+	s.SetWebhookEvents(webhook.Types)
+	return s
+}
+
+// recorder is an EventSender that answers from a script and records what
+// it was asked to send, in order.
+type recorder struct {
+	sent   []string // "type invitation webhook-id"
+	answer func(e invite.ClaimedEvent) (invite.EventState, error)
+}
+
+func (r *recorder) SendEvent(_ context.Context, e invite.ClaimedEvent) (invite.EventState, error) {
+	state, err := invite.EventDelivered, error(nil)
+	if r.answer != nil {
+		state, err = r.answer(e)
+	}
+	if state == invite.EventDelivered {
+		r.sent = append(r.sent, fmt.Sprintf("%s %d", e.Type, e.InvitationID))
+	}
+	return state, err
+}
+
+func deliverEvents(t *testing.T, s *store.Store, r *recorder, now time.Time) invite.EventSummary {
+	t.Helper()
+	svc := &invite.Service{Store: s, Now: func() time.Time { return now }}
+	sum, err := svc.DeliverEvents(t.Context(), s, r, invite.EventRequest{})
+	if err != nil {
+		t.Fatalf("DeliverEvents: %v", err)
+	}
+	return sum
+}
+
+func TestWebhookEventsQueuedWithTheirChange(t *testing.T) {
+	forEngines(t, func(t *testing.T, e engine) {
+		s := hookStore(t, e)
+		c := storetest.MustCreateCustomer(t, s, "Acme AB")
+		a := storetest.MustCreateInvitation(t, s, storetest.NewInvitation(c, "a@example.com", "Anna", "A"))
+		b := storetest.MustCreateInvitation(t, s, storetest.NewInvitation(c, "b@example.com", "Bo", "B"))
+
+		// An all-or-nothing batch whose second change fails is rolled back:
+		// the first change's event goes with it.
+		ok, stale := a, b
+		ok.FirstName = "Annie"
+		stale.Version = 99
+		ev := invite.AuditEvent{At: storetest.T0, Actor: "admin", Action: invite.ActionEdit}
+		ev.InvitationID = a.ID
+		evB := ev
+		evB.InvitationID = b.ID
+		_, errs, err := s.UpdateInvitationsAll(t.Context(), []invite.InvitationChange{{Invitation: ok, Event: ev}, {Invitation: stale, Event: evB}})
+		if err != nil || errs[1] == nil {
+			t.Fatalf("UpdateInvitationsAll: %v %v, want the second change refused", errs, err)
+		}
+		// An import whose email is taken writes nothing.
+		res, err := s.ImportInvitations(t.Context(), []invite.Invitation{
+			storetest.NewInvitation(c, "new@example.com", "Nya", "N"), storetest.NewInvitation(c, "a@example.com", "Anna", "A"),
+		}, invite.ImportWrite{Event: func(n int) invite.AuditEvent {
+			return invite.AuditEvent{At: storetest.T0, Actor: "admin", Action: invite.ActionImport}
+		}})
+		if err != nil || len(res.Conflicts) != 1 {
+			t.Fatalf("ImportInvitations: %+v %v, want one conflict", res, err)
+		}
+		st, err := s.EventStatus(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Queued != 2 {
+			t.Fatalf("queued = %d, want 2 (the two invitations created; nothing of the rolled-back changes)", st.Queued)
+		}
+
+		// A committed import queues one event per invitation; accepting
+		// names the user; purge one per invitation.
+		imported := []invite.Invitation{storetest.NewInvitation(c, "c@example.com", "Cia", "C"), storetest.NewInvitation(c, "d@example.com", "Dan", "D")}
+		if _, err := s.ImportInvitations(t.Context(), imported, invite.ImportWrite{Event: func(n int) invite.AuditEvent {
+			return invite.AuditEvent{At: storetest.T0, Actor: "admin", Action: invite.ActionImport}
+		}}); err != nil {
+			t.Fatal(err)
+		}
+		u := storetest.MustAccept(t, s, storetest.MustInvitation(t, s, a.ID), storetest.T0.Add(time.Hour))
+		r := &recorder{}
+		sum := deliverEvents(t, s, r, storetest.T0.Add(2*time.Hour))
+		want := []string{
+			fmt.Sprintf("invitation.created %d", a.ID), fmt.Sprintf("invitation.created %d", b.ID),
+			fmt.Sprintf("invitation.created %d", imported[0].ID), fmt.Sprintf("invitation.created %d", imported[1].ID),
+			fmt.Sprintf("invitation.accepted %d", a.ID),
+		}
+		if !slices.Equal(r.sent, want) || sum.Delivered != len(want) {
+			t.Fatalf("sent %q (%+v), want %q", r.sent, sum, want)
+		}
+		if r2 := (&recorder{}); deliverEvents(t, s, r2, storetest.T0.Add(3*time.Hour)).Delivered != 0 {
+			t.Fatalf("a second run sent %q again", r2.sent)
+		}
+		_ = u
+	})
+}
+
+func TestWebhookEventsOfOneInvitationInOrder(t *testing.T) {
+	forEngines(t, func(t *testing.T, e engine) {
+		s := hookStore(t, e)
+		c := storetest.MustCreateCustomer(t, s, "Acme AB")
+		a := storetest.MustCreateInvitation(t, s, storetest.NewInvitation(c, "a@example.com", "Anna", "A"))
+		b := storetest.MustCreateInvitation(t, s, storetest.NewInvitation(c, "b@example.com", "Bo", "B"))
+		a = storetest.MustUpdateInvitation(t, s, a)
+		storetest.MustUpdateInvitation(t, s, b)
+		storetest.MustUpdateInvitation(t, s, a)
+
+		// The receiver is down for a's first event only: a's later events
+		// wait for it; b's go on.
+		var attempts []int64
+		down := true
+		r := &recorder{answer: func(e invite.ClaimedEvent) (invite.EventState, error) {
+			attempts = append(attempts, e.ID)
+			if down && e.InvitationID == a.ID {
+				return invite.EventQueued, errors.New("the receiver answered 503")
+			}
+			return invite.EventDelivered, nil
+		}}
+		now := storetest.T0.Add(time.Hour)
+		sum := deliverEvents(t, s, r, now)
+		if want := []string{fmt.Sprintf("invitation.created %d", b.ID), fmt.Sprintf("invitation.updated %d", b.ID)}; !slices.Equal(r.sent, want) || sum.Retrying != 1 {
+			t.Fatalf("with a's receiver down: sent %q (%+v), want %q and one retrying", r.sent, sum, want)
+		}
+		down = false
+		r.sent = nil
+		deliverEvents(t, s, r, now.Add(time.Minute))
+		want := []string{fmt.Sprintf("invitation.created %d", a.ID), fmt.Sprintf("invitation.updated %d", a.ID), fmt.Sprintf("invitation.updated %d", a.ID)}
+		if !slices.Equal(r.sent, want) {
+			t.Fatalf("after the receiver came back: sent %q, want %q in commit order", r.sent, want)
+		}
+		st, err := s.EventStatus(t.Context())
+		if err != nil || st.Queued != 0 || st.Delivered != 5 || st.Failed != 0 {
+			t.Fatalf("status %+v %v, want 5 delivered", st, err)
+		}
+	})
+}
+
+func TestWebhookEventRefusedIsFailedAndReported(t *testing.T) {
+	forEngines(t, func(t *testing.T, e engine) {
+		s := hookStore(t, e)
+		c := storetest.MustCreateCustomer(t, s, "Acme AB")
+		a := storetest.MustCreateInvitation(t, s, storetest.NewInvitation(c, "a@example.com", "Anna", "A"))
+		storetest.MustUpdateInvitation(t, s, a)
+		r := &recorder{answer: func(e invite.ClaimedEvent) (invite.EventState, error) {
+			if e.Type == webhook.InvitationCreated {
+				return invite.EventFailed, errors.New("the receiver answered 400 Bad Request")
+			}
+			return invite.EventDelivered, nil
+		}}
+		sum := deliverEvents(t, s, r, storetest.T0.Add(time.Hour))
+		if sum.Failed != 1 || sum.Delivered != 1 {
+			t.Fatalf("summary %+v, want 1 failed (not holding the update back) and 1 delivered", sum)
+		}
+		st, err := s.EventStatus(t.Context())
+		if err != nil || len(st.FailedEvents) != 1 || st.FailedEvents[0].LastError != "the receiver answered 400 Bad Request" {
+			t.Fatalf("status %+v %v, want the failed event with its error", st, err)
+		}
+		// A failed event is not attempted again unless asked.
+		if sum := deliverEvents(t, s, r, storetest.T0.Add(2*time.Hour)); sum != (invite.EventSummary{}) {
+			t.Fatalf("second run %+v, want nothing attempted", sum)
+		}
+	})
+}
+
+func TestWebhookEventsOffQueueNothing(t *testing.T) {
+	forEngines(t, func(t *testing.T, e engine) {
+		s := e.open(t)
+		s.SetWebhookEvents([]string{webhook.InvitationRevoked})
+		c := storetest.MustCreateCustomer(t, s, "Acme AB")
+		storetest.MustCreateInvitation(t, s, storetest.NewInvitation(c, "a@example.com", "Anna", "A"))
+		st, err := s.EventStatus(t.Context())
+		if err != nil || st.Queued != 0 {
+			t.Fatalf("status %+v %v, want no event: invitation.created is not subscribed", st, err)
+		}
+	})
+}
