@@ -149,14 +149,16 @@ func deliverRun(ctx context.Context, opts *DeliverOptions) error {
 		return &exitError{code: ExitDelivery, err: invite.ErrNotDelivered.Explain("%d %s not delivered", n, plural(n, "email is", "emails are"))}
 	}
 	if n := esum.Undelivered(); n > 0 {
-		return &exitError{code: ExitDelivery, err: invite.ErrNotDelivered.Explain("%d webhook %s not delivered", n, plural(n, "event is", "events are"))}
+		return &exitError{code: ExitDelivery, err: &invite.Error{Code: invite.EDELIVERY,
+			Message: fmt.Sprintf("%d webhook %s not delivered", n, plural(n, "event is", "events are")),
+			Hint:    "queued events stay for the next `invitectl deliver`; `invitectl webhook status` lists them and `invitectl webhook test` checks the receiver"}}
 	}
 	return nil
 }
 
 // deliverEvents sends the queued webhook events once each, after the
 // emails, and counts what is left.
-func deliverEvents(ctx context.Context, opts *DeliverOptions, svc *invite.Service, sender *eventSender) (invite.EventSummary, *deliverResult, error) {
+func deliverEvents(ctx context.Context, opts *DeliverOptions, svc *invite.Service, sender *eventSender) (invite.EventSummary, *eventsResult, error) {
 	outbox, ok := svc.Store.(invite.EventOutbox)
 	if !ok {
 		return invite.EventSummary{}, nil, nil
@@ -173,7 +175,7 @@ func deliverEvents(ctx context.Context, opts *DeliverOptions, svc *invite.Servic
 	if err != nil {
 		return sum, nil, err
 	}
-	return sum, &deliverResult{Sent: sum.Delivered, Failed: st.Failed, Remaining: st.Queued + st.Failed, Elsewhere: sum.Elsewhere}, nil
+	return sum, &eventsResult{Sent: sum.Delivered, Failed: st.Failed, Remaining: st.Queued + st.Failed, Elsewhere: sum.Elsewhere}, nil
 }
 
 // deliverResult is what `deliver` prints.
@@ -185,7 +187,15 @@ type deliverResult struct {
 	DryRun    bool `json:"dry_run"`
 	// Webhooks counts the webhook events the same way, when a receiver is
 	// configured.
-	Webhooks *deliverResult `json:"webhooks,omitempty"`
+	Webhooks *eventsResult `json:"webhooks,omitempty"`
+}
+
+// eventsResult is what `deliver` prints of the webhook events.
+type eventsResult struct {
+	Sent      int `json:"sent"`
+	Failed    int `json:"failed"`
+	Remaining int `json:"remaining"`
+	Elsewhere int `json:"elsewhere"`
 }
 
 // printDeliverSummary prints res; line, when set, is the table's summary.

@@ -30,6 +30,9 @@ type receiver struct {
 	hook *standardwebhooks.Webhook
 	srv  *httptest.Server
 
+	// delay is how long each answer takes: a slow receiver.
+	delay time.Duration
+
 	mu       sync.Mutex
 	down     bool
 	bodies   map[string]string // webhook-id → body
@@ -56,6 +59,7 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "bad signature", http.StatusBadRequest)
 		return
 	}
+	time.Sleep(rc.delay)
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	rc.requests++
@@ -71,6 +75,13 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	rc.bodies[id] = string(body)
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// received counts the distinct events accepted.
+func (rc *receiver) received() int {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return len(rc.order)
 }
 
 func (rc *receiver) setDown(down bool) {
@@ -274,5 +285,92 @@ func register(t *testing.T, site, path string) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("registration: %s\n%s", resp.Status, body)
+	}
+}
+
+// A receiver that refuses events (400) leaves them failed: deliver exits 5
+// and says so once, a second deliver does not retry them, and
+// webhook status counts them and lists each with its answer.
+func TestWebhookStatusListsFailedEvents(t *testing.T) {
+	r := newRun(t)
+	secret := strings.TrimSpace(r.must("webhook", "secret"))
+	refused := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		http.Error(w, "unknown hook", http.StatusBadRequest)
+	}))
+	defer refused.Close()
+	r.env["INVITECTL_WEBHOOK_URL"] = refused.URL
+	r.env["INVITECTL_WEBHOOK_SECRET"] = secret
+	r.env["INVITECTL_MAIL_DIR"] = filepath.Join(t.TempDir(), "outbox")
+	r.must("customers", "add", "Acme AB")
+	r.must("invite", "--customer", "Acme AB", "--email", "a@example.com", "--first-name", "Anna", "--last-name", "Ek", "--no-send")
+	if out := r.must("webhook", "status"); !strings.Contains(out, "Webhook events: 1 queued, 0 delivered, 0 failed.") || !strings.Contains(out, "Oldest waiting: invitation.created msg_") {
+		t.Errorf("webhook status before deliver:\n%s", out)
+	}
+	if code := r.do("deliver"); code != 5 || !strings.Contains(r.stderr.String(), "400 Bad Request: unknown hook") {
+		t.Fatalf("deliver: exit %d\n%s", code, r.stderr.String())
+	}
+	if code := r.do("deliver"); code != 0 {
+		t.Errorf("a second deliver retried the failed event: exit %d\n%s", code, r.stderr.String())
+	}
+	var st struct {
+		Queued, Delivered, Failed int
+		Oldest                    *struct{} `json:"oldest_queued"`
+		Failures                  []struct {
+			ID, Type     string
+			InvitationID int64 `json:"invitation_id"`
+			Attempts     int
+			LastError    string `json:"last_error"`
+		} `json:"failed_events"`
+	}
+	if err := json.Unmarshal([]byte(r.must("webhook", "status", "-o", "json")), &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Queued != 0 || st.Failed != 1 || st.Oldest != nil || len(st.Failures) != 1 || st.Failures[0].Type != "invitation.created" ||
+		st.Failures[0].InvitationID != 1 || st.Failures[0].Attempts != 1 || !strings.Contains(st.Failures[0].LastError, "400") ||
+		!strings.HasPrefix(st.Failures[0].ID, "msg_") {
+		t.Errorf("webhook status -o json: %+v", st)
+	}
+	if out := r.must("webhook", "status"); !strings.Contains(out, "1 failed.") || !strings.Contains(out, "unknown hook") {
+		t.Errorf("webhook status:\n%s", out)
+	}
+}
+
+// serve-accept --deliver sends the queued events in the background and
+// counts them in /metrics by type and outcome.
+func TestServeAcceptDeliversWebhookEvents(t *testing.T) {
+	r := newRun(t)
+	secret := strings.TrimSpace(r.must("webhook", "secret"))
+	rc := newReceiver(t, secret)
+	r.env["INVITECTL_WEBHOOK_URL"] = rc.srv.URL
+	r.env["INVITECTL_WEBHOOK_SECRET"] = secret
+	r.env["INVITECTL_MAIL_DIR"] = filepath.Join(t.TempDir(), "outbox")
+	r.env["INVITECTL_LINK_SECRET"] = testSecret
+	r.must("customers", "add", "Acme AB")
+	r.must("invite", "--customer", "Acme AB", "--email", "a@example.com", "--first-name", "Anna", "--last-name", "Ek", "--no-send")
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics := "127.0.0.1:" + strconv.Itoa(port)
+	serveAccept(t, r, map[string]string{"INVITECTL_METRICS_LISTEN": metrics}, []string{"--deliver"})
+	// The first round runs at once; wait for its outcome to be counted.
+	want := `invitectl_webhook_deliveries_total{outcome="delivered",type="invitation.created"} 1`
+	var body []byte
+	for range 400 {
+		resp, err := http.Get("http://" + metrics + "/metrics")
+		if err == nil {
+			body, _ = io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if strings.Contains(string(body), want) {
+				break
+			}
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	if !strings.Contains(string(body), want) {
+		t.Fatalf("/metrics never counted the event:\n%s", body)
+	}
+	if evs := rc.events(); len(evs) != 1 || evs[0].Type != "invitation.created" {
+		t.Errorf("the receiver got %+v", evs)
 	}
 }
