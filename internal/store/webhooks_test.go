@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -188,6 +190,130 @@ func TestWebhookEventsOffQueueNothing(t *testing.T) {
 		st, err := s.EventStatus(t.Context())
 		if err != nil || st.Queued != 0 {
 			t.Fatalf("status %+v %v, want no event: invitation.created is not subscribed", st, err)
+		}
+	})
+}
+
+// syncRecorder is an EventSender for concurrent deliverers: it records, per
+// invitation, the IDs of the events delivered, in the order they were sent.
+type syncRecorder struct {
+	mu    sync.Mutex
+	order map[int64][]int64
+	times map[int64]int
+}
+
+func (r *syncRecorder) SendEvent(_ context.Context, e invite.ClaimedEvent) (invite.EventState, error) {
+	r.mu.Lock()
+	r.order[e.InvitationID] = append(r.order[e.InvitationID], e.ID)
+	r.times[e.ID]++
+	r.mu.Unlock()
+	runtime.Gosched() // let the other deliverer in between
+	return invite.EventDelivered, nil
+}
+
+// Two deliverers on two stores (two processes) at once: every event is sent
+// once, and each invitation's events in the order they were queued.
+func TestTwoDeliverersKeepEachInvitationsOrder(t *testing.T) {
+	forRawEngines(t, func(t *testing.T, e rawEngine) {
+		stores := twoStores(t, e)
+		for _, s := range stores {
+			s.SetWebhookEvents(webhook.Types)
+		}
+		c := storetest.MustCreateCustomer(t, stores[0], "Acme AB")
+		var invs []invite.Invitation
+		for i := range 30 {
+			invs = append(invs, storetest.MustCreateInvitation(t, stores[i%2], storetest.NewInvitation(c, fmt.Sprintf("i%d@example.com", i), "Anna", "Ek")))
+		}
+		for range 3 { // each invitation's events spread over the whole queue
+			for i := range invs {
+				invs[i] = storetest.MustUpdateInvitation(t, stores[i%2], invs[i])
+			}
+		}
+		rec := &syncRecorder{order: map[int64][]int64{}, times: map[int64]int{}}
+		var wg sync.WaitGroup
+		sums := make([]invite.EventSummary, 2)
+		for i, s := range stores {
+			wg.Go(func() {
+				svc := &invite.Service{Store: s, Now: func() time.Time { return storetest.T0.Add(time.Hour) }}
+				var err error
+				if sums[i], err = svc.DeliverEvents(context.Background(), s, rec, invite.EventRequest{}); err != nil {
+					t.Errorf("deliverer %d: %v", i, err)
+				}
+			})
+		}
+		wg.Wait()
+		if n := sums[0].Delivered + sums[1].Delivered; n != 120 {
+			t.Errorf("the two deliverers delivered %d events (%+v), want all 120", n, sums)
+		}
+		for id, n := range rec.times {
+			if n != 1 {
+				t.Errorf("event %d sent %d times", id, n)
+			}
+		}
+		for inv, ids := range rec.order {
+			if !slices.IsSorted(ids) || len(ids) != 4 {
+				t.Errorf("invitation %d: events sent in the order %v, want 4 in ID order", inv, ids)
+			}
+		}
+	})
+}
+
+// The rule behind the order, claim by claim: while one deliverer holds an
+// invitation's event, or it waits for a retry, no claim takes that
+// invitation's later events; other invitations' go on.
+func TestEventClaimHoldsBackAnInvitationsLaterEvents(t *testing.T) {
+	forRawEngines(t, func(t *testing.T, e rawEngine) {
+		stores := twoStores(t, e)
+		for _, s := range stores {
+			s.SetWebhookEvents(webhook.Types)
+		}
+		c := storetest.MustCreateCustomer(t, stores[0], "Acme AB")
+		a := storetest.MustCreateInvitation(t, stores[0], storetest.NewInvitation(c, "a@example.com", "Anna", "A"))
+		b := storetest.MustCreateInvitation(t, stores[0], storetest.NewInvitation(c, "b@example.com", "Bo", "B"))
+		storetest.MustUpdateInvitation(t, stores[1], a) // event 3, a's second
+		now := storetest.T0.Add(time.Hour)
+		claim := func(s *store.Store, q invite.EventClaimQuery) []invite.ClaimedEvent {
+			t.Helper()
+			q.Now, q.Lease = now, 5*time.Minute
+			if q.Limit == 0 {
+				q.Limit = 10
+			}
+			got, err := s.ClaimEvents(t.Context(), q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got
+		}
+		names := func(cs []invite.ClaimedEvent) []string {
+			var out []string
+			for _, c := range cs {
+				out = append(out, fmt.Sprintf("%s %d", c.Type, c.InvitationID))
+			}
+			return out
+		}
+		held := claim(stores[0], invite.EventClaimQuery{Limit: 1})
+		if got := names(held); !slices.Equal(got, []string{fmt.Sprintf("invitation.created %d", a.ID)}) {
+			t.Fatalf("first claim %q", got)
+		}
+		if held[0].Invitation == nil || held[0].Invitation.Email != "a@example.com" {
+			t.Errorf("the claim carries the invitation %+v", held[0].Invitation)
+		}
+		// a's first event is held: its update waits; b's event goes.
+		other := claim(stores[1], invite.EventClaimQuery{})
+		if got := names(other); !slices.Equal(got, []string{fmt.Sprintf("invitation.created %d", b.ID)}) {
+			t.Fatalf("while a's first event is held, the other store claimed %q; want only b's", got)
+		}
+		// a's first event is to be retried in a minute: the background
+		// deliverer (Due) still holds the update back; a person's deliver
+		// takes both, in order.
+		if err := stores[0].FinishEvents(t.Context(), []invite.EventOutcome{{Claim: held[0], State: invite.EventQueued, Error: "503", At: now, Next: now.Add(time.Minute)}}); err != nil {
+			t.Fatal(err)
+		}
+		if got := names(claim(stores[1], invite.EventClaimQuery{Due: true})); len(got) != 0 {
+			t.Fatalf("a due claim took %q while a's first event waits for its retry", got)
+		}
+		if got, want := names(claim(stores[1], invite.EventClaimQuery{})), []string{fmt.Sprintf("invitation.created %d", a.ID), fmt.Sprintf("invitation.updated %d", a.ID)}; !slices.Equal(got, want) {
+			t.Fatalf("claim %q, want %q", got, want)
 		}
 	})
 }
