@@ -374,3 +374,33 @@ func TestServeAcceptDeliversWebhookEvents(t *testing.T) {
 		t.Errorf("the receiver got %+v", evs)
 	}
 }
+
+// An import refused as a whole (one email already invited) queues no
+// event, nor does a command refused for its settings; the invitation
+// created before queued one.
+func TestRefusedImportQueuesNoEvent(t *testing.T) {
+	r := newRun(t)
+	r.env["INVITECTL_WEBHOOK_URL"] = "http://127.0.0.1:9/hooks"
+	r.env["INVITECTL_WEBHOOK_SECRET"] = strings.TrimSpace(r.must("webhook", "secret"))
+	r.must("customers", "add", "Acme AB")
+	r.must("invite", "--customer", "Acme AB", "--email", "a@example.com", "--first-name", "Anna", "--last-name", "Ek", "--no-send")
+	file := filepath.Join(t.TempDir(), "people.csv")
+	if err := os.WriteFile(file, []byte("email,first_name,last_name\nnew@example.com,Nya,Ek\na@example.com,Anna,Ek\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code := r.do("import", "--customer", "Acme AB", "--no-send", file); code == 0 {
+		t.Fatalf("import with a taken email: exit 0\n%s", r.stdout.String())
+	}
+	r.env["INVITECTL_WEBHOOK_EVENTS"] = "invitation.create"
+	if code := r.do("import", "--customer", "Acme AB", "--no-send", "--skip-existing", file); code != 2 {
+		t.Fatalf("import with an unknown event type: exit %d, want 2\n%s", code, r.stderr.String())
+	}
+	delete(r.env, "INVITECTL_WEBHOOK_EVENTS")
+	var st struct{ Queued int }
+	if err := json.Unmarshal([]byte(r.must("webhook", "status", "-o", "json")), &st); err != nil || st.Queued != 1 {
+		t.Errorf("webhook status: %+v %v; want the one event of the invite", st, err)
+	}
+	if out := r.must("list", "-o", "json", "--jq", ".total"); strings.TrimSpace(out) != "1" {
+		t.Errorf("the store holds %s invitations, want 1", out)
+	}
+}
