@@ -404,3 +404,43 @@ func TestRefusedImportQueuesNoEvent(t *testing.T) {
 		t.Errorf("the store holds %s invitations, want 1", out)
 	}
 }
+
+// After an erasure no event carries the erased data: events still waiting
+// for a purged invitation or a deleted user are sent with IDs and status
+// only, and invitation.purged and user.deleted carry IDs and dates.
+func TestWebhookEventsAfterErasureCarryNoPersonalData(t *testing.T) {
+	r := newRun(t)
+	secret := strings.TrimSpace(r.must("webhook", "secret"))
+	rc := newReceiver(t, secret)
+	r.env["INVITECTL_WEBHOOK_URL"] = rc.srv.URL
+	r.env["INVITECTL_WEBHOOK_SECRET"] = secret
+	r.env["INVITECTL_LINK_SECRET"] = testSecret
+	r.env["INVITECTL_MAIL_DIR"] = filepath.Join(t.TempDir(), "outbox")
+	r.must("customers", "add", "Acme AB")
+	r.must("invite", "--customer", "Acme AB", "--email", "anna@example.com", "--first-name", "Anna", "--last-name", "Lindqvist", "--no-send")
+	out := r.must("invite", "--customer", "Acme AB", "--email", "bo@example.com", "--first-name", "Bosse", "--last-name", "Granqvist", "--no-send")
+	register(t, serveAccept(t, r, nil, nil), linkRE.FindString(out))
+	r.must("revoke", "anna@example.com", "--yes")
+	r.must("users", "delete", "bo@example.com", "--yes")
+	r.now = r.now.AddDate(0, 0, 2)
+	r.must("purge", "--older-than", "1d", "--yes")
+	r.must("deliver")
+
+	var types []string
+	for _, e := range rc.events() {
+		types = append(types, e.Type)
+	}
+	want := []string{"invitation.created", "invitation.created", "invitation.accepted", "invitation.revoked", "user.deleted", "invitation.purged"}
+	if !slices.Equal(types, want) {
+		t.Errorf("events %q, want %q", types, want)
+	}
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	for id, body := range rc.bodies {
+		for _, erased := range []string{"anna@example.com", "Lindqvist", "bo@example.com", "Granqvist"} {
+			if strings.Contains(body, erased) {
+				t.Errorf("event %s carries %q after the erasure: %s", id, erased, body)
+			}
+		}
+	}
+}
