@@ -15,6 +15,8 @@ type DeliverOptions struct {
 	common
 	// Service is the mailing service, or the plain one for a dry run.
 	Service func(context.Context) (*invite.Service, error)
+	// Events is the webhook receiver; nil when none is configured.
+	Events func() (*eventSender, error)
 
 	Customer    string
 	RetryFailed bool
@@ -43,7 +45,11 @@ of the connection itself (refused, timeout, TLS, authentication) it opens
 no new connection: the rest stay queued. Emails another deliverer is
 sending (a serve-accept --deliver, another deliver) are counted and left
 to it. Ctrl-C finishes the email on the wire, leaves the rest queued and
-exits 6.`,
+exits 6.
+
+With webhook.url set, the queued webhook events are sent after the emails,
+once each, one invitation's in the order their changes were made; deliver
+also exits 5 if an event it attempted was not delivered.`,
 		Example: `  invitectl deliver
   invitectl deliver --customer "Acme AB" --dry-run
   invitectl deliver --retry-failed
@@ -51,6 +57,7 @@ exits 6.`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.Service = f.serviceFor(!opts.DryRun)
+			opts.Events = f.eventSender
 			opts.common = f.common(cmd)
 			if runF != nil {
 				return runF(opts)
@@ -106,6 +113,12 @@ func deliverRun(ctx context.Context, opts *DeliverOptions) error {
 	if opts.DryRun {
 		return printDeliverPlan(ctx, opts, svc, deliverResult{Remaining: queued + failed, DryRun: true, Attempting: attempting})
 	}
+	var events *eventSender
+	if opts.Events != nil {
+		if events, err = opts.Events(); err != nil {
+			return err
+		}
+	}
 	var bar *progressBar
 	if opts.IO.ErrTTY && opts.Output == "table" && attempting > 1 {
 		bar = startProgress(opts.IO, opts.Color, "Delivering", attempting)
@@ -129,6 +142,14 @@ func deliverRun(ctx context.Context, opts *DeliverOptions) error {
 	}
 	res := deliverResult{Sent: sum.Sent, Failed: sum.Failed, FailedEarlier: max(failed-sum.Failed, 0),
 		Remaining: failed + queued, Elsewhere: sum.Elsewhere, Attempting: attempting}
+	var esum invite.EventSummary
+	if events != nil && !interrupted {
+		if esum, res.Webhooks, err = deliverEvents(ctx, opts, svc, events); errors.Is(err, context.Canceled) {
+			interrupted = true
+		} else if err != nil {
+			return err
+		}
+	}
 	if interrupted {
 		if werr := printDeliverSummary(opts, res, interruptedLine(sum.Sent, attempting, queued)); werr != nil {
 			return werr
@@ -147,10 +168,37 @@ func deliverRun(ctx context.Context, opts *DeliverOptions) error {
 	if n := sum.Undelivered(); n > 0 {
 		return &exitError{code: ExitDelivery, err: invite.ErrNotDelivered.Explain("%d %s not delivered", n, plural(n, "email is", "emails are"))}
 	}
+	if n := esum.Undelivered(); n > 0 {
+		return &exitError{code: ExitDelivery, err: &invite.Error{Code: invite.EDELIVERY,
+			Message: fmt.Sprintf("%d webhook %s not delivered", n, plural(n, "event is", "events are")),
+			Hint:    "queued events stay for the next `invitectl deliver`; `invitectl webhook status` lists them and `invitectl webhook test` checks the receiver"}}
+	}
 	if res.FailedEarlier > 0 && opts.Output == "table" {
 		fmt.Fprintln(opts.IO.ErrOut, "invitectl: hint: an address refused for good cannot be edited: revoke the invitation (`invitectl revoke REF`), then invite the right address; `invitectl deliver --retry-failed` tries the refused ones again")
 	}
 	return nil
+}
+
+// deliverEvents sends the queued webhook events once each, after the
+// emails, and counts what is left.
+func deliverEvents(ctx context.Context, opts *DeliverOptions, svc *invite.Service, sender *eventSender) (invite.EventSummary, *eventsResult, error) {
+	outbox, ok := svc.Store.(invite.EventOutbox)
+	if !ok {
+		return invite.EventSummary{}, nil, nil
+	}
+	sum, err := svc.DeliverEvents(ctx, outbox, sender, invite.EventRequest{Failed: opts.RetryFailed, Report: func(o invite.EventOutcome) {
+		if o.State != invite.EventDelivered {
+			printError(opts.IO.ErrOut, fmt.Errorf("webhook event %s (%s): %s", o.Claim.WebhookID, o.Claim.Type, termSafe(o.Error)))
+		}
+	}})
+	if err != nil {
+		return sum, nil, err
+	}
+	st, err := outbox.EventStatus(context.WithoutCancel(ctx))
+	if err != nil {
+		return sum, nil, err
+	}
+	return sum, &eventsResult{Sent: sum.Delivered, Failed: st.Failed, Remaining: st.Queued + st.Failed, Elsewhere: sum.Elsewhere}, nil
 }
 
 // deliverResult is what `deliver` prints.
@@ -162,6 +210,17 @@ type deliverResult struct {
 	Elsewhere     int  `json:"elsewhere"`      // being sent by another deliverer
 	DryRun        bool `json:"dry_run"`
 	Attempting    int  `json:"-"` // what the run set out to attempt
+	// Webhooks counts the webhook events the same way, when a receiver is
+	// configured.
+	Webhooks *eventsResult `json:"webhooks,omitempty"`
+}
+
+// eventsResult is what `deliver` prints of the webhook events.
+type eventsResult struct {
+	Sent      int `json:"sent"`
+	Failed    int `json:"failed"`
+	Remaining int `json:"remaining"`
+	Elsewhere int `json:"elsewhere"`
 }
 
 // printDeliverSummary prints res; line, when set, is the table's summary.
@@ -181,6 +240,8 @@ func printDeliverSummary(opts *DeliverOptions, res deliverResult, line string) e
 		if n := res.Remaining - res.Attempting; n > 0 {
 			line += fmt.Sprintf(" %d failed earlier: invitectl list --delivery failed", n)
 		}
+	case res.Sent == 0 && res.Remaining == 0 && res.Webhooks != nil && res.Webhooks.Sent+res.Webhooks.Remaining > 0:
+		line = "No email to deliver."
 	case res.Sent == 0 && res.Remaining == 0:
 		line = "Nothing to deliver: the outbox is empty."
 	default:
@@ -193,6 +254,15 @@ func printDeliverSummary(opts *DeliverOptions, res deliverResult, line string) e
 		}
 		if res.FailedEarlier > 0 {
 			line += fmt.Sprintf(" %d failed earlier: invitectl list --delivery failed", res.FailedEarlier)
+		}
+	}
+	if w := res.Webhooks; w != nil && (w.Sent > 0 || w.Remaining > 0) {
+		line += fmt.Sprintf("\nDelivered %d webhook %s.", w.Sent, plural(w.Sent, "event", "events"))
+		if w.Remaining-w.Elsewhere > 0 {
+			line += fmt.Sprintf(" %d failed and %d still queued; `invitectl webhook status` lists them.", w.Failed, w.Remaining-w.Failed-w.Elsewhere)
+		}
+		if w.Elsewhere > 0 {
+			line += fmt.Sprintf(" %d %s being sent by another deliverer.", w.Elsewhere, plural(w.Elsewhere, "is", "are"))
 		}
 	}
 	_, err := fmt.Fprintln(opts.IO.Out, line)

@@ -225,6 +225,10 @@ func (f *Factory) openStore(ctx context.Context) (invite.Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Changes queue the webhook events of the types configured.
+	if hs, ok := s.(interface{ SetWebhookEvents([]string) }); ok {
+		hs.SetWebhookEvents(f.cfg.webhookTypes())
+	}
 	f.store, f.dsn = s, d
 	return s, nil
 }

@@ -189,10 +189,17 @@ func command(bin string, r *run, env map[string]string, clock time.Time, args ..
 // stays queued.
 func runKilled(t *testing.T, bin string, r *run, env map[string]string, srv *mailtest.Server, clock time.Time, sig syscall.Signal, after int, args ...string) int {
 	t.Helper()
+	return runKilledAfter(t, bin, r, env, func() int { return len(srv.Messages()) }, clock, sig, after, args...)
+}
+
+// runKilledAfter is runKilled for any receiver: received counts what it
+// has received so far.
+func runKilledAfter(t *testing.T, bin string, r *run, env map[string]string, received func() int, clock time.Time, sig syscall.Signal, after int, args ...string) int {
+	t.Helper()
 	cmd := command(bin, r, env, clock, args...)
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
-	base := len(srv.Messages())
+	base := received()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +211,7 @@ func runKilled(t *testing.T, bin string, r *run, env map[string]string, srv *mai
 			return 0
 		default:
 		}
-		if len(srv.Messages())-base >= after {
+		if received()-base >= after {
 			_ = cmd.Process.Signal(sig)
 			err := <-done
 			if sig == syscall.SIGKILL {

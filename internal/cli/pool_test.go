@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"context"
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
@@ -11,14 +10,12 @@ import (
 	"os"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the monitor's connection
 
-	"github.com/invitectl/invitectl/internal/cli"
 	"github.com/invitectl/invitectl/internal/store/postgres/pgtest"
 )
 
@@ -47,35 +44,7 @@ func TestServeAcceptPoolUnderBurst(t *testing.T) {
 		t.Fatalf("no link in %q", out)
 	}
 
-	port, err := freePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := map[string]string{}
-	for k, v := range r.env {
-		env[k] = v
-	}
-	env["INVITECTL_LISTEN"] = "127.0.0.1:" + strconv.Itoa(port)
-	env["INVITECTL_RATE_LIMIT"] = "1000000"
-	env["INVITECTL_RATE_BURST"] = "1000000"
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan int, 1)
-	var serveErr syncBuffer
-	go func() {
-		served <- cli.Main(ctx, cli.Env{
-			Args: []string{"serve-accept"}, Getenv: func(k string) string { return env[k] }, Username: "tester",
-			Now: func() time.Time { return testEpoch },
-			IO:  cli.IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: &serveErr},
-		})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if code := <-served; code != 0 {
-			t.Errorf("serve-accept exited %d", code)
-		}
-	})
-	site := "http://127.0.0.1:" + strconv.Itoa(port)
-	waitHTTP(t, site+"/healthz", served)
+	site := serveAccept(t, r, map[string]string{"INVITECTL_RATE_LIMIT": "1000000", "INVITECTL_RATE_BURST": "1000000"}, nil)
 
 	monitor, err := sql.Open("pgx", base)
 	if err != nil {
@@ -165,9 +134,6 @@ func TestServeAcceptPoolUnderBurst(t *testing.T) {
 		t.Errorf("the backends changed between bursts (churn): %v, then %v", after, again)
 	}
 	t.Logf("backends at most %d and %d during the bursts, %d open between them, the same %d after", first, second, len(after), len(again))
-	if t.Failed() {
-		t.Logf("serve-accept stderr:\n%s", serveErr.String())
-	}
 }
 
 // waitHTTP waits until url answers, or fails when the server exited.

@@ -34,6 +34,8 @@ type ServeOptions struct {
 	MetricsListen    string // metrics_listen: where /metrics is served; "" is off
 	// Deliver runs the outbox's deliverer in the background.
 	Deliver bool
+	// Events is the webhook receiver; nil when none is configured.
+	Events func() (*eventSender, error)
 	// Mailing is the service with the mailer, for the deliverer.
 	Mailing func(context.Context) (*invite.Service, error)
 }
@@ -83,6 +85,7 @@ database; a CLI and one server may share one SQLite file.`,
 			opts.Listen = cfg.String("listen")
 			opts.PrivacyPolicyURL = cfg.String("privacy_policy_url")
 			opts.MetricsListen = cfg.String("metrics_listen")
+			opts.Events = f.eventSender
 			opts.common = f.common(cmd)
 			if runF != nil {
 				return runF(opts)
@@ -92,7 +95,7 @@ database; a CLI and one server may share one SQLite file.`,
 	}
 	cmd.Flags().String("listen", "", "address to listen on (config listen; default 127.0.0.1:8080)")
 	cmd.Flags().String("base-url", "", "public address used in links (config base_url; default http://127.0.0.1:8080)")
-	cmd.Flags().BoolVar(&opts.Deliver, "deliver", false, "also deliver the outbox's emails in the background, retrying temporary failures with backoff")
+	cmd.Flags().BoolVar(&opts.Deliver, "deliver", false, "also deliver the outbox's emails (and webhook events) in the background, retrying temporary failures with backoff")
 	return cmd
 }
 
@@ -170,7 +173,14 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 	}
 	stopDelivering := func() {}
 	if opts.Deliver {
-		stopDelivering = deliverInBackground(ctx, mailing, logger, metrics)
+		var events *eventSender
+		if opts.Events != nil {
+			if events, err = opts.Events(); err != nil {
+				ln.Close()
+				return err
+			}
+		}
+		stopDelivering = deliverInBackground(ctx, mailing, events, logger, metrics)
 		fmt.Fprintln(errOut, "invitectl: delivering the outbox's emails in the background")
 	}
 	err = web.Serve(ctx, ln, web.NewServer(opts.Listen, h))
@@ -185,9 +195,11 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 // deliverPoll is how often the background deliverer looks for due emails.
 const deliverPoll = 5 * time.Second
 
-// deliverInBackground delivers due emails until ctx is done or the returned
-// function is called, which waits for the batch in progress.
-func deliverInBackground(ctx context.Context, svc *invite.Service, log *slog.Logger, metrics *web.Metrics) (stop func()) {
+// deliverInBackground delivers due emails, then due webhook events (when
+// events is set), until ctx is done or the returned function is called,
+// which waits for the batch in progress.
+func deliverInBackground(ctx context.Context, svc *invite.Service, events *eventSender, log *slog.Logger, metrics *web.Metrics) (stop func()) {
+	outbox, _ := svc.Store.(invite.EventOutbox)
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -206,6 +218,20 @@ func deliverInBackground(ctx context.Context, svc *invite.Service, log *slog.Log
 			}
 			if sum.Sent > 0 {
 				log.Info("emails delivered", "sent", sum.Sent)
+			}
+			if events != nil && outbox != nil && ctx.Err() == nil {
+				esum, err := svc.DeliverEvents(ctx, outbox, events, invite.EventRequest{Due: true, Report: func(o invite.EventOutcome) {
+					metrics.EventDelivered(o.Claim.Type, string(o.State))
+					if o.State != invite.EventDelivered {
+						log.Warn("webhook event not delivered", "id", o.Claim.WebhookID, "type", o.Claim.Type, "state", o.State, "err", o.Error)
+					}
+				}})
+				if err != nil && ctx.Err() == nil {
+					log.Error("delivering webhook events", "err", err)
+				}
+				if esum.Delivered > 0 {
+					log.Info("webhook events delivered", "delivered", esum.Delivered)
+				}
 			}
 			select {
 			case <-ctx.Done():

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jedib0t/go-pretty/v6/table"
 	"github.com/spf13/cobra"
 
 	"github.com/invitectl/invitectl/internal/invite"
@@ -67,9 +68,10 @@ func newWebhookCmd(f *Factory) *cobra.Command {
 		Long: `Events tell the system that owns the accounts what happened, signed as the
 Standard Webhooks specification says. Configure webhook.url and webhook.secret.`,
 		Example: `  invitectl webhook secret
-  invitectl webhook test`,
+  invitectl webhook test
+  invitectl webhook status`,
 	}
-	cmd.AddCommand(NewCmdWebhookSecret(f, nil), NewCmdWebhookTest(f, nil))
+	cmd.AddCommand(NewCmdWebhookSecret(f, nil), NewCmdWebhookTest(f, nil), NewCmdWebhookStatus(f, nil))
 	return cmd
 }
 
@@ -175,4 +177,211 @@ func webhookTestRun(ctx context.Context, opts *WebhookTestOptions) error {
 		_, err = fmt.Fprintf(opts.IO.Out, "The receiver answered %d to the ping (%s) in %s.\n", res.Status, id, res.Elapsed.Round(time.Millisecond))
 	}
 	return err
+}
+
+// webhookTypes are the event types changes queue: webhook.events when a
+// receiver is configured, none otherwise.
+func (c *Config) webhookTypes() []string {
+	if c.String("webhook.url") == "" {
+		return nil
+	}
+	return c.webhookEvents()
+}
+
+// eventSender sends queued events to the configured receiver; it makes each
+// body from the data as it is when the event is sent.
+type eventSender struct {
+	sender *webhook.Sender
+	reveal bool // webhook.include_personal_number
+	now    func() time.Time
+}
+
+// eventSender is the configured receiver, or nil when webhook.url is unset.
+func (f *Factory) eventSender() (*eventSender, error) {
+	url := f.cfg.String("webhook.url")
+	if url == "" {
+		return nil, nil
+	}
+	reveal, err := f.cfg.Bool("webhook.include_personal_number")
+	if err != nil {
+		return nil, err
+	}
+	s, err := webhook.NewSender(url, f.cfg.String("webhook.secret"), nil)
+	if err != nil {
+		return nil, usageError("see `invitectl config show`", "%v", err)
+	}
+	return &eventSender{sender: s, reveal: reveal, now: f.Now}, nil
+}
+
+// SendEvent implements invite.EventSender.
+func (s *eventSender) SendEvent(ctx context.Context, e invite.ClaimedEvent) (invite.EventState, error) {
+	body, err := webhook.Body(e.Type, e.CreatedAt, eventData(e, s.now(), s.reveal))
+	if err != nil {
+		return invite.EventFailed, err
+	}
+	res := s.sender.Send(ctx, e.WebhookID, body)
+	switch res.Outcome {
+	case webhook.Delivered:
+		return invite.EventDelivered, nil
+	case webhook.Failed:
+		return invite.EventFailed, res.Err
+	}
+	return invite.EventQueued, res.Err
+}
+
+// eventUser is the user as events carry them.
+type eventUser struct {
+	ID        int64  `json:"id"`
+	Email     string `json:"email,omitempty"`
+	CreatedAt string `json:"created_at,omitempty"`
+	DeletedAt string `json:"deleted_at,omitempty"`
+}
+
+// eventRef names an invitation that events no longer describe: purged, or
+// erased with its user.
+type eventRef struct {
+	ID       int64  `json:"id"`
+	Status   string `json:"status,omitempty"`
+	PurgedAt string `json:"purged_at,omitempty"`
+}
+
+// eventData is an event's data: the invitation as `show -o json` prints it
+// (the personal number masked unless reveal) and the user, as they are now;
+// after an erasure, their IDs and dates only.
+func eventData(e invite.ClaimedEvent, now time.Time, reveal bool) map[string]any {
+	data := map[string]any{}
+	switch {
+	case e.Type == webhook.InvitationPurged:
+		data["invitation"] = eventRef{ID: e.InvitationID, Status: string(invite.StatusPurged), PurgedAt: rfc3339(e.CreatedAt)}
+	case e.Type == webhook.UserDeleted:
+		data["user"] = eventUser{ID: e.UserID, DeletedAt: rfc3339(e.CreatedAt)}
+		if e.InvitationID != 0 {
+			data["invitation"] = eventRef{ID: e.InvitationID}
+		}
+		return data
+	case e.Invitation != nil && e.Invitation.State == invite.StatePurged:
+		data["invitation"] = eventRef{ID: e.InvitationID, Status: string(invite.StatusPurged)}
+	case e.Invitation != nil && e.Type != webhook.UserPasswordReset:
+		data["invitation"] = toJSON(*e.Invitation, now, reveal)
+	case e.InvitationID != 0 && e.Type != webhook.UserPasswordReset:
+		data["invitation"] = eventRef{ID: e.InvitationID}
+	}
+	switch {
+	case e.User != nil:
+		data["user"] = eventUser{ID: e.User.ID, Email: e.User.Email, CreatedAt: rfc3339(e.User.CreatedAt)}
+	case e.UserID != 0:
+		data["user"] = eventUser{ID: e.UserID} // deleted since
+	}
+	return data
+}
+
+// WebhookStatusOptions are the inputs of `webhook status`.
+type WebhookStatusOptions struct {
+	common
+	Store func(context.Context) (invite.Store, error)
+}
+
+// NewCmdWebhookStatus builds `webhook status`; runF replaces webhookStatusRun in tests.
+func NewCmdWebhookStatus(f *Factory, runF func(*WebhookStatusOptions) error) *cobra.Command {
+	opts := &WebhookStatusOptions{Store: f.Store}
+	return &cobra.Command{
+		Use:   "status",
+		Short: "Count the webhook events per state and list the failed ones",
+		Long: `Count the webhook events per state (queued, delivered, failed), name the
+oldest one still waiting, and list the failed ones with their type, ID and
+the receiver's last answer. Queued events are sent by invitectl deliver (or
+serve-accept --deliver).`,
+		Example: `  invitectl webhook status
+  invitectl webhook status -o json`,
+		Args:        exactArgs(0, "no arguments"),
+		Annotations: map[string]string{annotationReadOnly: "true"},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.common = f.common(cmd)
+			if runF != nil {
+				return runF(opts)
+			}
+			return webhookStatusRun(cmd.Context(), opts)
+		},
+	}
+}
+
+// eventJSON is an event as `webhook status -o json` prints it.
+type eventJSON struct {
+	ID           string  `json:"id"`
+	Type         string  `json:"type"`
+	InvitationID *int64  `json:"invitation_id"`
+	UserID       *int64  `json:"user_id"`
+	QueuedAt     string  `json:"queued_at"`
+	Attempts     int     `json:"attempts"`
+	LastError    *string `json:"last_error"`
+}
+
+func toEventJSON(e invite.Event) eventJSON {
+	id := func(n int64) *int64 {
+		if n == 0 {
+			return nil
+		}
+		return &n
+	}
+	return eventJSON{ID: e.WebhookID, Type: e.Type, InvitationID: id(e.InvitationID), UserID: id(e.UserID),
+		QueuedAt: rfc3339(e.CreatedAt), Attempts: e.Attempts, LastError: optional(termSafe(e.LastError))}
+}
+
+func webhookStatusRun(ctx context.Context, opts *WebhookStatusOptions) error {
+	st, err := opts.Store(ctx)
+	if err != nil {
+		return err
+	}
+	outbox, ok := st.(invite.EventOutbox)
+	if !ok {
+		return errors.New("this store keeps no webhook events")
+	}
+	status, err := outbox.EventStatus(ctx)
+	if err != nil {
+		return err
+	}
+	if opts.Output == "json" {
+		out := struct {
+			Queued    int         `json:"queued"`
+			Delivered int         `json:"delivered"`
+			Failed    int         `json:"failed"`
+			Oldest    *eventJSON  `json:"oldest_queued"`
+			Failures  []eventJSON `json:"failed_events"`
+		}{Queued: status.Queued, Delivered: status.Delivered, Failed: status.Failed, Failures: []eventJSON{}}
+		if status.OldestQueued.ID != 0 {
+			e := toEventJSON(status.OldestQueued)
+			out.Oldest = &e
+		}
+		for _, e := range status.FailedEvents {
+			out.Failures = append(out.Failures, toEventJSON(e))
+		}
+		return writeJSON(opts.IO.Out, out)
+	}
+	sty := opts.style()
+	w := opts.IO.Out
+	fmt.Fprintf(w, "Webhook events: %d queued, %d delivered, %d failed.\n", status.Queued, status.Delivered, status.Failed)
+	if e := status.OldestQueued; e.ID != 0 {
+		fmt.Fprintf(w, "Oldest waiting: %s %s, queued %s, %d %s", e.Type, e.WebhookID, sty.time(e.CreatedAt), e.Attempts, plural(e.Attempts, "attempt", "attempts"))
+		if e.LastError != "" {
+			fmt.Fprintf(w, "; last error: %s", termSafe(e.LastError))
+		}
+		fmt.Fprintln(w, ". Run invitectl deliver to send it.")
+	}
+	if len(status.FailedEvents) == 0 {
+		return nil
+	}
+	t := sty.newTable(w)
+	t.AppendHeader(table.Row{"Type", "ID", "Invitation", "User", "Queued", "Last error"})
+	for _, e := range status.FailedEvents {
+		t.AppendRow(table.Row{e.Type, e.WebhookID, idOrDash(e.InvitationID), idOrDash(e.UserID), sty.time(e.CreatedAt), termSafe(e.LastError)})
+	}
+	t.Render()
+	return nil
+}
+
+func idOrDash(id int64) string {
+	if id == 0 {
+		return invite.Dash
+	}
+	return fmt.Sprint(id)
 }

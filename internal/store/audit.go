@@ -16,8 +16,14 @@ func (s *Store) AddAudit(ctx context.Context, ev invite.AuditEvent) error {
 const auditColumns = `id, at, actor, action, invitation_id, detail`
 
 // insertAudit writes ev inside the transaction of the change it records,
-// prepared once for a batch.
+// prepared once for a batch, with the webhook event the change causes.
 func (t *Tx) insertAudit(ctx context.Context, ev invite.AuditEvent) error {
+	return t.insertAuditUser(ctx, ev, 0)
+}
+
+// insertAuditUser is insertAudit of a change about user userID (0 for
+// none), whom its webhook event names.
+func (t *Tx) insertAuditUser(ctx context.Context, ev invite.AuditEvent, userID int64) error {
 	_, err := t.execBatch(ctx, `INSERT INTO audit_events (at, actor, action, invitation_id, detail) VALUES (?, ?, ?, ?, ?)`,
 		t.s.d.Time(ev.At), ev.Actor, ev.Action, nullID(ev.InvitationID), ev.Detail)
 	if t.s.d.IsForeignKey(err) {
@@ -26,7 +32,7 @@ func (t *Tx) insertAudit(ctx context.Context, ev invite.AuditEvent) error {
 	if err != nil {
 		return t.s.errorf("audit "+ev.Action, err)
 	}
-	return nil
+	return t.queueEvent(ctx, ev, userID)
 }
 
 func scanAudit(sc scanner) (invite.AuditEvent, error) {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/invitectl/invitectl/internal/invite"
+	"github.com/invitectl/invitectl/internal/webhook"
 )
 
 // errImportRefused rolls back an import that found conflicts after it
@@ -88,8 +89,13 @@ func (s *Store) ImportInvitations(ctx context.Context, w invite.ImportWrite, chu
 					return this, err
 				}
 			}
+			ids := make([]int64, len(keep))
 			for i, inv := range keep {
 				invs[from[i]] = inv
+				ids[i] = inv.ID
+			}
+			if err := tx.queueEvents(ctx, webhook.InvitationCreated, ids, w.Event(0).At); err != nil {
+				return this, err
 			}
 			written += len(keep)
 			return this, nil

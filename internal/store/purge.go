@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/invitectl/invitectl/internal/invite"
+	"github.com/invitectl/invitectl/internal/webhook"
 )
 
 // Erasure: Purge erases the personal data of invitations resolved or
@@ -108,7 +109,14 @@ func (s *Store) Purge(ctx context.Context, cutoff, at time.Time, ev invite.Audit
 			}
 		}
 		ev.Detail = invite.PurgeDetail(out.Counts)
-		return tx.insertAudit(ctx, ev)
+		if err := tx.insertAudit(ctx, ev); err != nil {
+			return err
+		}
+		ids := make([]int64, len(list))
+		for i, p := range list {
+			ids[i] = p.id
+		}
+		return tx.queueEvents(ctx, webhook.InvitationPurged, ids, ev.At)
 	})
 	if err != nil {
 		return invite.PurgeResult{}, err
@@ -220,7 +228,7 @@ func (s *Store) DeleteUser(ctx context.Context, id int64, ev invite.AuditEvent) 
 				return s.errorf("delete user: merge the search index", err)
 			}
 		}
-		return tx.insertAudit(ctx, ev)
+		return tx.insertAuditUser(ctx, ev, id)
 	})
 	if err == nil {
 		_, err = s.sweep(ctx)

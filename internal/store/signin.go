@@ -125,6 +125,6 @@ func (s *Store) ResetPassword(ctx context.Context, userID int64, oldHash, newHas
 		if err := tx.openSession(ctx, sess); err != nil {
 			return err
 		}
-		return tx.insertAudit(ctx, ev)
+		return tx.insertAuditUser(ctx, ev, userID)
 	})
 }

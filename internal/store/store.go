@@ -118,6 +118,8 @@ type Store struct {
 	release func()
 	// applied is how many migrations the last Migrate applied.
 	applied int
+	// hooks are the webhook event types changes queue (SetWebhookEvents).
+	hooks map[string]bool
 }
 
 var _ invite.Store = (*Store)(nil)

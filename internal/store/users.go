@@ -95,7 +95,7 @@ func (s *Store) Accept(ctx context.Context, inv invite.Invitation, u *invite.Use
 			return err
 		}
 		user.LastSignedInAt = stored(sess.CreatedAt)
-		return tx.insertAudit(ctx, ev)
+		return tx.insertAuditUser(ctx, ev, user.ID)
 	})
 	if err == nil {
 		*u = user

@@ -24,6 +24,7 @@ type Metrics struct {
 	signInFailures prometheus.Counter
 	resets         prometheus.Counter
 	deliveries     *prometheus.CounterVec
+	webhookEvents  *prometheus.CounterVec
 }
 
 // NewMetrics returns the metrics, registered with a registry of their own
@@ -49,8 +50,11 @@ func NewMetrics() *Metrics {
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "invitectl_deliveries_total", Help: "Emails this process attempted, by outcome (sent, queued to retry, failed, superseded).",
 		}, []string{"state"}),
+		webhookEvents: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "invitectl_webhook_deliveries_total", Help: "Webhook events this process attempted, by event type and outcome (delivered, queued to retry, failed).",
+		}, []string{"type", "outcome"}),
 	}
-	m.reg.MustRegister(m.requests, m.registrations, m.signIns, m.signInFailures, m.resets, m.deliveries,
+	m.reg.MustRegister(m.requests, m.registrations, m.signIns, m.signInFailures, m.resets, m.deliveries, m.webhookEvents,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -66,6 +70,13 @@ func (m *Metrics) Handler() http.Handler {
 func (m *Metrics) Delivered(state string) {
 	if m != nil {
 		m.deliveries.WithLabelValues(state).Inc()
+	}
+}
+
+// EventDelivered counts one webhook event's outcome.
+func (m *Metrics) EventDelivered(typ, outcome string) {
+	if m != nil {
+		m.webhookEvents.WithLabelValues(typ, outcome).Inc()
 	}
 }
 
