@@ -341,6 +341,12 @@ func TestImportUpdateRefusals(t *testing.T) {
 				t.Errorf("%q: exit %d, want %d with %q:\n%s", tc.file, code, tc.code, tc.msg, r.stderr.String())
 			}
 		}
+		// The export of an empty list loads back, changing nothing.
+		name := filepath.Join(dir, "empty.csv")
+		_ = os.WriteFile(name, []byte("id,customer,email,version\n"), 0o600)
+		if out := r.must("import", name, "--update"); out != "Updated 0 invitations; 0 rows changed nothing.\n" {
+			t.Errorf("an empty update: %q", out)
+		}
 		if got := listAll(t, r); got[0]["first_name"] != "Anna" || got[0]["version"].(float64) != 1 {
 			t.Errorf("a refused update changed the store: %v", got[0])
 		}

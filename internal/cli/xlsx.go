@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"archive/zip"
 	"fmt"
 	"io"
 	"slices"
@@ -125,7 +126,11 @@ func (x *xlsxWriter) close(w io.Writer) error {
 	if err := x.sw.Flush(); err != nil {
 		return fmt.Errorf("writing the workbook: %w", err)
 	}
-	_, err := x.f.WriteTo(w)
+	// excelize builds the archive in a buffer and then copies it to w; a
+	// zip writer of its own on w streams the archive there instead, so the
+	// sheet goes from its temporary file to w without being held in memory.
+	x.f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(w) })
+	_, err := x.f.WriteTo(io.Discard)
 	return err
 }
 

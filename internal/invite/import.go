@@ -182,7 +182,7 @@ func (s *Service) Import(ctx context.Context, recs []ImportRecord, opts ImportOp
 }
 
 // chunkRows is how many invitations an import writes at a time.
-const chunkRows = 1000
+const chunkRows = 1000 // at least the store's bulk size, so each chunk fills the search index once
 
 // ImportFrom creates the invitations of src's records, all or nothing,
 // reading them twice. The first pass validates each record as invite
@@ -229,7 +229,7 @@ func (s *Service) ImportFrom(ctx context.Context, src ImportSource, opts ImportO
 		Event: func(n int) AuditEvent {
 			return AuditEvent{At: now, Actor: opts.Actor, Action: ActionImport, Detail: fmt.Sprintf("imported %d invitations", n)}
 		},
-		Rows: rows, Mail: mail, DryRun: opts.DryRun, SkipOpen: opts.SkipExisting,
+		Mail: mail, DryRun: opts.DryRun, SkipOpen: opts.SkipExisting,
 	}, func(write func([]Invitation) (ImportWritten, error)) error {
 		res.IDs, res.Skipped, conflicts = res.IDs[:0], res.Skipped[:0], conflicts[:0]
 		chunk := make([]Invitation, 0, chunkRows)

@@ -19,11 +19,9 @@ import (
 // a row is invalid, else ENOTFOUND when one names no invitation, else
 // ECONFLICT), and nothing is written. Otherwise the changed invitations are
 // written in one transaction, each with its own edit audit event; rows
-// that change nothing are counted, not written.
+// that change nothing are counted, not written. A file without rows (the
+// export of an empty list) updates nothing.
 func (s *Service) ImportUpdate(ctx context.Context, recs []ImportRecord, opts ImportOptions) (ImportResult, error) {
-	if len(recs) == 0 {
-		return ImportResult{}, &ImportError{Code: EINVALID, Problems: []ImportProblem{{Line: 1, Message: "the file has a header but no rows to update"}}}
-	}
 	now := s.now()
 	var problems []ImportProblem
 	codes := map[Code]bool{}

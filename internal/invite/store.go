@@ -141,7 +141,6 @@ type InvitationChange struct {
 // ImportWrite says how Store.ImportInvitations writes.
 type ImportWrite struct {
 	Event    func(written int) AuditEvent
-	Rows     int // how many invitations the chunks hold, all told
 	Mail     DeliveryKind
 	DryRun   bool
 	SkipOpen bool // leave out the invitations whose email has an open one

@@ -74,7 +74,7 @@ func BenchmarkSecureDelete(b *testing.B) {
 				invs := gen.Batch(10_000)
 				b.StartTimer()
 				ev := invite.AuditEvent{At: benchNow, Actor: "bench", Action: invite.ActionImport, Detail: "bench"}
-				w, err := s.ImportInvitations(ctx, invite.ImportWrite{Event: func(int) invite.AuditEvent { return ev }, Rows: len(invs)},
+				w, err := s.ImportInvitations(ctx, invite.ImportWrite{Event: func(int) invite.AuditEvent { return ev }},
 					func(write func([]invite.Invitation) (invite.ImportWritten, error)) error {
 						_, err := write(invs)
 						return err

@@ -20,9 +20,7 @@ var errImportRefused = errors.New("import refused")
 // w.SkipOpen, those with an open invitation are left out; when others
 // remain (their indexes count across the chunks) every later chunk is only
 // checked, and at the end nothing is written; so too with w.DryRun. IDs
-// are set on the invitations of each chunk as it is written. With w.Rows
-// of bulkSearch or more, SQLite's search index is filled once after the
-// rows, not by its triggers row by row.
+// are set on the invitations of each chunk as it is written.
 func (s *Store) ImportInvitations(ctx context.Context, w invite.ImportWrite, chunks func(write func([]invite.Invitation) (invite.ImportWritten, error)) error) (invite.ImportWritten, error) {
 	var res invite.ImportWritten
 	// A dry run only reads: it needs no more than SELECT and takes no lock
@@ -100,11 +98,11 @@ func (s *Store) ImportInvitations(ctx context.Context, w invite.ImportWrite, chu
 			written += len(keep)
 			return this, nil
 		}
-		run := func() error { return chunks(write) }
-		if w.Rows >= bulkSearch {
-			run = func() error { return tx.withoutSearchTriggers(ctx, nil, func() error { return chunks(write) }) }
-		}
-		if err := run(); err != nil {
+		// Each chunk is a bulk insert of its own (insertInvitations: the
+		// search index filled after its rows); filling the index once for
+		// the whole import was faster but made SQLite hold hundreds of MB
+		// (docs/benchmarks.md).
+		if err := chunks(write); err != nil {
 			return err
 		}
 		if len(res.Conflicts) > 0 {

@@ -41,7 +41,7 @@ func BenchmarkImportEvents(b *testing.B) {
 					b.StopTimer()
 					invs := gen.Batch(10_000)
 					b.StartTimer()
-					res, err := s.ImportInvitations(ctx, invite.ImportWrite{Event: func(int) invite.AuditEvent { return ev }, Rows: len(invs)},
+					res, err := s.ImportInvitations(ctx, invite.ImportWrite{Event: func(int) invite.AuditEvent { return ev }},
 						func(write func([]invite.Invitation) (invite.ImportWritten, error)) error {
 							_, err := write(invs)
 							return err
@@ -84,7 +84,7 @@ func BenchmarkDeliverEvents(b *testing.B) {
 			b.StopTimer()
 			ev := invite.AuditEvent{At: benchNow, Actor: "bench", Action: invite.ActionImport}
 			invs := gen.Batch(2000)
-			if _, err := s.ImportInvitations(ctx, invite.ImportWrite{Event: func(int) invite.AuditEvent { return ev }, Rows: len(invs)},
+			if _, err := s.ImportInvitations(ctx, invite.ImportWrite{Event: func(int) invite.AuditEvent { return ev }},
 				func(write func([]invite.Invitation) (invite.ImportWritten, error)) error {
 					_, err := write(invs)
 					return err

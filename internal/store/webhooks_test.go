@@ -320,7 +320,6 @@ func TestEventClaimHoldsBackAnInvitationsLaterEvents(t *testing.T) {
 
 // importAll imports invs in one chunk.
 func importAll(ctx context.Context, s *store.Store, invs []invite.Invitation, w invite.ImportWrite) (invite.ImportWritten, error) {
-	w.Rows = len(invs)
 	return s.ImportInvitations(ctx, w, func(write func([]invite.Invitation) (invite.ImportWritten, error)) error {
 		_, err := write(invs)
 		return err
