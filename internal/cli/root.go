@@ -56,7 +56,8 @@ account. Links are valid for one year.`,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return f.init(cmd) },
 	}
 	root.SuggestionsMinimumDistance = 2
-	root.SetVersionTemplate("invitectl {{.Version}}\n")
+	// The same line as `version`; braces in it are not the template's.
+	root.SetVersionTemplate(`{{"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(versionLine(f.env.Version, f.env.Commit, f.env.Date)) + `"}}` + "\n")
 	addGlobalFlags(root.PersistentFlags())
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return usageError(flagHint(cmd, err), "%v", err)
