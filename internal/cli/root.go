@@ -17,6 +17,7 @@ func Main(ctx context.Context, env Env) int {
 	root := NewRootCmd(f)
 	root.SetArgs(env.Args)
 	err := root.ExecuteContext(ctx)
+	err = f.stopPager(err)
 	if f.filter != nil {
 		if ferr := f.filter.finish(); err == nil {
 			err = ferr
@@ -94,6 +95,11 @@ account. Links are valid for one year.`,
   invitectl completion fish > ~/.config/fish/completions/invitectl.fish`
 		for _, sh := range c.Commands() {
 			sh.Example = "  invitectl completion " + sh.Name() + " --help"
+		}
+	}
+	for _, path := range [][]string{{"list"}, {"audit"}, {"users", "list"}, {"customers", "list"}} {
+		if c, _, err := root.Find(path); err == nil && c != root {
+			pages(c)
 		}
 	}
 	for _, name := range []string{"browse", "serve-accept", "completion"} {
