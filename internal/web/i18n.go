@@ -65,10 +65,11 @@ var catalog = map[string]map[string]string{
 		"error.language":         "Välj ett språk.",
 		"error.accept_privacy":   "Du behöver godkänna integritetspolicyn för att kunna skapa ett konto.",
 
-		"account.title":        "Ditt konto",
-		"account.signed_in_as": "Inloggad som",
-		"account.ready":        "Ditt konto är klart och din e-postadress är bekräftad.",
-		"account.sign_out":     "Logga ut",
+		"account.title":            "Ditt konto",
+		"account.signed_in_as":     "Inloggad som",
+		"account.ready":            "Ditt konto är klart och din e-postadress är bekräftad.",
+		"account.password_changed": "Ditt lösenord har ändrats och du är inloggad.",
+		"account.sign_out":         "Logga ut",
 
 		"login.title":    "Logga in",
 		"login.password": "Lösenord",
@@ -161,10 +162,11 @@ var catalog = map[string]map[string]string{
 		"error.language":         "Choose a language.",
 		"error.accept_privacy":   "You need to accept the privacy policy to create an account.",
 
-		"account.title":        "Your account",
-		"account.signed_in_as": "Signed in as",
-		"account.ready":        "Your account is ready and your email address is confirmed.",
-		"account.sign_out":     "Sign out",
+		"account.title":            "Your account",
+		"account.signed_in_as":     "Signed in as",
+		"account.ready":            "Your account is ready and your email address is confirmed.",
+		"account.password_changed": "Your password has been changed and you are signed in.",
+		"account.sign_out":         "Sign out",
 
 		"login.title":    "Sign in",
 		"login.password": "Password",

@@ -57,6 +57,8 @@ type view struct {
 
 	Form *formView
 	User *invite.User
+	// NewsKey is what the account page says just happened.
+	NewsKey string
 
 	// privacy page
 	SessionDays int

@@ -20,7 +20,7 @@ import (
 func TestNotFoundAndWrongMethod(t *testing.T) {
 	f := newFixture(t, cheapParams)
 	_, token := f.invite(t, "asa@example.com", "sv")
-	for _, path := range []string{"/", "/nowhere", "/invite", "/invite/", "/invite/" + token + "/extra", "/static/other.css", "/account/x"} {
+	for _, path := range []string{"/nowhere", "/invite", "/invite/", "/invite/" + token + "/extra", "/static/other.css", "/account/x"} {
 		rec := f.get(path + "?lang=en")
 		assertStatus(t, rec, http.StatusNotFound)
 		assertContains(t, rec.Body.String(), "Page not found", `<html lang="en">`)
@@ -29,6 +29,7 @@ func TestNotFoundAndWrongMethod(t *testing.T) {
 		{http.MethodPut, "/invite/" + token, "GET, HEAD, POST"},
 		{http.MethodDelete, "/invite/" + token, "GET, HEAD, POST"},
 		{http.MethodPost, "/account", "GET, HEAD"},
+		{http.MethodPost, "/", "GET, HEAD"},
 		{http.MethodGet, "/logout", "POST"},
 		{http.MethodPost, "/privacy", "GET, HEAD"},
 		{http.MethodPost, "/healthz", "GET, HEAD"},
@@ -404,5 +405,28 @@ func TestCatalogComplete(t *testing.T) {
 		if _, ok := catalog["sv"][key]; !ok {
 			t.Errorf("catalog lacks %s", key)
 		}
+	}
+}
+
+// / goes to the account page when signed in, else to sign in (303), with
+// the language kept; a stale cookie is signed out.
+func TestRootRedirects(t *testing.T) {
+	f := newFixture(t, cheapParams)
+	for _, c := range []struct{ target, want string }{{"/", "/login"}, {"/?lang=en", "/login?lang=en"}} {
+		rec := f.get(c.target)
+		assertStatus(t, rec, http.StatusSeeOther)
+		if got := rec.Header().Get("Location"); got != c.want {
+			t.Errorf("GET %s: Location %q, want %q", c.target, got, c.want)
+		}
+	}
+	_, cookie := f.register(t, "asa@example.com", "sv")
+	rec := f.get("/?lang=sv", "Cookie", cookie.String())
+	assertStatus(t, rec, http.StatusSeeOther)
+	if got := rec.Header().Get("Location"); got != "/account?lang=sv" {
+		t.Errorf("signed in: Location %q, want /account?lang=sv", got)
+	}
+	rec = f.get("/", "Cookie", "invitectl_session=stale")
+	if got := rec.Header().Get("Location"); got != "/login" {
+		t.Errorf("a stale cookie: Location %q, want /login", got)
 	}
 }
