@@ -41,7 +41,7 @@ var languageMatcher = language.NewMatcher([]language.Tag{language.Swedish, langu
 // key the templates use is here.
 var catalog = map[string]map[string]string{
 	invite.Swedish: {
-		"site.name":   "Kontoregistrering",
+		"site.name":   "Konto",
 		"lang.switch": "Byt språk",
 
 		"form.title":             "Skapa ditt konto",
@@ -138,7 +138,7 @@ var catalog = map[string]map[string]string{
 		"internal.next":      "Om felet finns kvar, kontakta administratören som bjöd in dig.",
 	},
 	invite.English: {
-		"site.name":   "Account registration",
+		"site.name":   "Account",
 		"lang.switch": "Change language",
 
 		"form.title":             "Create your account",

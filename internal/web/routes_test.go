@@ -430,3 +430,31 @@ func TestRootRedirects(t *testing.T) {
 		t.Errorf("a stale cookie: Location %q, want /login", got)
 	}
 }
+
+// Every page's heading names that page, in both languages; no page is
+// headed as the registration but the registration form.
+func TestHeadingsNamePages(t *testing.T) {
+	f := newFixture(t, cheapParams)
+	_, token := f.invite(t, "asa@example.com", "sv")
+	_, cookie := f.register(t, "bo@example.com", "sv")
+	for _, lang := range []string{"sv", "en"} {
+		for _, c := range []struct {
+			path, key string
+			header    []string
+		}{
+			{"/invite/" + token, "form.title", nil},
+			{"/login", "login.title", nil},
+			{"/password/forgot", "forgot.title", nil},
+			{"/account", "account.title", withCookie(cookie)},
+		} {
+			rec := f.get(c.path+"?lang="+lang, c.header...)
+			b := rec.Body.String()
+			if !strings.Contains(b, "<h1>"+text(lang, c.key)+"</h1>") {
+				t.Errorf("%s (%s): heading is not %q:\n%s", c.path, lang, text(lang, c.key), b)
+			}
+			if c.key != "form.title" && (strings.Contains(b, "registrering") || strings.Contains(b, "registration")) {
+				t.Errorf("%s (%s) speaks of registration", c.path, lang)
+			}
+		}
+	}
+}
