@@ -5,6 +5,7 @@ import (
 	"net/url"
 
 	"github.com/invitectl/invitectl/internal/invite"
+	"github.com/invitectl/invitectl/internal/personnummer"
 )
 
 // home sends a visitor to their account when signed in, else to sign in,
@@ -40,7 +41,8 @@ func (h *handler) account(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("done") == "password" {
 		news = "account.password_changed"
 	}
-	h.render(w, r, http.StatusOK, "account", view{Lang: h.lang(r), TitleKey: "account.title", User: u, NewsKey: news})
+	h.render(w, r, http.StatusOK, "account", view{Lang: h.lang(r), TitleKey: "account.title", User: u, NewsKey: news,
+		MaskedPersonalNumber: personnummer.Mask(u.PersonalNumber)})
 }
 
 // logout ends the session, forgets the cookie and shows the signed-out page

@@ -59,6 +59,8 @@ type view struct {
 	User *invite.User
 	// NewsKey is what the account page says just happened.
 	NewsKey string
+	// MaskedPersonalNumber is the user's personal number as YYYYMMDD-****.
+	MaskedPersonalNumber string
 
 	// privacy page
 	SessionDays int

@@ -458,3 +458,21 @@ func TestHeadingsNamePages(t *testing.T) {
 		}
 	}
 }
+
+// The account page shows the account's details, the personal number
+// masked, its language, and how to change the password.
+func TestAccountShowsDetails(t *testing.T) {
+	f := newFixture(t, cheapParams)
+	_, cookie := f.register(t, "asa@example.com", "sv")
+	for lang, want := range map[string][]string{
+		"sv": {"Personnummer", "20080212-****", "Språk", `<span lang="sv">Svenska</span>`, `href="/password/forgot?lang=sv"`, "Byt lösenord", "Logga ut"},
+		"en": {"Personal number", "20080212-****", "Language", `href="/password/forgot?lang=en"`, "Change password", "Sign out"},
+	} {
+		rec := f.get("/account?lang="+lang, withCookie(cookie)...)
+		assertStatus(t, rec, http.StatusOK)
+		assertContains(t, rec.Body.String(), want...)
+		if strings.Contains(rec.Body.String(), "20080212-2390") {
+			t.Errorf("%s: the personal number is shown unmasked", lang)
+		}
+	}
+}
