@@ -61,7 +61,7 @@ func processEnv() cli.Env {
 	}
 	env := cli.Env{
 		Args:   os.Args[1:],
-		Getenv: os.Getenv,
+		Getenv: os.Getenv, LookupEnv: os.LookupEnv,
 		IO: cli.IOStreams{
 			In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
 			InTTY:  term.IsTerminal(int(os.Stdin.Fd())),

@@ -567,12 +567,25 @@ func TestBrowseHelpInPseudoTerminal(t *testing.T) {
 			t.Fatal(err)
 		}
 		shown := screen.waitFor("Keys", "The table", "Pages, search, filter", "Menus, forms, dialogs", "Press ? or esc to close.")
-		for _, line := range strings.Split(shown, "\n") {
-			if !strings.Contains(line, "Keys") && !strings.Contains(line, "Press ? or esc") && !strings.Contains(line, "╰") {
-				continue
+		// The box is drawn whole once the screen settles: wait for its right edge.
+		whole := func(screen string) bool {
+			for _, line := range strings.Split(screen, "\n") {
+				if !strings.Contains(line, "Keys") && !strings.Contains(line, "Press ? or esc") {
+					continue
+				}
+				if l := strings.TrimRight(line, " "); !strings.HasSuffix(l, "│") {
+					return false
+				}
 			}
-			if l := strings.TrimRight(line, " "); !strings.HasSuffix(l, "│") && !strings.HasSuffix(l, "╯") {
-				t.Errorf("%dx%d: the help box is cut on the right:\n%s", size[0], size[1], shown)
+			return true
+		}
+		deadline := time.After(10 * time.Second)
+		for shown = screen.screen(); !whole(shown); {
+			select {
+			case <-screen.more:
+				shown = screen.screen()
+			case <-deadline:
+				t.Fatalf("%dx%d: the help box is cut on the right:\n%s", size[0], size[1], shown)
 			}
 		}
 		if _, err := tty.WriteString("?"); err != nil { // closes the help

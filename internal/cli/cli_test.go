@@ -205,12 +205,12 @@ if [ $n = 2 ]; then sed -i 's/^phone:.*/phone: "070-1234567"/' "$1"; fi
 	if !strings.Contains(show, `"phone": "+46701234567"`) || !strings.Contains(show, `"last_name": "Öberg"`) {
 		t.Fatalf("edit not applied: %s", show)
 	}
-	// An editor that changes nothing changes nothing.
+	// An editor closed without saving changes nothing, and is cancelled
+	// (exit 6) like a declined prompt.
 	r.tty = true
 	r.env["EDITOR"] = "true"
-	r.must("edit", "2")
-	if !strings.Contains(r.stderr.String(), "Edit cancelled") {
-		t.Fatalf("want cancellation, got %q", r.stderr.String())
+	if code := r.do("edit", "2"); code != cli.ExitCancelled || !strings.Contains(r.stderr.String(), "invitectl: error: edit cancelled: the file was closed unchanged; invitation 2 was not changed") {
+		t.Fatalf("want cancellation (exit 6), got exit %d, %q", code, r.stderr.String())
 	}
 }
 

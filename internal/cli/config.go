@@ -46,6 +46,7 @@ var keys = []configKey{
 	{name: "db", flag: "db", def: func(c *Config) string { return filepath.Join(c.dataHome(), "invitectl", "invitectl.db") }, help: "the store: a file path, sqlite://PATH or postgres://…"},
 	{name: "actor", flag: "as", def: func(c *Config) string { return c.username }, help: "who is acting (Sent by, audit log)"},
 	{name: "output", flag: "output", def: func(*Config) string { return "table" }, help: "table, wide, json, csv or xlsx (list, to a file)"},
+	{name: "pager", def: func(*Config) string { return defaultPager }, help: "the command a long table on a terminal goes through (PAGER wins; empty: none)"},
 	{name: "quiet", flag: "quiet", kind: kindBool, def: func(*Config) string { return "false" }, help: "no notices and no progress on stderr (errors and hints still)"},
 	{name: "mail.transport", def: func(c *Config) string {
 		if c.v.GetString("smtp.host") != "" {
@@ -435,5 +436,6 @@ func addGlobalFlags(fs *pflag.FlagSet) {
 	fs.String("jq", "", "filter the JSON output with the jq expression `EXPR` (implies -o json; the whole output, even of list --all, is held in memory)")
 	fs.String("template", "", "render the JSON output with a Go template `TEXT` (implies -o json; the whole output is held in memory)")
 	fs.BoolP("quiet", "q", false, "no notices and no progress on stderr; errors and hints still (env INVITECTL_QUIET)")
+	fs.Bool("no-pager", false, "print a long table as it is, not through the pager (PAGER, or the pager setting; default less -FRX)")
 	fs.Bool("no-color", false, "no colour (also when NO_COLOR is set or stdout is not a terminal)")
 }

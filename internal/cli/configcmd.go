@@ -105,6 +105,11 @@ func versionRun(opts *VersionOptions) error {
 	if opts.Output == "json" {
 		return writeJSON(opts.IO.Out, map[string]string{"version": opts.Version, "commit": opts.Commit, "date": opts.Date})
 	}
-	_, err := fmt.Fprintf(opts.IO.Out, "invitectl %s (commit %s, built %s)\n", opts.Version, opts.Commit, opts.Date)
+	_, err := fmt.Fprintln(opts.IO.Out, versionLine(opts.Version, opts.Commit, opts.Date))
 	return err
+}
+
+// versionLine is what `version` and `--version` print.
+func versionLine(version, commit, date string) string {
+	return fmt.Sprintf("invitectl %s (commit %s, built %s)", version, commit, date)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/jedib0t/go-pretty/v6/table"
 	"github.com/spf13/cobra"
@@ -38,7 +39,13 @@ func NewCmdCustomersAdd(f *Factory, runF func(*CustomersAddOptions) error) *cobr
 		Use:     "add NAME",
 		Short:   "Add a customer organization",
 		Example: `  invitectl customers add "Acme AB"`,
-		Args:    exactArgs(1, "the customer's name"),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return usageError(fmt.Sprintf("quote a name with spaces: invitectl customers add %q", strings.Join(args, " ")),
+					"customers add takes one NAME, and %d were given", len(args))
+			}
+			return exactArgs(1, "the customer's name")(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Name = args[0]
 			opts.common = f.common(cmd)

@@ -75,6 +75,10 @@ fields given are set.`,
 			if cmd.Flags().Changed("language") {
 				opts.Language = &d.language
 			}
+			if opts.Details.Empty() && opts.Language == nil && cmd.Flags().Changed("customer") && !f.IO.CanPrompt() {
+				return usageError("to move an invitation to another customer, revoke it (`invitectl revoke "+args[0]+"`) and invite again with --customer NAME",
+					"--customer does not change the customer: it only picks the invitation when an email REF has invitations in several customers, and no details to change were given")
+			}
 			if opts.Details.Empty() && opts.Language == nil && !f.IO.CanPrompt() {
 				return usageError("pass the details to change as flags, e.g. --phone or --last-name (see `invitectl edit --help`)", "no changes given")
 			}
@@ -215,8 +219,9 @@ func editInEditor(ctx context.Context, opts *EditOptions, svc *invite.Service, i
 			return inv, nil, false, err
 		}
 		if bytes.Equal(stripComments(edited), stripComments(content)) {
-			fmt.Fprintln(io.ErrOut, "Edit cancelled: the file was not changed.")
-			return inv, nil, true, nil
+			// Like a declined prompt: nothing was done, and a script can tell.
+			return inv, nil, true, invite.Errorf(invite.ECANCELLED, "edit cancelled: the file was closed unchanged; invitation %d was not changed", inv.ID).
+				WithHint("change the file and save it, or pass the details as flags (see `invitectl edit --help`)")
 		}
 		var doc editDoc
 		var problems []string

@@ -63,6 +63,8 @@ type Factory struct {
 	filter *outputFilter
 	// notices go to stderr unless --quiet.
 	notices *notices
+	// pager is the pager a long table goes through; nil without one.
+	pager *pager
 }
 
 func newFactory(env Env) *Factory {
@@ -151,8 +153,12 @@ func (f *Factory) init(cmd *cobra.Command) error {
 	default:
 		return usageError("use -o table, -o wide, -o json, -o csv or (list) -o xlsx", "invalid output format %q", cfg.String("output"))
 	}
-	if f.filter, err = newOutputFilter(cmd, f.IO); err != nil || f.filter == nil {
+	if f.filter, err = newOutputFilter(cmd, f.IO); err != nil {
 		return err
+	}
+	if f.filter == nil {
+		f.startPager(cmd)
+		return nil
 	}
 	cfg.v.Set("output", "json")
 	f.IO.Out = &f.filter.buf

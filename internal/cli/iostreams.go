@@ -28,7 +28,10 @@ func (s *IOStreams) CanPrompt() bool { return s.InTTY && s.OutTTY }
 type Env struct {
 	Args   []string
 	Getenv func(string) string
-	IO     IOStreams
+	// LookupEnv, when set, tells an unset variable from an empty one
+	// (os.LookupEnv): an empty PAGER means no pager.
+	LookupEnv func(string) (string, bool)
+	IO        IOStreams
 	// Username is the OS user name, the default actor.
 	Username string
 	// Now is the clock: time.Now in the shipped binary, a fixed instant in

@@ -17,6 +17,7 @@ func Main(ctx context.Context, env Env) int {
 	root := NewRootCmd(f)
 	root.SetArgs(env.Args)
 	err := root.ExecuteContext(ctx)
+	err = f.stopPager(err)
 	if f.filter != nil {
 		if ferr := f.filter.finish(); err == nil {
 			err = ferr
@@ -56,7 +57,8 @@ account. Links are valid for one year.`,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return f.init(cmd) },
 	}
 	root.SuggestionsMinimumDistance = 2
-	root.SetVersionTemplate("invitectl {{.Version}}\n")
+	// The same line as `version`; braces in it are not the template's.
+	root.SetVersionTemplate(`{{"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(versionLine(f.env.Version, f.env.Commit, f.env.Date)) + `"}}` + "\n")
 	addGlobalFlags(root.PersistentFlags())
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return usageError(flagHint(cmd, err), "%v", err)
@@ -94,6 +96,11 @@ account. Links are valid for one year.`,
   invitectl completion fish > ~/.config/fish/completions/invitectl.fish`
 		for _, sh := range c.Commands() {
 			sh.Example = "  invitectl completion " + sh.Name() + " --help"
+		}
+	}
+	for _, path := range [][]string{{"list"}, {"audit"}, {"users", "list"}, {"customers", "list"}} {
+		if c, _, err := root.Find(path); err == nil && c != root {
+			pages(c)
 		}
 	}
 	for _, name := range []string{"browse", "serve-accept", "completion"} {

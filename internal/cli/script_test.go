@@ -49,7 +49,7 @@ func TestMain(m *testing.M) {
 			// pseudo-terminal tests do).
 			width, _, _ := term.GetSize(int(os.Stdout.Fd()))
 			code := cli.Main(ctx, cli.Env{
-				Args: os.Args[1:], Getenv: os.Getenv, Username: "tester",
+				Args: os.Args[1:], Getenv: os.Getenv, LookupEnv: os.LookupEnv, Username: "tester",
 				IO: cli.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
 					InTTY: term.IsTerminal(int(os.Stdin.Fd())), OutTTY: term.IsTerminal(int(os.Stdout.Fd())),
 					ErrTTY: term.IsTerminal(int(os.Stderr.Fd())), Width: width},

@@ -118,7 +118,7 @@ func seedRun(ctx context.Context, opts *SeedOptions) error {
 	if elapsed > 0 && opts.Invitations > 0 {
 		rate = fmt.Sprintf(" (%.0f rows/s)", float64(opts.Invitations)/elapsed.Seconds())
 	}
-	_, err = fmt.Fprintf(opts.IO.Out, "Seeded %d customers and %d invitations in %s%s.\n", len(cs), opts.Invitations, elapsed.Round(time.Millisecond), rate)
+	_, err = fmt.Fprintf(opts.IO.Out, "Seeded %d %s and %s in %s%s.\n", len(cs), plural(len(cs), "customer", "customers"), invitations(opts.Invitations), elapsed.Round(time.Millisecond), rate)
 	return err
 }
 

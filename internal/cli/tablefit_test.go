@@ -59,14 +59,21 @@ func registerUser(t *testing.T, r *run, customer, email, first, last string) {
 // returns what it drew, colour codes and all.
 func inPseudoTerminal(t *testing.T, r *run, width int, clock string, args ...string) string {
 	t.Helper()
+	return inPseudoTerminalWith(t, r, width, []string{"TEST_CLOCK=" + clock, "PAGER="}, args...)
+}
+
+// inPseudoTerminalWith is inPseudoTerminal with env added to the program's
+// environment (TEST_CLOCK among it).
+func inPseudoTerminalWith(t *testing.T, r *run, width int, env []string, args ...string) string {
+	t.Helper()
 	bin, err := exec.LookPath("invitectl") // the test binary, as testscript.Main installs it
 	if err != nil {
 		t.Fatal(err)
 	}
 	db := filepath.Join(r.env["XDG_DATA_HOME"], "invitectl", "invitectl.db")
 	cmd := exec.Command(bin, append([]string{"--db", db}, args...)...)
-	cmd.Env = []string{"HOME=" + r.env["HOME"], "XDG_DATA_HOME=" + r.env["XDG_DATA_HOME"], "TERM=xterm-256color", "TZ=UTC",
-		"TEST_CLOCK=" + clock, "PATH=" + os.Getenv("PATH"), "PAGER="}
+	cmd.Env = append([]string{"HOME=" + r.env["HOME"], "XDG_DATA_HOME=" + r.env["XDG_DATA_HOME"], "TERM=xterm-256color", "TZ=UTC",
+		"PATH=" + os.Getenv("PATH")}, env...)
 	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Cols: uint16(width), Rows: 50})
 	if err != nil {
 		t.Fatal(err)
@@ -136,5 +143,39 @@ func TestTablesFitInPseudoTerminal(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestPager: a long table on a terminal goes through PAGER (else the pager
+// setting); --no-pager, an empty PAGER, JSON or a pipe print it as it is.
+func TestPager(t *testing.T) {
+	r := fitSetup(t)
+	paged := func(env []string, args ...string) bool {
+		out := inPseudoTerminalWith(t, r, 200, append([]string{"TEST_CLOCK=" + scriptEpoch}, env...), args...)
+		if !strings.Contains(out, "Showing 1–2 of 2 results") && !strings.Contains(out, `"total"`) {
+			t.Errorf("%q %q printed:\n%s", env, args, out)
+		}
+		return strings.Contains(out, "paged: Showing 1–2 of 2 results") || strings.Contains(out, `paged: {`)
+	}
+	sed := "sed s/^/paged:\\ /"
+	if !paged([]string{"PAGER=" + sed}, "list") {
+		t.Error("list did not go through PAGER")
+	}
+	if !paged([]string{"INVITECTL_PAGER=" + sed}, "list") {
+		t.Error("the pager setting was not used")
+	}
+	if paged([]string{"PAGER=" + sed}, "list", "--no-pager") {
+		t.Error("--no-pager went through the pager")
+	}
+	if paged([]string{"PAGER=", "INVITECTL_PAGER=" + sed}, "list") {
+		t.Error("an empty PAGER went through the pager")
+	}
+	if paged([]string{"PAGER=" + sed}, "list", "-o", "json") {
+		t.Error("JSON went through the pager")
+	}
+	// Piped: never a pager.
+	r.env["PAGER"] = sed
+	if out := r.must("list"); strings.Contains(out, "paged:") {
+		t.Errorf("a pipe went through the pager:\n%s", out)
 	}
 }

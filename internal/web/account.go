@@ -5,7 +5,26 @@ import (
 	"net/url"
 
 	"github.com/invitectl/invitectl/internal/invite"
+	"github.com/invitectl/invitectl/internal/personnummer"
 )
+
+// home sends a visitor to their account when signed in, else to sign in,
+// keeping the language they chose.
+func (h *handler) home(w http.ResponseWriter, r *http.Request) {
+	noStore(w)
+	u, ok := h.sessionUser(w, r)
+	if !ok {
+		return
+	}
+	to := "/login"
+	if u != nil {
+		to = "/account"
+	}
+	if lang := r.URL.Query().Get("lang"); lang != "" {
+		to += "?lang=" + url.QueryEscape(lang)
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
 
 // account shows who is signed in, or says that nobody is.
 func (h *handler) account(w http.ResponseWriter, r *http.Request) {
@@ -18,7 +37,12 @@ func (h *handler) account(w http.ResponseWriter, r *http.Request) {
 		h.messageWith(w, r, http.StatusUnauthorized, h.lang(r), signInAction, "signed_out", "body")
 		return
 	}
-	h.render(w, r, http.StatusOK, "account", view{Lang: h.lang(r), TitleKey: "account.title", User: u})
+	news := "account.ready"
+	if r.URL.Query().Get("done") == "password" {
+		news = "account.password_changed"
+	}
+	h.render(w, r, http.StatusOK, "account", view{Lang: h.lang(r), TitleKey: "account.title", User: u, NewsKey: news,
+		MaskedPersonalNumber: personnummer.Mask(u.PersonalNumber)})
 }
 
 // logout ends the session, forgets the cookie and shows the signed-out page

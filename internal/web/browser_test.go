@@ -309,8 +309,9 @@ func TestBrowserComeBack(t *testing.T) {
 	if err != nil {
 		t.Fatalf("submit the reset: %v", err)
 	}
-	if resp.Status != http.StatusOK || !strings.HasSuffix(resp.URL, "/account") {
+	if resp.Status != http.StatusOK || !strings.HasSuffix(resp.URL, "/account?done=password") {
 		t.Fatalf("after the reset: %d %s", resp.Status, resp.URL)
 	}
-	assertContains(t, run(t, ctx, "account after reset", chromedp.Text(chromedp.CSS("main"))), "Inloggad som Åsa Lind")
+	assertContains(t, run(t, ctx, "account after reset", chromedp.Text(chromedp.CSS("main"))), "Inloggad som Åsa Lind", "Ditt lösenord har ändrats och du är inloggad.")
+	saveScreenshot(t, shots, "account-after-reset.png", run(t, ctx, "screenshot", chromedp.FullScreenshot(100)))
 }

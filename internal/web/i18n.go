@@ -41,7 +41,7 @@ var languageMatcher = language.NewMatcher([]language.Tag{language.Swedish, langu
 // key the templates use is here.
 var catalog = map[string]map[string]string{
 	invite.Swedish: {
-		"site.name":   "Kontoregistrering",
+		"site.name":   "Konto",
 		"lang.switch": "Byt språk",
 
 		"form.title":             "Skapa ditt konto",
@@ -65,10 +65,16 @@ var catalog = map[string]map[string]string{
 		"error.language":         "Välj ett språk.",
 		"error.accept_privacy":   "Du behöver godkänna integritetspolicyn för att kunna skapa ett konto.",
 
-		"account.title":        "Ditt konto",
-		"account.signed_in_as": "Inloggad som",
-		"account.ready":        "Ditt konto är klart och din e-postadress är bekräftad.",
-		"account.sign_out":     "Logga ut",
+		"account.title":                "Ditt konto",
+		"account.signed_in_as":         "Inloggad som",
+		"account.ready":                "Ditt konto är klart och din e-postadress är bekräftad.",
+		"account.password_changed":     "Ditt lösenord har ändrats och du är inloggad.",
+		"account.personal_number":      "Personnummer",
+		"account.phone":                "Telefonnummer",
+		"account.language":             "Språk",
+		"account.change_password":      "Byt lösenord",
+		"account.change_password_hint": "Vi skickar en länk till din e-postadress där du väljer ett nytt lösenord.",
+		"account.sign_out":             "Logga ut",
 
 		"login.title":    "Logga in",
 		"login.password": "Lösenord",
@@ -137,7 +143,7 @@ var catalog = map[string]map[string]string{
 		"internal.next":      "Om felet finns kvar, kontakta administratören som bjöd in dig.",
 	},
 	invite.English: {
-		"site.name":   "Account registration",
+		"site.name":   "Account",
 		"lang.switch": "Change language",
 
 		"form.title":             "Create your account",
@@ -161,10 +167,16 @@ var catalog = map[string]map[string]string{
 		"error.language":         "Choose a language.",
 		"error.accept_privacy":   "You need to accept the privacy policy to create an account.",
 
-		"account.title":        "Your account",
-		"account.signed_in_as": "Signed in as",
-		"account.ready":        "Your account is ready and your email address is confirmed.",
-		"account.sign_out":     "Sign out",
+		"account.title":                "Your account",
+		"account.signed_in_as":         "Signed in as",
+		"account.ready":                "Your account is ready and your email address is confirmed.",
+		"account.password_changed":     "Your password has been changed and you are signed in.",
+		"account.personal_number":      "Personal number",
+		"account.phone":                "Phone number",
+		"account.language":             "Language",
+		"account.change_password":      "Change password",
+		"account.change_password_hint": "We email you a link where you choose a new password.",
+		"account.sign_out":             "Sign out",
 
 		"login.title":    "Sign in",
 		"login.password": "Password",

@@ -57,6 +57,10 @@ type view struct {
 
 	Form *formView
 	User *invite.User
+	// NewsKey is what the account page says just happened.
+	NewsKey string
+	// MaskedPersonalNumber is the user's personal number as YYYYMMDD-****.
+	MaskedPersonalNumber string
 
 	// privacy page
 	SessionDays int

@@ -92,7 +92,8 @@ func (h *handler) reset(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		h.metrics.count(func(m *Metrics) prometheus.Counter { return m.resets })
 		h.setSessionCookie(w, session)
-		http.Redirect(w, r, "/account", http.StatusSeeOther)
+		// The account page then says the password was changed.
+		http.Redirect(w, r, "/account?done=password", http.StatusSeeOther)
 		return
 	}
 	if invite.ErrorCode(err) != invite.EINVALID {

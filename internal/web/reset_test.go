@@ -133,11 +133,18 @@ func TestForgotAndReset(t *testing.T) {
 	// The reset signs in and ends every other session.
 	rec = f.post("/password/reset/"+token, resetForm(newPassword))
 	assertStatus(t, rec, http.StatusSeeOther)
-	if loc := rec.Header().Get("Location"); loc != "/account" {
+	if loc := rec.Header().Get("Location"); loc != "/account?done=password" {
 		t.Errorf("Location %q", loc)
 	}
 	c := sessionCookie(t, rec)
-	assertStatus(t, f.get("/account", withCookie(c)...), http.StatusOK)
+	rec = f.get("/account?done=password", withCookie(c)...)
+	assertStatus(t, rec, http.StatusOK)
+	assertContains(t, rec.Body.String(), "Ditt lösenord har ändrats och du är inloggad.")
+	if strings.Contains(rec.Body.String(), "Ditt konto är klart") {
+		t.Error("after a reset the account page says the account is ready")
+	}
+	rec = f.get("/account?done=password&lang=en", withCookie(c)...)
+	assertContains(t, rec.Body.String(), "Your password has been changed and you are signed in.")
 	assertStatus(t, f.get("/account", withCookie(first)...), http.StatusUnauthorized)
 	assertStatus(t, f.get("/account", withCookie(other)...), http.StatusUnauthorized)
 

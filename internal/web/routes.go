@@ -10,6 +10,9 @@ func (h *handler) routes(mux *http.ServeMux) {
 	mux.Handle("POST /invite/{token}", h.rateLimited(http.HandlerFunc(h.register)))
 	mux.Handle("/invite/{token}", h.rateLimited(h.methodNotAllowed("GET, HEAD, POST")))
 
+	mux.HandleFunc("GET /{$}", h.home)
+	mux.Handle("/{$}", h.methodNotAllowed("GET, HEAD"))
+
 	mux.HandleFunc("GET /account", h.account)
 	mux.Handle("/account", h.methodNotAllowed("GET, HEAD"))
 

@@ -21,7 +21,7 @@ import (
 func TestNotFoundAndWrongMethod(t *testing.T) {
 	f := newFixture(t, cheapParams)
 	_, token := f.invite(t, "asa@example.com", "sv")
-	for _, path := range []string{"/", "/nowhere", "/invite", "/invite/", "/invite/" + token + "/extra", "/static/other.css", "/account/x"} {
+	for _, path := range []string{"/nowhere", "/invite", "/invite/", "/invite/" + token + "/extra", "/static/other.css", "/account/x"} {
 		rec := f.get(path + "?lang=en")
 		assertStatus(t, rec, http.StatusNotFound)
 		assertContains(t, rec.Body.String(), "Page not found", `<html lang="en">`)
@@ -30,6 +30,7 @@ func TestNotFoundAndWrongMethod(t *testing.T) {
 		{http.MethodPut, "/invite/" + token, "GET, HEAD, POST"},
 		{http.MethodDelete, "/invite/" + token, "GET, HEAD, POST"},
 		{http.MethodPost, "/account", "GET, HEAD"},
+		{http.MethodPost, "/", "GET, HEAD"},
 		{http.MethodGet, "/logout", "POST"},
 		{http.MethodPost, "/privacy", "GET, HEAD"},
 		{http.MethodPost, "/healthz", "GET, HEAD"},
@@ -454,6 +455,75 @@ func TestCatalogComplete(t *testing.T) {
 		"error.password_confirm", "error.language", "error.accept_privacy"} {
 		if _, ok := catalog["sv"][key]; !ok {
 			t.Errorf("catalog lacks %s", key)
+		}
+	}
+}
+
+// / goes to the account page when signed in, else to sign in (303), with
+// the language kept; a stale cookie is signed out.
+func TestRootRedirects(t *testing.T) {
+	f := newFixture(t, cheapParams)
+	for _, c := range []struct{ target, want string }{{"/", "/login"}, {"/?lang=en", "/login?lang=en"}} {
+		rec := f.get(c.target)
+		assertStatus(t, rec, http.StatusSeeOther)
+		if got := rec.Header().Get("Location"); got != c.want {
+			t.Errorf("GET %s: Location %q, want %q", c.target, got, c.want)
+		}
+	}
+	_, cookie := f.register(t, "asa@example.com", "sv")
+	rec := f.get("/?lang=sv", "Cookie", cookie.String())
+	assertStatus(t, rec, http.StatusSeeOther)
+	if got := rec.Header().Get("Location"); got != "/account?lang=sv" {
+		t.Errorf("signed in: Location %q, want /account?lang=sv", got)
+	}
+	rec = f.get("/", "Cookie", "invitectl_session=stale")
+	if got := rec.Header().Get("Location"); got != "/login" {
+		t.Errorf("a stale cookie: Location %q, want /login", got)
+	}
+}
+
+// Every page's heading names that page, in both languages; no page is
+// headed as the registration but the registration form.
+func TestHeadingsNamePages(t *testing.T) {
+	f := newFixture(t, cheapParams)
+	_, token := f.invite(t, "asa@example.com", "sv")
+	_, cookie := f.register(t, "bo@example.com", "sv")
+	for _, lang := range []string{"sv", "en"} {
+		for _, c := range []struct {
+			path, key string
+			header    []string
+		}{
+			{"/invite/" + token, "form.title", nil},
+			{"/login", "login.title", nil},
+			{"/password/forgot", "forgot.title", nil},
+			{"/account", "account.title", withCookie(cookie)},
+		} {
+			rec := f.get(c.path+"?lang="+lang, c.header...)
+			b := rec.Body.String()
+			if !strings.Contains(b, "<h1>"+text(lang, c.key)+"</h1>") {
+				t.Errorf("%s (%s): heading is not %q:\n%s", c.path, lang, text(lang, c.key), b)
+			}
+			if c.key != "form.title" && (strings.Contains(b, "registrering") || strings.Contains(b, "registration")) {
+				t.Errorf("%s (%s) speaks of registration", c.path, lang)
+			}
+		}
+	}
+}
+
+// The account page shows the account's details, the personal number
+// masked, its language, and how to change the password.
+func TestAccountShowsDetails(t *testing.T) {
+	f := newFixture(t, cheapParams)
+	_, cookie := f.register(t, "asa@example.com", "sv")
+	for lang, want := range map[string][]string{
+		"sv": {"Personnummer", "20080212-****", "Språk", `<span lang="sv">Svenska</span>`, `href="/password/forgot?lang=sv"`, "Byt lösenord", "Logga ut"},
+		"en": {"Personal number", "20080212-****", "Language", `href="/password/forgot?lang=en"`, "Change password", "Sign out"},
+	} {
+		rec := f.get("/account?lang="+lang, withCookie(cookie)...)
+		assertStatus(t, rec, http.StatusOK)
+		assertContains(t, rec.Body.String(), want...)
+		if strings.Contains(rec.Body.String(), "20080212-2390") {
+			t.Errorf("%s: the personal number is shown unmasked", lang)
 		}
 	}
 }
