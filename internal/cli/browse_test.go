@@ -566,7 +566,7 @@ func TestBrowseHelpInPseudoTerminal(t *testing.T) {
 		if _, err := tty.WriteString("?"); err != nil {
 			t.Fatal(err)
 		}
-		shown := screen.waitFor("Keys", "The table", "Pages, search, filter", "Menus, forms, dialogs", "Press ? or esc to close.")
+		screen.waitFor("Keys", "The table", "Pages, search, filter", "Menus, forms, dialogs", "Press ? or esc to close.")
 		// The box is drawn whole once the screen settles: wait for its right edge.
 		whole := func(screen string) bool {
 			for _, line := range strings.Split(screen, "\n") {
@@ -580,7 +580,7 @@ func TestBrowseHelpInPseudoTerminal(t *testing.T) {
 			return true
 		}
 		deadline := time.After(10 * time.Second)
-		for shown = screen.screen(); !whole(shown); {
+		for shown := screen.screen(); !whole(shown); {
 			select {
 			case <-screen.more:
 				shown = screen.screen()

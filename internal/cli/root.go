@@ -155,19 +155,3 @@ func minArgs(n int, what string) cobra.PositionalArgs {
 		return nil
 	}
 }
-
-// worst keeps the highest exit code of a batch, as CONTRACT.md asks.
-type worst struct{ code int }
-
-func (w *worst) add(err error) {
-	if c := ExitCode(err); c > w.code {
-		w.code = c
-	}
-}
-
-func (w *worst) err() error {
-	if w.code == 0 {
-		return nil
-	}
-	return silentExit(w.code)
-}

@@ -316,7 +316,7 @@ func columns(header []string, opts Options) (map[string]int, []string, []invite.
 	unknown := 0
 	for i, h := range header {
 		name, known := byKey[key(h)]
-		if known && slices.Contains(ReadOnly, name) && !(opts.Update && (name == "id" || name == "version")) {
+		if known && slices.Contains(ReadOnly, name) && (!opts.Update || name != "id" && name != "version") {
 			ignored = append(ignored, fmt.Sprintf("%q", strings.TrimSpace(h)))
 			continue
 		}

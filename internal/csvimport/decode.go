@@ -54,10 +54,10 @@ func decode(r io.ReadSeeker, enc string) (text io.Reader, used, notice string, e
 	var fallback encoding.Encoding
 	switch enc {
 	case "", "auto":
-		switch {
-		case bom == "utf-16":
+		switch bom {
+		case "utf-16":
 			used, fallback = "UTF-16", unicode.UTF8
-		case bom == "utf-8":
+		case "utf-8":
 			used, fallback = "UTF-8", unicode.UTF8
 		default:
 			line, bad, err := scanUTF8(r)

@@ -332,7 +332,7 @@ func (s *mailSession) SendInvitation(ctx context.Context, e InvitationEmail) err
 			return errors.New("the other sessions never sent at the same time")
 		}
 	}
-	return s.m.scriptedMailer.SendInvitation(ctx, e)
+	return s.m.SendInvitation(ctx, e)
 }
 
 func (s *mailSession) Close() error { return nil }
