@@ -149,7 +149,7 @@ func TestDryRunsNeedOnlySelect(t *testing.T) {
 	if out := reader.must("import", csv, "--dry-run"); !strings.Contains(out, "Dry run: all 2 rows are valid and free to import; nothing was written.") {
 		t.Errorf("import --dry-run printed %q", out)
 	}
-	if out := reader.must("purge", "--older-than", "24h", "--dry-run"); !strings.Contains(out, "Dry run: 1 invitations would be purged (0 accepted, 1 revoked, 0 expired)") {
+	if out := reader.must("purge", "--older-than", "24h", "--dry-run"); !strings.Contains(out, "Dry run: 1 invitation would be purged (0 accepted, 1 revoked, 0 expired)") {
 		t.Errorf("purge --dry-run printed %q", out)
 	}
 	reader.must("list", "--status", "all")
