@@ -115,10 +115,11 @@ func (s *Store) selection(q invite.ClaimQuery) (cond []string, args []any) {
 	return cond, args
 }
 
-// deadClaims are the claim tokens of undelivered rows, still within their
-// lease, whose claimer no longer runs (see gone).
-func (t *Tx) deadClaims(ctx context.Context, now time.Time) ([]any, error) {
-	rows, err := t.query(ctx, `SELECT DISTINCT claim_token FROM deliveries
+// deadClaims are the claim tokens of undelivered rows of table (deliveries
+// or webhook_events), still within their lease, whose claimer no longer
+// runs (see gone).
+func (t *Tx) deadClaims(ctx context.Context, table string, now time.Time) ([]any, error) {
+	rows, err := t.query(ctx, `SELECT DISTINCT claim_token FROM `+table+`
 		WHERE state IN ('queued', 'failed') AND claim_token IS NOT NULL AND claimed_until > ?`, t.s.d.Time(now))
 	tokens, err := collect(rows, err, func(sc scanner) (string, error) {
 		var tok string
@@ -133,13 +134,13 @@ func (t *Tx) deadClaims(ctx context.Context, now time.Time) ([]any, error) {
 	return dead, err
 }
 
-// heldBy is the condition on a row that a live deliverer holds (held) or
-// that nobody does (not held): its lease not over, and its claimer not
-// among dead.
-func heldBy(held bool, now any, dead []any) (string, []any) {
-	cond := "d.claim_token IS NOT NULL AND d.claimed_until > ?"
+// heldBy is the condition on a row (alias alias) that a live deliverer
+// holds (held) or that nobody does (not held): its lease not over, and its
+// claimer not among dead.
+func heldBy(alias string, held bool, now any, dead []any) (string, []any) {
+	cond := alias + ".claim_token IS NOT NULL AND " + alias + ".claimed_until > ?"
 	if len(dead) > 0 {
-		cond += " AND d.claim_token NOT IN (?" + strings.Repeat(", ?", len(dead)-1) + ")"
+		cond += " AND " + alias + ".claim_token NOT IN (?" + strings.Repeat(", ?", len(dead)-1) + ")"
 	}
 	if !held {
 		cond = "NOT (" + cond + ")"
@@ -155,11 +156,11 @@ func (s *Store) ClaimDeliveries(ctx context.Context, q invite.ClaimQuery) ([]inv
 	token := self().String() + "/" + claimToken()
 	var out []invite.ClaimedDelivery
 	err := s.write(ctx, func(tx *Tx) error {
-		dead, err := tx.deadClaims(ctx, q.Now)
+		dead, err := tx.deadClaims(ctx, "deliveries", q.Now)
 		if err != nil {
 			return err
 		}
-		free, fargs := heldBy(false, s.d.Time(q.Now), dead)
+		free, fargs := heldBy("d", false, s.d.Time(q.Now), dead)
 		rows, err := tx.query(ctx, `SELECT d.id FROM deliveries d WHERE `+strings.Join(append(cond, free), " AND ")+
 			` ORDER BY d.id LIMIT ?`+s.d.SkipLocked, append(append(args, fargs...), q.Limit)...)
 		ids, err := collect(rows, err, func(sc scanner) (any, error) {
@@ -195,11 +196,11 @@ func (s *Store) HeldDeliveries(ctx context.Context, q invite.ClaimQuery) (int, e
 	cond, args := s.selection(q)
 	var n int
 	err := s.read(ctx, func(tx *Tx) error {
-		dead, err := tx.deadClaims(ctx, q.Now)
+		dead, err := tx.deadClaims(ctx, "deliveries", q.Now)
 		if err != nil {
 			return err
 		}
-		held, hargs := heldBy(true, s.d.Time(q.Now), dead)
+		held, hargs := heldBy("d", true, s.d.Time(q.Now), dead)
 		return tx.row(ctx, `SELECT count(*) FROM deliveries d WHERE `+strings.Join(append(cond, held), " AND "),
 			append(args, hargs...)...).Scan(&n)
 	})

@@ -82,34 +82,6 @@ func (t *Tx) queueEvents(ctx context.Context, typ string, ids []int64, now time.
 // lockEmail) that serialises event claimers: no email key holds a NUL.
 const eventClaimLock = "\x00webhook events claim"
 
-// eventHeld is the condition on events (alias e) that a live deliverer
-// holds: its lease not over and its claimer not among dead.
-func eventHeld(alias string, now any, dead []any) (string, []any) {
-	cond := alias + ".claim_token IS NOT NULL AND " + alias + ".claimed_until > ?"
-	if len(dead) > 0 {
-		cond += " AND " + alias + ".claim_token NOT IN (?" + strings.Repeat(", ?", len(dead)-1) + ")"
-	}
-	return cond, append([]any{now}, dead...)
-}
-
-// deadEventClaims are the claim tokens of undelivered events, within their
-// lease, whose claimer no longer runs.
-func (t *Tx) deadEventClaims(ctx context.Context, now time.Time) ([]any, error) {
-	rows, err := t.query(ctx, `SELECT DISTINCT claim_token FROM webhook_events
-		WHERE state IN ('queued', 'failed') AND claim_token IS NOT NULL AND claimed_until > ?`, t.s.d.Time(now))
-	tokens, err := collect(rows, err, func(sc scanner) (string, error) {
-		var tok string
-		return tok, sc.Scan(&tok)
-	})
-	var dead []any
-	for _, tok := range tokens {
-		if gone(tok) {
-			dead = append(dead, tok)
-		}
-	}
-	return dead, err
-}
-
 // eventSelection is the condition, with its arguments, on the events (alias
 // alias) that q takes if nobody holds them.
 func (s *Store) eventSelection(alias string, q invite.EventClaimQuery) (string, []any) {
@@ -146,15 +118,15 @@ func (s *Store) ClaimEvents(ctx context.Context, q invite.EventClaimQuery) ([]in
 		if err := tx.lockEmail(ctx, eventClaimLock); err != nil {
 			return err
 		}
-		dead, err := tx.deadEventClaims(ctx, q.Now)
+		dead, err := tx.deadClaims(ctx, "webhook_events", q.Now)
 		if err != nil {
 			return err
 		}
 		now := s.d.Time(q.Now)
 		sel, args := s.eventSelection("e", q)
-		held, hargs := eventHeld("e", now, dead)
+		held, hargs := heldBy("e", true, now, dead)
 		psel, pargs := s.eventSelection("p", q)
-		pheld, phargs := eventHeld("p", now, dead)
+		pheld, phargs := heldBy("p", true, now, dead)
 		// An earlier queued event of the invitation that this claim does
 		// not take (not selected, or held) holds this one back.
 		query := `SELECT e.id FROM webhook_events e WHERE ` + sel + ` AND NOT (` + held + `)
@@ -259,11 +231,11 @@ func (s *Store) FinishEvents(ctx context.Context, outcomes []invite.EventOutcome
 func (s *Store) HeldEvents(ctx context.Context, now time.Time) (int, error) {
 	var n int
 	err := s.read(ctx, func(tx *Tx) error {
-		dead, err := tx.deadEventClaims(ctx, now)
+		dead, err := tx.deadClaims(ctx, "webhook_events", now)
 		if err != nil {
 			return err
 		}
-		held, args := eventHeld("e", s.d.Time(now), dead)
+		held, args := heldBy("e", true, s.d.Time(now), dead)
 		return tx.row(ctx, `SELECT count(*) FROM webhook_events e WHERE e.state IN ('queued', 'failed') AND `+held, args...).Scan(&n)
 	})
 	if err != nil {
