@@ -134,6 +134,24 @@ func (t *Tx) deadClaims(ctx context.Context, table string, now time.Time) ([]any
 	return dead, err
 }
 
+// lease claims, for token until the time until, the rows of table whose
+// IDs query selects, and returns the IDs with an IN list of placeholders
+// for them.
+func (t *Tx) lease(ctx context.Context, table, query string, args []any, until time.Time, token string) ([]any, string, error) {
+	rows, err := t.query(ctx, query, args...)
+	ids, err := collect(rows, err, func(sc scanner) (any, error) {
+		var id int64
+		return id, sc.Scan(&id)
+	})
+	if err != nil || len(ids) == 0 {
+		return nil, "", err
+	}
+	in := "(?" + strings.Repeat(", ?", len(ids)-1) + ")"
+	_, err = t.Exec(ctx, `UPDATE `+table+` SET claimed_until = ?, claim_token = ? WHERE id IN `+in,
+		append([]any{t.s.d.Time(until), token}, ids...)...)
+	return ids, in, err
+}
+
 // heldBy is the condition on a row (alias alias) that a live deliverer
 // holds (held) or that nobody does (not held): its lease not over, and its
 // claimer not among dead.
@@ -161,21 +179,12 @@ func (s *Store) ClaimDeliveries(ctx context.Context, q invite.ClaimQuery) ([]inv
 			return err
 		}
 		free, fargs := heldBy("d", false, s.d.Time(q.Now), dead)
-		rows, err := tx.query(ctx, `SELECT d.id FROM deliveries d WHERE `+strings.Join(append(cond, free), " AND ")+
-			` ORDER BY d.id LIMIT ?`+s.d.SkipLocked, append(append(args, fargs...), q.Limit)...)
-		ids, err := collect(rows, err, func(sc scanner) (any, error) {
-			var id int64
-			return id, sc.Scan(&id)
-		})
+		ids, in, err := tx.lease(ctx, "deliveries", `SELECT d.id FROM deliveries d WHERE `+strings.Join(append(cond, free), " AND ")+
+			` ORDER BY d.id LIMIT ?`+s.d.SkipLocked, append(append(args, fargs...), q.Limit), q.Now.Add(q.Lease), token)
 		if err != nil || len(ids) == 0 {
 			return err
 		}
-		in := "(?" + strings.Repeat(", ?", len(ids)-1) + ")"
-		if _, err := tx.Exec(ctx, `UPDATE deliveries SET claimed_until = ?, claim_token = ? WHERE id IN `+in,
-			append([]any{s.d.Time(q.Now.Add(q.Lease)), token}, ids...)...); err != nil {
-			return err
-		}
-		rows, err = tx.query(ctx, `SELECT `+deliveryColumns+`, `+invitationColumns+` FROM deliveries d
+		rows, err := tx.query(ctx, `SELECT `+deliveryColumns+`, `+invitationColumns+` FROM deliveries d
 			JOIN invitations i ON i.id = d.invitation_id JOIN customers c ON c.id = i.customer_id
 			WHERE d.id IN `+in+` ORDER BY d.id`, ids...)
 		out, err = collect(rows, err, scanClaimed)

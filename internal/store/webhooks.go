@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/invitectl/invitectl/internal/invite"
@@ -135,20 +134,11 @@ func (s *Store) ClaimEvents(ctx context.Context, q invite.EventClaimQuery) ([]in
 				AND NOT (` + psel + ` AND NOT (` + pheld + `))))
 			ORDER BY e.id LIMIT ?`
 		all := append(append(append(append(args, hargs...), pargs...), phargs...), q.Limit)
-		rows, err := tx.query(ctx, query, all...)
-		ids, err := collect(rows, err, func(sc scanner) (any, error) {
-			var id int64
-			return id, sc.Scan(&id)
-		})
+		ids, in, err := tx.lease(ctx, "webhook_events", query, all, q.Now.Add(q.Lease), token)
 		if err != nil || len(ids) == 0 {
 			return err
 		}
-		in := "(?" + strings.Repeat(", ?", len(ids)-1) + ")"
-		if _, err := tx.Exec(ctx, `UPDATE webhook_events SET claimed_until = ?, claim_token = ? WHERE id IN `+in,
-			append([]any{s.d.Time(q.Now.Add(q.Lease)), token}, ids...)...); err != nil {
-			return err
-		}
-		rows, err = tx.query(ctx, `SELECT `+eventColumns+` FROM webhook_events e WHERE e.id IN `+in+` ORDER BY e.id`, ids...)
+		rows, err := tx.query(ctx, `SELECT `+eventColumns+` FROM webhook_events e WHERE e.id IN `+in+` ORDER BY e.id`, ids...)
 		events, err := collect(rows, err, scanEvent)
 		if err != nil {
 			return err
