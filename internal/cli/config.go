@@ -8,11 +8,14 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/go-viper/mapstructure/v2"
+	"github.com/spf13/cast"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
@@ -26,11 +29,10 @@ type configKey struct {
 	flag   string // global or command flag bound to it, if any
 	def    func(c *Config) string
 	secret bool
-	kind   valueKind // how the value is read; "" is text
 	help   string
 }
 
-// valueKind is the type of a configuration value.
+// valueKind is the type of a configuration value, named for people.
 type valueKind string
 
 const (
@@ -47,7 +49,7 @@ var keys = []configKey{
 	{name: "actor", flag: "as", def: func(c *Config) string { return c.username }, help: "who is acting (Sent by, audit log)"},
 	{name: "output", flag: "output", def: func(*Config) string { return "table" }, help: "table, wide, json, csv or xlsx (list, to a file)"},
 	{name: "pager", def: func(*Config) string { return defaultPager }, help: "the command a long table on a terminal goes through (PAGER wins; empty: none)"},
-	{name: "quiet", flag: "quiet", kind: kindBool, def: func(*Config) string { return "false" }, help: "no notices and no progress on stderr (errors and hints still)"},
+	{name: "quiet", flag: "quiet", def: func(*Config) string { return "false" }, help: "no notices and no progress on stderr (errors and hints still)"},
 	{name: "mail.transport", def: func(c *Config) string {
 		if c.v.GetString("smtp.host") != "" {
 			return "smtp"
@@ -63,28 +65,28 @@ var keys = []configKey{
 	{name: "mail.from_name", help: "the sender's display name: the organisation the emails come from"},
 	{name: "mail.dir", def: func(c *Config) string { return filepath.Join(c.dataHome(), "invitectl", "outbox") }, help: "folder for the file transport"},
 	{name: "smtp.host", help: "SMTP server host"},
-	{name: "smtp.port", kind: kindInt, help: "SMTP server port (default by encryption: 465 for tls, 25 for none, else 587)"},
+	{name: "smtp.port", help: "SMTP server port (default by encryption: 465 for tls, 25 for none, else 587)"},
 	{name: "smtp.username", help: "SMTP user name"},
 	{name: "smtp.password", secret: true, help: "SMTP password"},
 	{name: "smtp.encryption", help: "none, starttls or tls (default by port)"},
-	{name: "smtp.connections", kind: kindInt, def: func(*Config) string { return "4" }, help: "how many connections deliver uses at once"},
+	{name: "smtp.connections", def: func(*Config) string { return "4" }, help: "how many connections deliver uses at once"},
 	{name: "smtp.ca_file", help: "PEM file of certificate authorities to trust besides the system's"},
-	{name: "smtp.timeout", kind: kindDuration, def: func(*Config) string { return "10s" }, help: "connect and per-command timeout (a whole message may take three times this)"},
+	{name: "smtp.timeout", def: func(*Config) string { return "10s" }, help: "connect and per-command timeout (a whole message may take three times this)"},
 	{name: "base_url", flag: "base-url", def: func(*Config) string { return "http://127.0.0.1:8080" }, help: "public address of serve-accept, used in links"},
 	{name: "listen", flag: "listen", def: func(*Config) string { return "127.0.0.1:8080" }, help: "address serve-accept listens on"},
 	{name: "metrics_listen", help: "address for Prometheus /metrics of serve-accept; empty: off"},
-	{name: "invitation_ttl", kind: kindDuration, def: func(*Config) string { return "8760h" }, help: "link validity"},
+	{name: "invitation_ttl", def: func(*Config) string { return "8760h" }, help: "link validity"},
 	{name: "default_language", def: func(*Config) string { return "sv" }, help: "sv or en"},
 	{name: "link_secret", secret: true, help: "secrets for link tokens, comma-separated; the first signs (default: a file beside the SQLite database)"},
 	{name: "privacy_policy_url", help: "redirect /privacy here instead of the built-in page"},
-	{name: "rate_limit", kind: kindFloat, def: func(*Config) string { return "1" }, help: "requests per second per client on /invite/"},
-	{name: "rate_burst", kind: kindInt, def: func(*Config) string { return "20" }, help: "burst of requests per client on /invite/"},
-	{name: "trust_proxy_headers", kind: kindBool, def: func(*Config) string { return "false" }, help: "take the client address from X-Forwarded-For: its right-most entry"},
+	{name: "rate_limit", def: func(*Config) string { return "1" }, help: "requests per second per client on /invite/"},
+	{name: "rate_burst", def: func(*Config) string { return "20" }, help: "burst of requests per client on /invite/"},
+	{name: "trust_proxy_headers", def: func(*Config) string { return "false" }, help: "take the client address from X-Forwarded-For: its right-most entry"},
 	{name: "trusted_proxies", help: "with trust_proxy_headers, your proxies' CIDRs, comma-separated: the client is the right-most X-Forwarded-For entry not in them"},
 	{name: "webhook.url", help: "where events are POSTed: https://…, or http:// to a loopback address; empty: no events"},
 	{name: "webhook.secret", secret: true, help: "the Standard Webhooks secret (whsec_…) that signs events; `invitectl webhook secret` makes one"},
 	{name: "webhook.events", def: func(*Config) string { return "all" }, help: "event types to send, comma-separated, or all"},
-	{name: "webhook.include_personal_number", kind: kindBool, def: func(*Config) string { return "false" }, help: "send personal numbers unmasked in events"},
+	{name: "webhook.include_personal_number", def: func(*Config) string { return "false" }, help: "send personal numbers unmasked in events"},
 }
 
 // EnvName returns the environment variable for a config key.
@@ -102,6 +104,8 @@ type Config struct {
 	username string
 	file     string // config file read, "" when none
 	source   map[string]string
+	set      Settings             // the typed values
+	bad      map[string]valueKind // keys whose value is not of their kind
 }
 
 // loadConfig resolves the configuration for a command: flag > environment >
@@ -170,6 +174,7 @@ func loadConfig(cmd *cobra.Command, env *Env) (*Config, error) {
 			c.source[k.name] = "default"
 		}
 	}
+	c.decode()
 	return c, nil
 }
 
@@ -217,48 +222,143 @@ func (c *Config) configHome() string {
 // String returns a string value.
 func (c *Config) String(key string) string { return strings.TrimSpace(c.v.GetString(key)) }
 
-// Duration returns a duration value, with a clear error naming the key.
-func (c *Config) Duration(key string) (time.Duration, error) {
-	d, ok := parseDuration(c.String(key))
-	if !ok {
-		return 0, c.typeError(key, kindDuration)
-	}
-	return d, nil
+// Settings is the configuration, typed. Viper decodes every key into it
+// (decode); a key whose value has the wrong type is left zero there and
+// refused only by the commands that read it (valid): a bad smtp.port does
+// not stop list.
+type Settings struct {
+	Quiet bool `mapstructure:"quiet"`
+	Mail  struct {
+		Transport string `mapstructure:"transport"`
+		From      string `mapstructure:"from"`
+		FromName  string `mapstructure:"from_name"`
+		Dir       string `mapstructure:"dir"`
+	} `mapstructure:"mail"`
+	SMTP struct {
+		Host        string        `mapstructure:"host"`
+		Port        int           `mapstructure:"port"`
+		Username    string        `mapstructure:"username"`
+		Password    string        `mapstructure:"password"`
+		Encryption  string        `mapstructure:"encryption"`
+		Connections int           `mapstructure:"connections"`
+		CAFile      string        `mapstructure:"ca_file"`
+		Timeout     time.Duration `mapstructure:"timeout"`
+	} `mapstructure:"smtp"`
+	InvitationTTL     time.Duration `mapstructure:"invitation_ttl"`
+	RateLimit         float64       `mapstructure:"rate_limit"`
+	RateBurst         int           `mapstructure:"rate_burst"`
+	TrustProxyHeaders bool          `mapstructure:"trust_proxy_headers"`
+	Webhook           struct {
+		IncludePersonalNumber bool `mapstructure:"include_personal_number"`
+	} `mapstructure:"webhook"`
 }
 
-// Int returns an integer value, with a clear error naming the key.
-func (c *Config) Int(key string) (int, error) {
-	// strconv, not cast: cast.ToIntE reads "1.5" as 1 and "010" as 8.
-	n, err := strconv.Atoi(c.String(key))
+// kindError is a value that is not of its key's kind.
+type kindError struct{ kind valueKind }
+
+func (e kindError) Error() string { return "not " + string(e.kind) }
+
+// decode fills c.set with viper's typed unmarshalling and records each key
+// whose value does not decode.
+func (c *Config) decode() {
+	c.bad = map[string]valueKind{}
+	err := c.v.Unmarshal(&c.set, viper.DecodeHook(strictValue))
+	var walk func(error)
+	walk = func(err error) {
+		switch e := err.(type) {
+		case *mapstructure.DecodeError:
+			if ke, ok := e.Unwrap().(kindError); ok {
+				c.bad[e.Name()] = ke.kind
+			} else {
+				walk(e.Unwrap())
+			}
+		case interface{ Unwrap() []error }:
+			for _, e := range e.Unwrap() {
+				walk(e)
+			}
+		case interface{ Unwrap() error }:
+			walk(e.Unwrap())
+		}
+	}
+	walk(err)
+}
+
+// strictValue is the decode hook of the typed settings: a value read as
+// text (a flag, the environment, YAML) is parsed strictly, not the way
+// mapstructure's weak typing does ("1.5" is not the whole number 1, "010" is
+// not 8), and durations take d for days.
+func strictValue(_ reflect.Type, to reflect.Type, data any) (any, error) {
+	kind := valueKindOf(to)
+	if kind == "" {
+		if s, ok := data.(string); ok {
+			return strings.TrimSpace(s), nil
+		}
+		return data, nil
+	}
+	s := strings.TrimSpace(cast.ToString(data))
+	if s == "" {
+		return reflect.Zero(to).Interface(), nil
+	}
+	var v any
+	var err error
+	switch kind {
+	case kindInt:
+		v, err = strconv.Atoi(s)
+	case kindFloat:
+		v, err = strconv.ParseFloat(s, 64)
+	case kindBool:
+		v, err = parseBool(s)
+	case kindDuration:
+		d, ok := parseDuration(s)
+		v = d
+		if !ok {
+			err = errors.New("not a duration")
+		}
+	}
 	if err != nil {
-		return 0, c.typeError(key, kindInt)
+		return nil, kindError{kind}
 	}
-	return n, nil
+	return v, nil
 }
 
-// Float returns a float value, with a clear error naming the key.
-func (c *Config) Float(key string) (float64, error) {
-	f, err := strconv.ParseFloat(c.String(key), 64)
-	if err != nil {
-		return 0, c.typeError(key, kindFloat)
+// valueKindOf is the kind of the settings' field type t; "" for text and
+// sections.
+func valueKindOf(t reflect.Type) valueKind {
+	switch {
+	case t == reflect.TypeFor[time.Duration]():
+		return kindDuration
+	case t.Kind() == reflect.Int:
+		return kindInt
+	case t.Kind() == reflect.Float64:
+		return kindFloat
+	case t.Kind() == reflect.Bool:
+		return kindBool
 	}
-	return f, nil
+	return ""
 }
 
-// Bool returns a boolean value, with a clear error naming the key. Besides
-// strconv's spellings (true, false, 1, 0, t, f), yes/no and on/off are accepted.
-func (c *Config) Bool(key string) (bool, error) {
-	switch strings.ToLower(c.String(key)) {
+// parseBool accepts strconv's spellings (true, false, 1, 0, t, f) and
+// yes/no, on/off.
+func parseBool(s string) (bool, error) {
+	switch strings.ToLower(s) {
 	case "yes", "on":
 		return true, nil
-	case "no", "off", "":
+	case "no", "off":
 		return false, nil
 	}
-	b, err := strconv.ParseBool(c.String(key))
-	if err != nil {
-		return false, c.typeError(key, kindBool)
+	return strconv.ParseBool(s)
+}
+
+// valid refuses the first of keys whose value did not decode, naming the
+// key, its value and its source. Every command calls it with the typed keys
+// it reads, before reading them from c.set.
+func (c *Config) valid(keys ...string) error {
+	for _, k := range keys {
+		if kind, ok := c.bad[k]; ok {
+			return c.typeError(k, kind)
+		}
 	}
-	return b, nil
+	return nil
 }
 
 func (c *Config) typeError(key string, kind valueKind) error {
@@ -337,25 +437,11 @@ func containsWord(s, key string) bool {
 	}
 }
 
-// checkTypes reads every typed key once: `config show` reports a value of
-// the wrong type even for a key no other command would read now.
+// checkTypes refuses any key of the wrong type: `config show` reports it
+// even for a key no other command would read now.
 func (c *Config) checkTypes() error {
 	for _, k := range keys {
-		if k.kind == "" || c.String(k.name) == "" {
-			continue
-		}
-		var err error
-		switch k.kind {
-		case kindInt:
-			_, err = c.Int(k.name)
-		case kindFloat:
-			_, err = c.Float(k.name)
-		case kindBool:
-			_, err = c.Bool(k.name)
-		case kindDuration:
-			_, err = c.Duration(k.name)
-		}
-		if err != nil {
+		if err := c.valid(k.name); err != nil {
 			return err
 		}
 	}

@@ -90,14 +90,13 @@ func newFactory(env Env) *Factory {
 			return nil, err
 		}
 		svc.Mailer = m
-		n, err := f.cfg.Int("smtp.connections")
-		if err != nil {
+		if err := f.cfg.valid("smtp.connections"); err != nil {
 			return nil, err
 		}
-		if n < 1 || n > maxConnections {
+		if n := f.cfg.set.SMTP.Connections; n < 1 || n > maxConnections {
 			return nil, usageError(fmt.Sprintf("set smtp.connections to a number from 1 to %d (default 4)", maxConnections), "invalid smtp.connections %d", n)
 		}
-		svc.Connections = n
+		svc.Connections = f.cfg.set.SMTP.Connections
 		return svc, nil
 	}
 	return f
@@ -142,9 +141,10 @@ func (f *Factory) init(cmd *cobra.Command) error {
 			return err
 		}
 	}
-	if f.IO.Quiet, err = cfg.Bool("quiet"); err != nil {
+	if err := cfg.valid("quiet"); err != nil {
 		return err
 	}
+	f.IO.Quiet = cfg.set.Quiet
 	f.notices.quiet = f.IO.Quiet
 	switch cfg.String("output") {
 	case "table", "wide", "json", "csv":
@@ -244,8 +244,7 @@ func (f *Factory) openStore(ctx context.Context) (invite.Store, error) {
 func (f *Factory) service(ctx context.Context) (*invite.Service, error) {
 	// The configuration first: a bad setting is found before the store is
 	// opened (or created), so a rejected command writes nothing.
-	ttl, err := f.cfg.Duration("invitation_ttl")
-	if err != nil {
+	if err := f.cfg.valid("invitation_ttl"); err != nil {
 		return nil, err
 	}
 	lang := f.cfg.String("default_language")
@@ -268,7 +267,7 @@ func (f *Factory) service(ctx context.Context) (*invite.Service, error) {
 		Store:           st,
 		Links:           signer,
 		Now:             f.Now,
-		TTL:             ttl,
+		TTL:             f.cfg.set.InvitationTTL,
 		BaseURL:         baseURL,
 		DefaultLanguage: lang,
 		ActorNamed:      f.cfg.source["actor"] != "default" && f.cfg.String("actor") != "",
@@ -283,33 +282,25 @@ func (f *Factory) openMailer() (mail.Mailer, error) {
 	if f.mailer != nil {
 		return f.mailer, nil
 	}
-	port := 0
-	if f.cfg.String("smtp.port") != "" {
-		p, err := f.cfg.Int("smtp.port")
-		if err != nil {
-			return nil, err
-		}
-		port = p
-	}
-	timeout, err := f.cfg.Duration("smtp.timeout")
-	if err != nil {
+	if err := f.cfg.valid("smtp.port", "smtp.timeout"); err != nil {
 		return nil, err
 	}
+	ms, ss := f.cfg.set.Mail, f.cfg.set.SMTP
 	m, err := mail.New(mail.Config{
-		Transport:  f.cfg.String("mail.transport"),
-		From:       f.cfg.String("mail.from"),
-		FromName:   f.cfg.String("mail.from_name"),
-		Dir:        f.cfg.String("mail.dir"),
-		Host:       f.cfg.String("smtp.host"),
-		Port:       port,
-		Username:   f.cfg.String("smtp.username"),
-		Password:   f.cfg.String("smtp.password"),
-		Encryption: f.cfg.String("smtp.encryption"),
-		CAFile:     f.cfg.String("smtp.ca_file"),
+		Transport:  ms.Transport,
+		From:       ms.From,
+		FromName:   ms.FromName,
+		Dir:        ms.Dir,
+		Host:       ss.Host,
+		Port:       ss.Port,
+		Username:   ss.Username,
+		Password:   ss.Password,
+		Encryption: ss.Encryption,
+		CAFile:     ss.CAFile,
 		// A whole message (MAIL, RCPT, DATA and its bytes) may take three
 		// commands' time.
-		ConnectTimeout: timeout,
-		SendTimeout:    3 * timeout,
+		ConnectTimeout: ss.Timeout,
+		SendTimeout:    3 * ss.Timeout,
 		Now:            f.Now,
 		Written: func(to, path string) {
 			// serve-accept runs on: a note at once, naming no address.

@@ -63,15 +63,10 @@ database; a CLI and one server may share one SQLite file.`,
 			f.anonymousMailNote = true
 			cfg := f.Config()
 			var err error
-			if opts.RateLimit, err = cfg.Float("rate_limit"); err != nil {
+			if err := cfg.valid("rate_limit", "rate_burst", "trust_proxy_headers"); err != nil {
 				return err
 			}
-			if opts.RateBurst, err = cfg.Int("rate_burst"); err != nil {
-				return err
-			}
-			if opts.TrustProxy, err = cfg.Bool("trust_proxy_headers"); err != nil {
-				return err
-			}
+			opts.RateLimit, opts.RateBurst, opts.TrustProxy = cfg.set.RateLimit, cfg.set.RateBurst, cfg.set.TrustProxyHeaders
 			if opts.TrustedProxies, err = web.ParseTrustedProxies(cfg.String("trusted_proxies")); err != nil {
 				return usageError("set trusted_proxies (INVITECTL_TRUSTED_PROXIES) to your proxies' CIDRs, comma-separated, e.g. 10.0.0.0/8, 2001:db8::/32", "invalid trusted_proxies: %v", err)
 			}

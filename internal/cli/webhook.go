@@ -202,10 +202,10 @@ func (f *Factory) eventSender() (*eventSender, error) {
 	if url == "" {
 		return nil, nil
 	}
-	reveal, err := f.cfg.Bool("webhook.include_personal_number")
-	if err != nil {
+	if err := f.cfg.valid("webhook.include_personal_number"); err != nil {
 		return nil, err
 	}
+	reveal := f.cfg.set.Webhook.IncludePersonalNumber
 	s, err := webhook.NewSender(url, f.cfg.String("webhook.secret"), nil)
 	if err != nil {
 		return nil, usageError("see `invitectl config show`", "%v", err)
