@@ -94,6 +94,8 @@ func inviteRun(ctx context.Context, opts *InviteOptions) error {
 		switch {
 		case opts.NoSend:
 			fmt.Fprintf(out, "Link (valid until %s): %s\n", inv.ExpiresAt.Format("2006-01-02"), link)
+		case err == nil && inv.Delivery == invite.DeliveryQueued:
+			fmt.Fprintf(out, "Another deliverer is sending the invitation to %s; the link is valid until %s.\n", termSafe(inv.Email), inv.ExpiresAt.Format("2006-01-02"))
 		case err == nil:
 			fmt.Fprintf(out, "Sent the invitation to %s; the link is valid until %s.\n", termSafe(inv.Email), inv.ExpiresAt.Format("2006-01-02"))
 		}

@@ -368,3 +368,28 @@ func TestRetryDelay(t *testing.T) {
 		}
 	}
 }
+
+func (o *memOutbox) Invitation(_ context.Context, id int64) (Invitation, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	inv, ok := o.invs[id]
+	if !ok {
+		return inv, Errorf(ENOTFOUND, "no invitation %d", id)
+	}
+	inv.Delivery = DeliveryQueued
+	return inv, nil
+}
+
+// An email another deliverer claimed first is being sent: delivering it
+// here is done (no error, nothing sent twice), as a REF sent elsewhere is.
+func TestDeliverOneHeldElsewhere(t *testing.T) {
+	o, m, svc := newOutboxFixture(2)
+	o.held[101] = outboxNow.Add(time.Minute)
+	inv, err := svc.deliverOne(t.Context(), "ops", o.invs[1])
+	if err != nil || inv.Delivery != DeliveryQueued || len(m.sent) != 0 {
+		t.Fatalf("held elsewhere: %v, delivery %q, %d sent; want no error, queued, 0 sent", err, inv.Delivery, len(m.sent))
+	}
+	if _, err := svc.deliverOne(t.Context(), "ops", o.invs[2]); err != nil || len(m.sent) != 1 {
+		t.Fatalf("free: %v, %d sent", err, len(m.sent))
+	}
+}

@@ -134,7 +134,8 @@ func (s *Service) Invite(ctx context.Context, in NewInvitation) (Invitation, str
 
 // deliverOne delivers the email just queued for inv, and returns inv as
 // stored afterwards. An email that is not delivered stays in the outbox
-// (queued or failed) and the error is EDELIVERY.
+// (queued or failed) and the error is EDELIVERY; one that another deliverer
+// claimed first is no error.
 func (s *Service) deliverOne(ctx context.Context, actor string, inv Invitation) (Invitation, error) {
 	if s.Mailer == nil {
 		return inv, ErrNoMailer.With(About{ID: inv.ID})
@@ -149,7 +150,9 @@ func (s *Service) deliverOne(ctx context.Context, actor string, inv Invitation) 
 	}
 	switch {
 	case outcome == nil:
-		return inv, ErrNotSent.Explain("the email to %s is queued; another deliverer is sending it", inv.Email).With(About{ID: inv.ID})
+		// Another deliverer claimed it first and is sending it: done, as a
+		// REF sent elsewhere is; inv.Delivery says it is still queued.
+		return inv, nil
 	case outcome.State != DeliverySent:
 		return inv, undelivered(*outcome)
 	}
