@@ -242,36 +242,36 @@ func (f *Factory) openStore(ctx context.Context) (invite.Store, error) {
 // service builds the use cases over the store and links. Each call gives a
 // new value: a command that adds a mailer changes only its own.
 func (f *Factory) service(ctx context.Context) (*invite.Service, error) {
+	svc := &invite.Service{
+		Now:        f.Now,
+		ActorNamed: f.cfg.source["actor"] != "default" && f.cfg.String("actor") != "",
+	}
 	// The configuration first: a bad setting is found before the store is
-	// opened (or created), so a rejected command writes nothing.
-	if err := f.cfg.valid("invitation_ttl"); err != nil {
+	// opened (or created), so a rejected command writes nothing. A command
+	// that only reads makes no invitation and no link: it does not read
+	// (nor fail over) the settings of those.
+	if !f.opensReadOnly {
+		if err := f.cfg.valid("invitation_ttl"); err != nil {
+			return nil, err
+		}
+		svc.TTL = f.cfg.set.InvitationTTL
+		svc.DefaultLanguage = f.cfg.String("default_language")
+		if !invite.ValidLanguage(svc.DefaultLanguage) {
+			return nil, usageError("set default_language (INVITECTL_DEFAULT_LANGUAGE) to sv or en", "invalid default_language %q (from %s)", svc.DefaultLanguage, f.cfg.sourceOf("default_language"))
+		}
+		var err error
+		if svc.BaseURL, err = f.cfg.BaseURL(); err != nil {
+			return nil, err
+		}
+	}
+	var err error
+	if svc.Store, err = f.Store(ctx); err != nil {
 		return nil, err
 	}
-	lang := f.cfg.String("default_language")
-	if !invite.ValidLanguage(lang) {
-		return nil, usageError("set default_language (INVITECTL_DEFAULT_LANGUAGE) to sv or en", "invalid default_language %q (from %s)", lang, f.cfg.sourceOf("default_language"))
-	}
-	baseURL, err := f.cfg.BaseURL()
-	if err != nil {
+	if svc.Links, err = f.links(); err != nil {
 		return nil, err
 	}
-	st, err := f.Store(ctx)
-	if err != nil {
-		return nil, err
-	}
-	signer, err := f.links()
-	if err != nil {
-		return nil, err
-	}
-	return &invite.Service{
-		Store:           st,
-		Links:           signer,
-		Now:             f.Now,
-		TTL:             f.cfg.set.InvitationTTL,
-		BaseURL:         baseURL,
-		DefaultLanguage: lang,
-		ActorNamed:      f.cfg.source["actor"] != "default" && f.cfg.String("actor") != "",
-	}, nil
+	return svc, nil
 }
 
 // maxConnections bounds smtp.connections: more only burdens the server.
