@@ -239,53 +239,47 @@ func testOutboxConcurrentClaims(t *testing.T, s invite.Store) {
 	}
 }
 
-// The delivery state list --delivery filters on agrees with the outbox
-// rows after any sequence of accept, revoke, resend, renew, delivery
-// outcomes and purge (random sequences from fixed seeds, checked against a
-// model after every step): it is the state of the latest invitation email
-// not superseded, "none" without one; a resolved or purged invitation has
-// nothing left to deliver.
+// The delivery state list --delivery filters on, and the kept counts
+// list's totals and a customer's open invitations come from, agree with a
+// model after every step of random sequences (fixed seeds) of invite,
+// accept, revoke, resend, renew, delivery outcomes, the clock moving on,
+// purge and users delete. The delivery state is that of the latest
+// invitation email not superseded, "none" without one; a resolved or purged
+// invitation has nothing left to deliver. Every total of every status of
+// every customer (and of all) is a recount of the model: kept counts that
+// drift from the rows fail at the step that moved them.
 func testOutboxDeliveryStateModel(t *testing.T, s invite.Store) {
-	c := MustCreateCustomer(t, s, "Acme AB")
-	const n = 5
-	type model struct {
-		state invite.State
-		rows  []invite.DeliveryState // the invitation emails, oldest first
-	}
-	models := map[int64]*model{}
+	custs := []invite.Customer{MustCreateCustomer(t, s, "Alfa AB"), MustCreateCustomer(t, s, "Beta AB"), MustCreateCustomer(t, s, "Gamma AB")}
+	models := map[int64]*modelRow{}
 	var ids []int64
-	for i := range n {
-		inv := queued(t, s, c, fmt.Sprintf("m%d@example.com", i))
-		ids = append(ids, inv.ID)
-		models[inv.ID] = &model{state: invite.StatePending, rows: []invite.DeliveryState{invite.DeliveryQueued}}
-	}
-	supersede := func(m *model) {
-		for i, r := range m.rows {
-			if r == invite.DeliveryQueued || r == invite.DeliveryFailed {
-				m.rows[i] = invite.DeliverySuperseded
-			}
-		}
-	}
-	want := func(m *model) invite.DeliveryState {
-		for i := len(m.rows) - 1; i >= 0; i-- {
-			if m.rows[i] != invite.DeliverySuperseded {
-				return m.rows[i]
-			}
-		}
-		return invite.DeliveryNone
-	}
 	at := T0.Add(time.Minute)
 	rng := rand.New(rand.NewPCG(20, 6))
+	create := func(i int, expires time.Time) {
+		c := custs[i%len(custs)]
+		inv := NewInvitation(c, fmt.Sprintf("m%d@example.com", i), "Eva", "Ek")
+		inv.LastSentAt, inv.CreatedAt, inv.ExpiresAt = time.Time{}, at, expires
+		if err := s.CreateInvitation(t.Context(), &inv, event(invite.ActionInvite, 0, "invited"), invite.KindInvitation); err != nil {
+			t.Fatalf("CreateInvitation: %v", err)
+		}
+		ids = append(ids, inv.ID)
+		models[inv.ID] = &modelRow{customer: c.ID, state: invite.StatePending, expires: expires, rows: []invite.DeliveryState{invite.DeliveryQueued}}
+	}
+	for i := range 5 {
+		create(i, T0.Add(invite.DefaultTTL))
+	}
+	// soon is a random expiry within three days of at, off the hour.
+	soon := func() time.Time { return at.Add(time.Duration(rng.IntN(72)+1)*time.Hour + 17*time.Minute) }
 	var trail []string
-	for step := range 120 {
-		id := ids[rng.IntN(n)]
+	for step := range 200 {
+		id := ids[rng.IntN(len(ids))]
 		m := models[id]
 		at = at.Add(time.Second)
+		pending := m.state == invite.StatePending && m.expires.After(at)
 		var op string
-		switch rng.IntN(6) {
+		switch rng.IntN(9) {
 		case 0: // resend the same link
 			op = "resend"
-			if m.state != invite.StatePending {
+			if !pending {
 				break
 			}
 			cur := MustInvitation(t, s, id)
@@ -293,41 +287,43 @@ func testOutboxDeliveryStateModel(t *testing.T, s invite.Store) {
 				Event: event(invite.ActionResend, id, "resend")}}); err != nil || errs[0] != nil {
 				t.Fatalf("resend: %v, %v", err, errs)
 			}
-			supersede(m)
+			m.supersede()
 			m.rows = append(m.rows, invite.DeliveryQueued)
-		case 1: // a fresh link
+		case 1: // a fresh link, expired or not
 			op = "renew"
 			if m.state != invite.StatePending {
 				break
 			}
 			cur := MustInvitation(t, s, id)
 			cur.LinkGeneration++
+			cur.ExpiresAt = soon()
 			if _, errs, err := s.UpdateInvitations(t.Context(), []invite.InvitationChange{{Invitation: cur, Mail: invite.KindInvitation,
 				Event: event(invite.ActionResend, id, "renew")}}); err != nil || errs[0] != nil {
 				t.Fatalf("renew: %v, %v", err, errs)
 			}
-			supersede(m)
+			m.expires = cur.ExpiresAt
+			m.supersede()
 			m.rows = append(m.rows, invite.DeliveryQueued)
 		case 2:
 			op = "accept"
-			if m.state != invite.StatePending {
+			if !pending {
 				break
 			}
 			if _, err := acceptAt(t, s, MustInvitation(t, s, id), at, fmt.Sprint("accept ", step)); err != nil {
 				t.Fatalf("accept: %v", err)
 			}
-			m.state = invite.StateAccepted
-			supersede(m)
+			m.state, m.resolved = invite.StateAccepted, at
+			m.supersede()
 		case 3:
 			op = "revoke"
-			if m.state != invite.StatePending {
+			if !pending {
 				break
 			}
 			cur := MustInvitation(t, s, id)
 			cur.State, cur.RevokedAt = invite.StateRevoked, at
 			MustUpdateInvitation(t, s, cur)
-			m.state = invite.StateRevoked
-			supersede(m)
+			m.state, m.resolved = invite.StateRevoked, at
+			m.supersede()
 		case 4: // a deliverer's outcomes, failed ones retried too
 			op = "deliver"
 			for _, cl := range claim(t, s, invite.ClaimQuery{Now: at, RetryFailed: true}) {
@@ -347,14 +343,36 @@ func testOutboxDeliveryStateModel(t *testing.T, s invite.Store) {
 			}
 		case 5:
 			op = "purge"
-			if _, err := s.Purge(t.Context(), at, at, invite.AuditEvent{At: at, Actor: "admin", Action: invite.ActionPurge}, false); err != nil {
+			cutoff := at.Add(-time.Duration(rng.IntN(48)) * time.Hour)
+			if _, err := s.Purge(t.Context(), cutoff, at, invite.AuditEvent{At: at, Actor: "admin", Action: invite.ActionPurge}, false); err != nil {
 				t.Fatalf("purge: %v", err)
 			}
 			for _, pm := range models {
-				if pm.state == invite.StateAccepted || pm.state == invite.StateRevoked {
+				if pm.state == invite.StatePending && pm.expires.Before(cutoff) ||
+					(pm.state == invite.StateAccepted || pm.state == invite.StateRevoked) && pm.resolved.Before(cutoff) {
 					pm.state, pm.rows = invite.StatePurged, nil
 				}
 			}
+		case 6:
+			op = "invite"
+			create(len(ids), soon())
+			id = ids[len(ids)-1]
+		case 7: // the clock moves on: pending ones expire
+			op = "clock"
+			at = at.Add(time.Duration(rng.IntN(30)) * time.Hour)
+		case 8:
+			op = "users delete"
+			if m.state != invite.StateAccepted {
+				break
+			}
+			u, err := s.UserByEmail(t.Context(), MustInvitation(t, s, id).Email)
+			if err != nil {
+				t.Fatalf("UserByEmail: %v", err)
+			}
+			if err := s.DeleteUser(t.Context(), u.ID, invite.AuditEvent{At: at, Actor: "admin", Action: invite.ActionUserDelete, InvitationID: id}); err != nil {
+				t.Fatalf("DeleteUser: %v", err)
+			}
+			m.state, m.rows = invite.StatePurged, nil
 		}
 		trail = append(trail, fmt.Sprintf("%s %d", op, id))
 		undelivered := 0
@@ -368,12 +386,13 @@ func testOutboxDeliveryStateModel(t *testing.T, s invite.Store) {
 					}
 				}
 			}
-			if got := MustInvitation(t, s, mid); got.Delivery != want(mm) {
-				t.Fatalf("after %v: invitation %d (%s) has delivery %s, want %s", trail, mid, mm.state, got.Delivery, want(mm))
+			if got := MustInvitation(t, s, mid); got.Delivery != mm.delivery() {
+				t.Fatalf("after %v: invitation %d (%s) has delivery %s, want %s", trail, mid, mm.state, got.Delivery, mm.delivery())
 			}
 		}
 		if d, err := s.OutboxDepth(t.Context()); err != nil || d.Queued+d.Failed != undelivered {
 			t.Fatalf("after %v: outbox depth %+v, %v; want %d undelivered", trail, d, err, undelivered)
 		}
+		checkKeptCounts(t, s, at, custs, models, trail)
 	}
 }

@@ -79,7 +79,6 @@ func Run(t *testing.T, open func(t *testing.T) invite.Store) {
 		{"OutboxSupersede", testOutboxSupersede},
 		{"OutboxConcurrentClaims", testOutboxConcurrentClaims},
 		{"OutboxDeliveryStateModel", testOutboxDeliveryStateModel},
-		{"KeptCountsModel", testKeptCountsModel},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
