@@ -183,7 +183,8 @@ const DefaultAuditPerPage = 50
 // AuditActions are the actions the audit log records, in the order help
 // lists them.
 var AuditActions = []string{ActionInvite, ActionEdit, ActionResend, ActionRevoke, ActionReveal, ActionAccept,
-	ActionImport, ActionPurge, ActionUserDelete, ActionSend, ActionCustomerAdd, ActionResetRequest, ActionReset}
+	ActionImport, ActionPurge, ActionUserDelete, ActionSend, ActionCustomerAdd, ActionResetRequest, ActionReset,
+	ActionPasswordChange, ActionLanguage}
 
 // ParseAuditAction validates an action filter ("" for any).
 func ParseAuditAction(s string) (string, error) {

@@ -282,11 +282,8 @@ func (s *Service) ResetPassword(ctx context.Context, token string, r PasswordRes
 	if !ValidLanguage(lang) {
 		lang = u.Language
 	}
-	if msg := s.Passwords.Check(r.Password, u.Email, lang); msg != "" {
-		return User{}, "", &Error{Code: EINVALID, Message: "invalid password", Fields: []FieldError{{Field: "password", Message: msg}}}
-	}
-	if r.Password != r.PasswordConfirm {
-		return User{}, "", &Error{Code: EINVALID, Message: "invalid password", Fields: []FieldError{{Field: "password_confirm", Message: "mismatch"}}}
+	if err := s.checkNewPassword(r.Password, r.PasswordConfirm, u.Email, lang); err != nil {
+		return User{}, "", err
 	}
 	hash, err := s.Passwords.Hash(r.Password)
 	if err != nil {

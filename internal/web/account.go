@@ -1,8 +1,13 @@
 package web
 
 import (
+	"errors"
+	"math"
 	"net/http"
 	"net/url"
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/invitectl/invitectl/internal/invite"
 	"github.com/invitectl/invitectl/internal/personnummer"
@@ -37,12 +42,149 @@ func (h *handler) account(w http.ResponseWriter, r *http.Request) {
 		h.messageWith(w, r, http.StatusUnauthorized, h.lang(r), signInAction, "signed_out", "body")
 		return
 	}
-	news := "account.ready"
-	if r.URL.Query().Get("done") == "password" {
-		news = "account.password_changed"
+	news, ok := accountNews[r.URL.Query().Get("done")]
+	if !ok {
+		news = "account.ready"
 	}
-	h.render(w, r, http.StatusOK, "account", view{Lang: h.lang(r), TitleKey: "account.title", User: u, NewsKey: news,
-		MaskedPersonalNumber: personnummer.Mask(u.PersonalNumber)})
+	h.renderAccount(w, r, http.StatusOK, u, news, nil)
+}
+
+// accountNews is what the account page says after ?done=: a reset, a
+// password change on the page, a language change.
+var accountNews = map[string]string{
+	"password":        "account.password_changed",
+	"password_change": "account.password_changed_here",
+	"language":        "account.language_saved",
+}
+
+// accountView is the state of the account page's forms. Passwords are
+// never in it.
+type accountView struct {
+	Errors map[string]string // field → message
+	// PasswordAction is where the password form posts: with the page's
+	// language, so that a form shown again stays in it.
+	PasswordAction string
+}
+
+// renderAccount shows the account page of u; errs are the fields' errors
+// of a form sent back (nil for none).
+func (h *handler) renderAccount(w http.ResponseWriter, r *http.Request, status int, u *invite.User, news string, errs map[string]string) {
+	lang := h.lang(r)
+	h.render(w, r, status, "account", view{Lang: lang, TitleKey: "account.title", User: u, NewsKey: news,
+		MaskedPersonalNumber: personnummer.Mask(u.PersonalNumber),
+		Account:              &accountView{Errors: errs, PasswordAction: "/account/password?lang=" + url.QueryEscape(lang)}})
+}
+
+// backToAccount sends a GET of a form's address to the account page,
+// keeping the language the visitor chose.
+func (h *handler) backToAccount(w http.ResponseWriter, r *http.Request) {
+	noStore(w)
+	to := "/account"
+	if lang := r.URL.Query().Get("lang"); invite.ValidLanguage(lang) {
+		to += "?lang=" + lang
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// signedInForm starts a form post of the account page: it returns the
+// signed-in user and their session token, or answers (the signed-out page,
+// 401, when nobody is signed in) and returns ok false.
+func (h *handler) signedInForm(w http.ResponseWriter, r *http.Request) (u *invite.User, token string, ok bool) {
+	noStore(w)
+	u, ok = h.sessionUser(w, r)
+	if !ok {
+		return nil, "", false
+	}
+	if u == nil {
+		h.messageWith(w, r, http.StatusUnauthorized, h.lang(r), signInAction, "signed_out", "body")
+		return nil, "", false
+	}
+	if !h.parseForm(w, r, h.lang(r)) {
+		return nil, "", false
+	}
+	c, _ := r.Cookie(SessionCookie)
+	return u, c.Value, true
+}
+
+// setLanguage saves the account's language; the account page then speaks
+// it and says so.
+func (h *handler) setLanguage(w http.ResponseWriter, r *http.Request) {
+	u, token, ok := h.signedInForm(w, r)
+	if !ok {
+		return
+	}
+	_, err := h.svc.SetLanguage(r.Context(), token, r.PostForm.Get("language"))
+	switch {
+	case err == nil:
+		// No ?lang=: the page follows the language just saved.
+		http.Redirect(w, r, "/account?done=language", http.StatusSeeOther)
+	case invite.ErrorCode(err) == invite.EINVALID:
+		h.renderAccount(w, r, http.StatusUnprocessableEntity, u, "", map[string]string{"language": text(h.lang(r), "error.language")})
+	default:
+		h.accountError(w, r, "saving the language", err)
+	}
+}
+
+// changePassword sets a new password given the current one, keeps this
+// session and ends the account's others. A wrong current password counts
+// as a failed sign-in of the account from the client's network, and waits
+// as one does (see failureBackoff), so that a borrowed session cannot be
+// used to guess the password.
+func (h *handler) changePassword(w http.ResponseWriter, r *http.Request) {
+	u, token, ok := h.signedInForm(w, r)
+	if !ok {
+		return
+	}
+	lang := h.lang(r)
+	network := h.clientKey(r)
+	key := signInKey(invite.EmailKey(u.Email), network)
+	if wait := max(h.backoff.wait(key), h.networkBackoff.wait(network)); wait > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		h.renderAccount(w, r, http.StatusTooManyRequests, u, "", map[string]string{"current_password": text(lang, "error.current_password_locked")})
+		return
+	}
+	_, err := h.svc.ChangePassword(r.Context(), token, invite.PasswordChange{
+		Current:         r.PostForm.Get("current_password"),
+		Password:        r.PostForm.Get("password"),
+		PasswordConfirm: r.PostForm.Get("password_confirm"),
+		MessageLanguage: lang,
+	})
+	switch {
+	case err == nil:
+		h.backoff.succeed(key)
+		to := "/account?done=password_change"
+		if l := r.URL.Query().Get("lang"); invite.ValidLanguage(l) {
+			to += "&lang=" + l
+		}
+		http.Redirect(w, r, to, http.StatusSeeOther)
+		return
+	case errors.Is(err, invite.ErrCurrentPasswordWrong):
+		h.metrics.count(func(m *Metrics) prometheus.Counter { return m.signInFailures })
+		h.backoff.fail(key)
+		h.networkBackoff.fail(network)
+	case invite.ErrorCode(err) != invite.EINVALID:
+		h.accountError(w, r, "changing the password", err)
+		return
+	}
+	errs := map[string]string{}
+	for _, fe := range invite.ErrorFields(err) {
+		if msg := fieldErrorText(fe, lang); msg != "" {
+			errs[fe.Field] = msg
+		}
+	}
+	h.renderAccount(w, r, http.StatusUnprocessableEntity, u, "", errs)
+}
+
+// accountError answers a change that failed for another reason than the
+// form: the session ended meanwhile (signed out), or an internal error.
+func (h *handler) accountError(w http.ResponseWriter, r *http.Request, what string, err error) {
+	if invite.ErrorCode(err) == invite.ENOTFOUND {
+		h.clearSessionCookie(w)
+		h.messageWith(w, r, http.StatusUnauthorized, h.lang(r), signInAction, "signed_out", "body")
+		return
+	}
+	h.log.Error(what, "err", err)
+	h.internalError(w, r, h.lang(r))
 }
 
 // logout ends the session, forgets the cookie and shows the signed-out page

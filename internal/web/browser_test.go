@@ -315,3 +315,153 @@ func TestBrowserComeBack(t *testing.T) {
 	assertContains(t, run(t, ctx, "account after reset", chromedp.Text(chromedp.CSS("main"))), "Inloggad som Åsa Lind", "Ditt lösenord har ändrats och du är inloggad.")
 	saveScreenshot(t, shots, "account-after-reset.png", run(t, ctx, "screenshot", chromedp.FullScreenshot(100)))
 }
+
+// onPhone makes the tab a 390-pixel-wide phone screen.
+func onPhone() chromedp.Action[chromedp.Void] {
+	return chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)
+}
+
+// assertFitsPhone checks that the page needs no sideways scrolling on the
+// phone, and that every visible field has a label.
+func assertFitsPhone(t *testing.T, ctx context.Context, what string) {
+	t.Helper()
+	if w := run(t, ctx, what+": page width", chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); w > 390 {
+		t.Errorf("%s: the page is %d CSS pixels wide on a 390-pixel screen", what, w)
+	}
+	unlabelled := run(t, ctx, what+": labels", chromedp.Evaluate[[]string](
+		`[...document.querySelectorAll("input:not([hidden])")].filter(i => i.labels.length === 0).map(i => i.id || i.name)`))
+	if len(unlabelled) > 0 {
+		t.Errorf("%s: fields without a label: %v", what, unlabelled)
+	}
+}
+
+// On a phone, a reset link opens the form for a new password; saving it
+// signs the invitee in, and the account page says the password was changed.
+func TestBrowserResetOnPhone(t *testing.T) {
+	ctx := newBrowser(t)
+	f, box, tasks := resetFixture(t)
+	srv := httptest.NewServer(f.handler)
+	t.Cleanup(srv.Close)
+	f.register(t, "asa.lind@example.com", "sv")
+	f.forgot(tasks, "asa.lind@example.com")
+	token := resetToken(t, box, "asa.lind@example.com")
+	shots := t.TempDir()
+
+	do(t, ctx, "open the reset link on a phone",
+		onPhone(),
+		chromedp.Navigate(srv.URL+"/password/reset/"+token),
+		chromedp.WaitVisible(chromedp.ID("password")),
+	)
+	assertContains(t, run(t, ctx, "heading", chromedp.Text(chromedp.CSS("h1"))), "Välj ett nytt lösenord")
+	assertFitsPhone(t, ctx, "reset form")
+	saveScreenshot(t, shots, "reset-phone.png", run(t, ctx, "screenshot", chromedp.FullScreenshot(100)))
+
+	do(t, ctx, "choose a new password",
+		chromedp.SendKeys(chromedp.ID("password"), newPassword),
+		chromedp.SendKeys(chromedp.ID("password_confirm"), newPassword),
+	)
+	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`button[type="submit"]`)))
+	if err != nil {
+		t.Fatalf("submit the reset: %v", err)
+	}
+	if resp.Status != http.StatusOK || !strings.HasSuffix(resp.URL, "/account?done=password") {
+		t.Fatalf("after the reset: %d %s", resp.Status, resp.URL)
+	}
+	do(t, ctx, "signed in", chromedp.WaitVisible(chromedp.CSS(`form[action="/logout"]`)))
+	assertContains(t, run(t, ctx, "account after reset", chromedp.Text(chromedp.CSS("main"))),
+		"Ditt konto", "Inloggad som Åsa Lind", "Ditt lösenord har ändrats och du är inloggad.")
+	assertFitsPhone(t, ctx, "account after reset")
+	saveScreenshot(t, shots, "account-after-reset-phone.png", run(t, ctx, "screenshot", chromedp.FullScreenshot(100)))
+}
+
+// On a phone, the account page changes the account's language (the page
+// then speaks it) and the password (a wrong current one is shown beside
+// its field; the right one keeps the invitee signed in).
+func TestBrowserAccountOnPhone(t *testing.T) {
+	ctx := newBrowser(t)
+	f := newFixture(t, cheapParams)
+	srv := httptest.NewServer(f.handler)
+	t.Cleanup(srv.Close)
+	f.register(t, "asa.lind@example.com", "sv")
+	shots := t.TempDir()
+
+	do(t, ctx, "sign in on a phone",
+		onPhone(),
+		chromedp.Navigate(srv.URL+"/login"), chromedp.WaitVisible(chromedp.ID("email")),
+		chromedp.SendKeys(chromedp.ID("email"), "asa.lind@example.com"),
+		chromedp.SendKeys(chromedp.ID("password"), goodPassword),
+		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.ID("current_password")),
+	)
+	main := run(t, ctx, "account", chromedp.Text(chromedp.CSS("main")))
+	assertContains(t, main, "Ditt konto", "Inloggad som Åsa Lind", "20080212-****", "Byt lösenord", "Spara språket", "Logga ut")
+	assertNotContains(t, main, "20080212-2390")
+	if on := run(t, ctx, "language shown", chromedp.Evaluate[bool](`document.getElementById("language-sv").checked`)); !on {
+		t.Error("the account's language is not the one chosen")
+	}
+	assertFitsPhone(t, ctx, "account")
+	saveScreenshot(t, shots, "account-phone.png", run(t, ctx, "screenshot", chromedp.FullScreenshot(100)))
+
+	// English: saved, and the page speaks it.
+	do(t, ctx, "choose English", chromedp.Click(chromedp.ID("language-en")))
+	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`form[action="/account/language"] button`)))
+	if err != nil {
+		t.Fatalf("save the language: %v", err)
+	}
+	if resp.Status != http.StatusOK || !strings.HasSuffix(resp.URL, "/account?done=language") {
+		t.Fatalf("after saving the language: %d %s", resp.Status, resp.URL)
+	}
+	do(t, ctx, "English page", chromedp.WaitVisible(chromedp.CSS(`p.news`)))
+	if lang := run(t, ctx, "page language", chromedp.Evaluate[string](`document.documentElement.lang`)); lang != "en" {
+		t.Errorf("page language %q after choosing English (the browser asks for Swedish)", lang)
+	}
+	assertContains(t, run(t, ctx, "news", chromedp.Text(chromedp.CSS("p.news"))), "The language of your account has been saved.")
+	assertContains(t, run(t, ctx, "heading", chromedp.Text(chromedp.CSS("h1"))), "Your account")
+	saveScreenshot(t, shots, "account-language-phone.png", run(t, ctx, "screenshot", chromedp.FullScreenshot(100)))
+
+	// A wrong current password: 422, the error beside its field.
+	do(t, ctx, "a wrong current password",
+		chromedp.SendKeys(chromedp.ID("current_password"), "not my password at all"),
+		chromedp.SendKeys(chromedp.ID("password"), newPassword),
+		chromedp.SendKeys(chromedp.ID("password_confirm"), newPassword),
+	)
+	resp, err = chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`form[action^="/account/password"] button`)))
+	if err != nil {
+		t.Fatalf("submit: %v", err)
+	}
+	if resp.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("status %d, want 422", resp.Status)
+	}
+	do(t, ctx, "error shown", chromedp.WaitVisible(chromedp.ID("current_password-error")))
+	assertContains(t, run(t, ctx, "error text", chromedp.Text(chromedp.ID("current_password-error"))), "The current password is wrong.")
+	beside := run(t, ctx, "error beside the field", chromedp.Evaluate[bool](
+		`document.getElementById("current_password-error").closest(".field") === document.getElementById("current_password").closest(".field")`))
+	if !beside {
+		t.Error("the error is not in the current password's field")
+	}
+	if v := run(t, ctx, "password kept?", chromedp.Value(chromedp.ID("current_password"))); v != "" {
+		t.Errorf("the current password field was filled in again with %q", v)
+	}
+	assertFitsPhone(t, ctx, "account with an error")
+	saveScreenshot(t, shots, "account-password-error-phone.png", run(t, ctx, "screenshot", chromedp.FullScreenshot(100)))
+
+	// The right one: changed, still signed in, in the account's language.
+	do(t, ctx, "the right current password",
+		chromedp.SendKeys(chromedp.ID("current_password"), goodPassword),
+		chromedp.SendKeys(chromedp.ID("password"), newPassword),
+		chromedp.SendKeys(chromedp.ID("password_confirm"), newPassword),
+	)
+	resp, err = chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`form[action^="/account/password"] button`)))
+	if err != nil {
+		t.Fatalf("submit: %v", err)
+	}
+	if resp.Status != http.StatusOK || !strings.Contains(resp.URL, "/account?done=password_change") {
+		t.Fatalf("after changing the password: %d %s", resp.Status, resp.URL)
+	}
+	do(t, ctx, "changed", chromedp.WaitVisible(chromedp.CSS(`p.news`)))
+	assertContains(t, run(t, ctx, "news", chromedp.Text(chromedp.CSS("p.news"))), "Your password has been changed.")
+	assertContains(t, run(t, ctx, "signed in", chromedp.Text(chromedp.CSS("main"))), "Signed in as Åsa Lind")
+	assertFitsPhone(t, ctx, "account after the change")
+	saveScreenshot(t, shots, "account-password-changed-phone.png", run(t, ctx, "screenshot", chromedp.FullScreenshot(100)))
+	assertStatus(t, f.signIn("asa.lind@example.com", newPassword), http.StatusSeeOther)
+}

@@ -124,7 +124,7 @@ func fieldErrorText(fe invite.FieldError, lang string) string {
 		// The rules are the Service's, which words them in the page's
 		// language (Registration.MessageLanguage).
 		return fe.Message
-	case "password_confirm", "language", "accept_privacy":
+	case "password_confirm", "language", "accept_privacy", "current_password":
 		return text(lang, "error."+fe.Field)
 	}
 	return ""

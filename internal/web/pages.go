@@ -59,6 +59,8 @@ type view struct {
 	User *invite.User
 	// NewsKey is what the account page says just happened.
 	NewsKey string
+	// Account is the state of the account page's forms.
+	Account *accountView
 	// MaskedPersonalNumber is the user's personal number as YYYYMMDD-****.
 	MaskedPersonalNumber string
 

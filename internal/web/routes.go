@@ -16,6 +16,15 @@ func (h *handler) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /account", h.account)
 	mux.Handle("/account", h.methodNotAllowed("GET, HEAD"))
 
+	// The account page's forms post here; a GET (a reload, the language
+	// switch on a form shown again) goes back to the page.
+	mux.HandleFunc("GET /account/language", h.backToAccount)
+	mux.HandleFunc("POST /account/language", h.setLanguage)
+	mux.Handle("/account/language", h.methodNotAllowed("GET, HEAD, POST"))
+	mux.HandleFunc("GET /account/password", h.backToAccount)
+	mux.Handle("POST /account/password", h.rateLimited(http.HandlerFunc(h.changePassword)))
+	mux.Handle("/account/password", h.methodNotAllowed("GET, HEAD, POST"))
+
 	mux.Handle("GET /login", h.rateLimited(http.HandlerFunc(h.showSignIn)))
 	mux.Handle("POST /login", h.rateLimited(http.HandlerFunc(h.signIn)))
 	mux.Handle("/login", h.methodNotAllowed("GET, HEAD, POST"))

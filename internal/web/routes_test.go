@@ -442,6 +442,11 @@ func TestCatalogComplete(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, key := range accountNews {
+		if _, ok := catalog["sv"][key]; !ok {
+			t.Errorf("catalog lacks %s", key)
+		}
+	}
 	// Keys built in code: page titles and paragraphs.
 	for _, prefix := range []string{"link.unknown", "link.expired", "link.revoked", "link.used", "account_exists", "not_found", "cross_origin", "too_many", "internal"} {
 		for _, part := range []string{"title", "body", "next"} {
@@ -452,7 +457,7 @@ func TestCatalogComplete(t *testing.T) {
 	}
 	for _, key := range []string{"not_allowed.title", "not_allowed.body", "too_large.title", "too_large.body", "bad_request.title", "bad_request.body",
 		"signed_out.title", "signed_out.body", "account.title", "privacy.title", "form.title",
-		"error.password_confirm", "error.language", "error.accept_privacy"} {
+		"error.password_confirm", "error.language", "error.accept_privacy", "error.current_password", "error.current_password_locked"} {
 		if _, ok := catalog["sv"][key]; !ok {
 			t.Errorf("catalog lacks %s", key)
 		}
@@ -485,9 +490,12 @@ func TestRootRedirects(t *testing.T) {
 // Every page's heading names that page, in both languages; no page is
 // headed as the registration but the registration form.
 func TestHeadingsNamePages(t *testing.T) {
-	f := newFixture(t, cheapParams)
+	f, box, tasks := resetFixture(t)
 	_, token := f.invite(t, "asa@example.com", "sv")
 	_, cookie := f.register(t, "bo@example.com", "sv")
+	f.register(t, "cy@example.com", "sv")
+	f.forgot(tasks, "cy@example.com")
+	reset := resetToken(t, box, "cy@example.com")
 	for _, lang := range []string{"sv", "en"} {
 		for _, c := range []struct {
 			path, key string
@@ -496,9 +504,17 @@ func TestHeadingsNamePages(t *testing.T) {
 			{"/invite/" + token, "form.title", nil},
 			{"/login", "login.title", nil},
 			{"/password/forgot", "forgot.title", nil},
+			{"/password/reset/" + reset, "reset.title", nil},
 			{"/account", "account.title", withCookie(cookie)},
+			{"/account?done=password", "account.title", withCookie(cookie)},
+			{"/account?done=password_change", "account.title", withCookie(cookie)},
+			{"/account?done=language", "account.title", withCookie(cookie)},
 		} {
-			rec := f.get(c.path+"?lang="+lang, c.header...)
+			sep := "?"
+			if strings.Contains(c.path, "?") {
+				sep = "&"
+			}
+			rec := f.get(c.path+sep+"lang="+lang, c.header...)
 			b := rec.Body.String()
 			if !strings.Contains(b, "<h1>"+text(lang, c.key)+"</h1>") {
 				t.Errorf("%s (%s): heading is not %q:\n%s", c.path, lang, text(lang, c.key), b)

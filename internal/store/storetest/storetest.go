@@ -64,6 +64,8 @@ func Run(t *testing.T, open func(t *testing.T) invite.Store) {
 		{"Purge", testPurge},
 		{"PurgeLeavesNoTrace", testPurgeLeavesNoTrace},
 		{"Sessions", testSessions},
+		{"SetUserLanguage", testSetUserLanguage},
+		{"ChangePassword", testChangePassword},
 		{"Audit", testAudit},
 		{"TimesRoundTripInUTC", testTimesRoundTrip},
 		{"ConcurrentUpdatesSameVersion", testConcurrentUpdatesSameVersion},
