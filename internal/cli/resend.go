@@ -347,8 +347,9 @@ func allMatching(ctx context.Context, svc *invite.Service, customer string, q in
 // progressBar is a progress bar on stderr; a nil one does nothing, so that
 // callers need not ask whether there is a terminal to draw on.
 type progressBar struct {
-	w       progress.Writer
 	tracker *progress.Tracker
+	// rendered is closed when the bar has been drawn for the last time.
+	rendered chan struct{}
 }
 
 // startProgress draws a progress bar for total steps on io's stderr.
@@ -378,8 +379,12 @@ func startProgress(io *IOStreams, color bool, what string, total int) *progressB
 	}
 	tr := &progress.Tracker{Message: what, Total: int64(total), Units: progress.UnitsDefault}
 	pw.AppendTracker(tr)
-	go pw.Render()
-	return &progressBar{w: pw, tracker: tr}
+	b := &progressBar{tracker: tr, rendered: make(chan struct{})}
+	go func() {
+		defer close(b.rendered)
+		pw.Render() // returns once every tracker is done (auto-stop)
+	}()
+	return b
 }
 
 func (b *progressBar) increment() { b.add(1) }
@@ -396,7 +401,5 @@ func (b *progressBar) done() {
 		return
 	}
 	b.tracker.MarkAsDone()
-	for b.w.IsRenderInProgress() {
-		time.Sleep(10 * time.Millisecond)
-	}
+	<-b.rendered
 }
