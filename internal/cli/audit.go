@@ -69,7 +69,7 @@ duration back from now (90m, 24h, 7d);
 				}
 			}
 			opts.Actor = strings.TrimSpace(opts.Actor)
-			if err := (invite.AuditQuery{Page: opts.Page, PerPage: opts.PerPage}).Validate(); err != nil {
+			if err := invite.CheckPaging(opts.Page, opts.PerPage); err != nil {
 				return err
 			}
 			if runF != nil {

@@ -73,7 +73,7 @@ phone, personal number and LMA number as text, times as date-times.`,
 			if opts.All && (cmd.Flags().Changed("page") || cmd.Flags().Changed("per-page")) {
 				return usageError("--all lists every row; drop --page and --per-page", "--all cannot be combined with --page or --per-page")
 			}
-			if err := (invite.ListQuery{Page: opts.Page, PerPage: opts.PerPage}).Validate(); err != nil {
+			if err := invite.CheckPaging(opts.Page, opts.PerPage); err != nil {
 				return err
 			}
 			opts.common = f.common(cmd)
