@@ -69,7 +69,7 @@ duration back from now (90m, 24h, 7d);
 				}
 			}
 			opts.Actor = strings.TrimSpace(opts.Actor)
-			if err := (invite.AuditQuery{Page: opts.Page, PerPage: opts.PerPage}).Validate(); err != nil {
+			if err := invite.CheckPaging(opts.Page, opts.PerPage); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -134,12 +134,9 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 		}
 		q.InvitationID = inv.ID
 	}
-	page, err := svc.Store.AuditPage(ctx, q)
+	page, err := svc.Audit(ctx, q)
 	if err != nil {
 		return err
-	}
-	if q.Page > 1 && q.Offset() >= page.Total {
-		return invite.PageRangeError(q.Page, page.Total, q.PerPage)
 	}
 	events := page.Events
 	out := make([]auditEventJSON, len(events))

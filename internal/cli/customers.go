@@ -79,12 +79,12 @@ func customersAddRun(ctx context.Context, opts *CustomersAddOptions) error {
 // CustomersListOptions are the inputs of `customers list`.
 type CustomersListOptions struct {
 	common
-	Store func(context.Context) (invite.Store, error)
+	Service func(context.Context) (*invite.Service, error)
 }
 
 // NewCmdCustomersList builds `customers list`; runF replaces customersListRun in tests.
 func NewCmdCustomersList(f *Factory, runF func(*CustomersListOptions) error) *cobra.Command {
-	opts := &CustomersListOptions{Store: f.Store}
+	opts := &CustomersListOptions{Service: f.storeService}
 	return readOnly(&cobra.Command{
 		Use:     "list",
 		Aliases: []string{"ls"},
@@ -103,11 +103,11 @@ func NewCmdCustomersList(f *Factory, runF func(*CustomersListOptions) error) *co
 }
 
 func customersListRun(ctx context.Context, opts *CustomersListOptions) error {
-	st, err := opts.Store(ctx)
+	svc, err := opts.Service(ctx)
 	if err != nil {
 		return err
 	}
-	cs, err := st.ListCustomers(ctx)
+	cs, err := svc.Customers(ctx)
 	if err != nil {
 		return err
 	}

@@ -89,15 +89,14 @@ func deliverRun(ctx context.Context, opts *DeliverOptions) error {
 	count := func(ctx context.Context) (int, int, error) {
 		var q, f int
 		for _, d := range []invite.DeliveryState{invite.DeliveryQueued, invite.DeliveryFailed} {
-			page, err := svc.Store.ListInvitations(ctx, invite.ListQuery{Status: invite.FilterAll, Delivery: d, CustomerID: customerID,
-				Sort: invite.DefaultSort, Page: 1, PerPage: 1, Now: opts.Now()})
+			n, err := svc.CountInvitations(ctx, invite.ListQuery{Status: invite.FilterAll, Delivery: d, CustomerID: customerID, Now: opts.Now()})
 			if err != nil {
 				return 0, 0, err
 			}
 			if d == invite.DeliveryQueued {
-				q = page.Total
+				q = n
 			} else {
-				f = page.Total
+				f = n
 			}
 		}
 		return q, f, nil
@@ -182,11 +181,10 @@ func deliverRun(ctx context.Context, opts *DeliverOptions) error {
 // deliverEvents sends the queued webhook events once each, after the
 // emails, and counts what is left.
 func deliverEvents(ctx context.Context, opts *DeliverOptions, svc *invite.Service, sender *eventSender) (invite.EventSummary, *eventsResult, error) {
-	outbox, ok := svc.Store.(invite.EventOutbox)
-	if !ok {
+	if !svc.KeepsEvents() {
 		return invite.EventSummary{}, nil, nil
 	}
-	sum, err := svc.DeliverEvents(ctx, outbox, sender, invite.EventRequest{Failed: opts.RetryFailed, Report: func(o invite.EventOutcome) {
+	sum, err := svc.DeliverEvents(ctx, sender, invite.EventRequest{Failed: opts.RetryFailed, Report: func(o invite.EventOutcome) {
 		if o.State != invite.EventDelivered {
 			printError(opts.IO.ErrOut, fmt.Errorf("webhook event %s (%s): %s", o.Claim.WebhookID, o.Claim.Type, termSafe(o.Error)))
 		}
@@ -194,7 +192,7 @@ func deliverEvents(ctx context.Context, opts *DeliverOptions, svc *invite.Servic
 	if err != nil {
 		return sum, nil, err
 	}
-	st, err := outbox.EventStatus(context.WithoutCancel(ctx))
+	st, err := svc.EventStatus(context.WithoutCancel(ctx))
 	if err != nil {
 		return sum, nil, err
 	}
@@ -277,7 +275,7 @@ func interruptedLine(sent, of, left int) string {
 // interrupted ends a command whose emails an interrupt cut short: it says
 // how many were sent and how many wait in the outbox, and exits 6.
 func interrupted(ctx context.Context, io *IOStreams, output string, svc *invite.Service, sent, of int) error {
-	depth, err := svc.Store.OutboxDepth(ctx)
+	depth, err := svc.OutboxDepth(ctx)
 	if err != nil {
 		return err
 	}

@@ -274,6 +274,17 @@ func (f *Factory) service(ctx context.Context) (*invite.Service, error) {
 	return svc, nil
 }
 
+// storeService is the use cases over the store alone, for the commands
+// that use no other setting: a bad base_url or link secret does not stop
+// them.
+func (f *Factory) storeService(ctx context.Context) (*invite.Service, error) {
+	st, err := f.Store(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &invite.Service{Store: st, Now: f.Now}, nil
+}
+
 // maxConnections bounds smtp.connections: more only burdens the server.
 const maxConnections = 32
 

@@ -127,7 +127,7 @@ func completeRefs(f *Factory) func(*cobra.Command, []string, string) ([]string, 
 		if byEmail {
 			q.Sort, q.Search = invite.Sort{Field: invite.SortEmail}, toComplete
 		}
-		page, err := svc.Store.ListInvitations(cmd.Context(), q)
+		page, err := svc.List(cmd.Context(), q)
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveError
 		}
@@ -153,11 +153,11 @@ func completeCustomers(f *Factory) func(*cobra.Command, []string, string) ([]str
 			}
 		}
 		f.readOnly = true // completing never creates a store
-		st, err := f.Store(cmd.Context())
+		svc, err := f.storeService(cmd.Context())
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveError
 		}
-		cs, err := st.ListCustomers(cmd.Context())
+		cs, err := svc.Customers(cmd.Context())
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveError
 		}

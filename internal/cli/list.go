@@ -73,7 +73,7 @@ phone, personal number and LMA number as text, times as date-times.`,
 			if opts.All && (cmd.Flags().Changed("page") || cmd.Flags().Changed("per-page")) {
 				return usageError("--all lists every row; drop --page and --per-page", "--all cannot be combined with --page or --per-page")
 			}
-			if err := (invite.ListQuery{Page: opts.Page, PerPage: opts.PerPage}).Validate(); err != nil {
+			if err := invite.CheckPaging(opts.Page, opts.PerPage); err != nil {
 				return err
 			}
 			opts.common = f.common(cmd)
@@ -119,7 +119,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 		q.CustomerID = c.ID
 	}
 	if opts.All {
-		return streamInvitations(ctx, opts.common, svc.Store, q)
+		return streamInvitations(ctx, opts.common, svc, q)
 	}
 	res, err := svc.List(ctx, q)
 	if err != nil {
@@ -188,14 +188,14 @@ const streamBlock = 1000
 // streamInvitations writes every invitation q selects as it reads them:
 // JSON and CSV row by row, a table in blocks of streamBlock rows (piped,
 // the header only above the first), then the count.
-func streamInvitations(ctx context.Context, o common, st invite.Store, q invite.ListQuery) error {
+func streamInvitations(ctx context.Context, o common, svc *invite.Service, q invite.ListQuery) error {
 	w := bufio.NewWriterSize(o.IO.Out, 64<<10)
 	var n int
 	var err error
 	switch o.Output {
 	case "json":
 		jw := newJSONArrayWriter(w, "invitations")
-		err = st.StreamInvitations(ctx, q, func(inv invite.Invitation) error {
+		err = svc.StreamInvitations(ctx, q, func(inv invite.Invitation) error {
 			n++
 			return jw.add(toJSON(inv, q.Now, false))
 		})
@@ -204,7 +204,7 @@ func streamInvitations(ctx context.Context, o common, st invite.Store, q invite.
 		}
 	case "csv":
 		cw := newCSVStream(w, csvColumns)
-		err = st.StreamInvitations(ctx, q, func(inv invite.Invitation) error {
+		err = svc.StreamInvitations(ctx, q, func(inv invite.Invitation) error {
 			n++
 			return cw.write(csvRow(toJSON(inv, q.Now, false)))
 		})
@@ -213,7 +213,7 @@ func streamInvitations(ctx context.Context, o common, st invite.Store, q invite.
 		}
 	case "xlsx":
 		err = writeXLSX(w, func(add func(invitationJSON) error) error {
-			return st.StreamInvitations(ctx, q, func(inv invite.Invitation) error { return add(toJSON(inv, q.Now, false)) })
+			return svc.StreamInvitations(ctx, q, func(inv invite.Invitation) error { return add(toJSON(inv, q.Now, false)) })
 		})
 	default:
 		sty := o.style()
@@ -236,7 +236,7 @@ func streamInvitations(ctx context.Context, o common, st invite.Store, q invite.
 			}
 			block.rows = block.rows[:0]
 		}
-		err = st.StreamInvitations(ctx, q, func(inv invite.Invitation) error {
+		err = svc.StreamInvitations(ctx, q, func(inv invite.Invitation) error {
 			n++
 			block.rows = append(block.rows, sty.invitationRow(inv, q.Now))
 			if len(block.rows) == streamBlock {

@@ -13,7 +13,6 @@ import (
 	"github.com/jedib0t/go-pretty/v6/progress"
 	"github.com/jedib0t/go-pretty/v6/table"
 	"github.com/spf13/cobra"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/invitectl/invitectl/internal/invite"
 )
@@ -321,11 +320,10 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
-// allMatching collects every invitation q selects before any is changed, so that
-// resending does not shift the pages being read. The pages after the first
-// are read a few at a time, in parallel.
+// allMatching collects every invitation q selects, from one snapshot, before
+// any is changed.
 func allMatching(ctx context.Context, svc *invite.Service, customer string, q invite.ListQuery) ([]invite.Invitation, error) {
-	q.Sort, q.Page, q.PerPage = invite.Sort{Field: invite.SortSentOn}, 1, invite.MaxPerPage
+	q.Sort = invite.Sort{Field: invite.SortSentOn}
 	if customer != "" {
 		c, err := svc.Customer(ctx, customer)
 		if err != nil {
@@ -333,43 +331,25 @@ func allMatching(ctx context.Context, svc *invite.Service, customer string, q in
 		}
 		q.CustomerID = c.ID
 	}
-	first, err := svc.Store.ListInvitations(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	pages := make([][]invite.Invitation, invite.LastPage(first.Total, q.PerPage))
-	pages[0] = first.Invitations
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(pageReaders)
-	for i := 1; i < len(pages); i++ {
-		g.Go(func() error {
-			pq := q
-			pq.Page = i + 1
-			p, err := svc.Store.ListInvitations(gctx, pq)
-			pages[i] = p.Invitations
-			return err
-		})
-	}
-	if err := g.Wait(); err != nil {
+	var all []invite.Invitation
+	if err := svc.StreamInvitations(ctx, q, func(inv invite.Invitation) error {
+		all = append(all, inv)
+		return nil
+	}); err != nil {
 		return nil, err
 	}
 	// In ID order, invitations next to each other in the batch are next to
 	// each other in the store too: its transactions then write fewer pages.
-	// An invitation that moved between two pages while they were read is
-	// taken once.
-	all := slices.Concat(pages...)
 	slices.SortFunc(all, func(a, b invite.Invitation) int { return cmp.Compare(a.ID, b.ID) })
-	return slices.CompactFunc(all, func(a, b invite.Invitation) bool { return a.ID == b.ID }), nil
+	return all, nil
 }
-
-// pageReaders is how many pages allExpired reads at a time.
-const pageReaders = 4
 
 // progressBar is a progress bar on stderr; a nil one does nothing, so that
 // callers need not ask whether there is a terminal to draw on.
 type progressBar struct {
-	w       progress.Writer
 	tracker *progress.Tracker
+	// rendered is closed when the bar has been drawn for the last time.
+	rendered chan struct{}
 }
 
 // startProgress draws a progress bar for total steps on io's stderr.
@@ -399,8 +379,12 @@ func startProgress(io *IOStreams, color bool, what string, total int) *progressB
 	}
 	tr := &progress.Tracker{Message: what, Total: int64(total), Units: progress.UnitsDefault}
 	pw.AppendTracker(tr)
-	go pw.Render()
-	return &progressBar{w: pw, tracker: tr}
+	b := &progressBar{tracker: tr, rendered: make(chan struct{})}
+	go func() {
+		defer close(b.rendered)
+		pw.Render() // returns once every tracker is done (auto-stop)
+	}()
+	return b
 }
 
 func (b *progressBar) increment() { b.add(1) }
@@ -417,7 +401,5 @@ func (b *progressBar) done() {
 		return
 	}
 	b.tracker.MarkAsDone()
-	for b.w.IsRenderInProgress() {
-		time.Sleep(10 * time.Millisecond)
-	}
+	<-b.rendered
 }

@@ -64,20 +64,20 @@ func seedRun(ctx context.Context, opts *SeedOptions) error {
 		return err
 	}
 	now := opts.Now()
-	cs, err := seed.EnsureCustomers(ctx, svc.Store, seed.Customers(opts.Customers, opts.SeedValue), opts.Actor, now)
+	cs, err := svc.EnsureCustomers(ctx, opts.Actor, seed.Customers(opts.Customers, opts.SeedValue))
 	if err != nil {
 		return err
 	}
-	existing, err := svc.Store.ListInvitations(ctx, invite.ListQuery{Status: invite.FilterAll, Sort: invite.DefaultSort, Page: 1, PerPage: 1, Now: now})
+	existing, err := svc.CountInvitations(ctx, invite.ListQuery{Status: invite.FilterAll, Now: now})
 	if err != nil {
 		return err
 	}
-	purged, err := svc.Store.ListInvitations(ctx, invite.ListQuery{Status: invite.FilterPurged, Sort: invite.DefaultSort, Page: 1, PerPage: 1, Now: now})
+	purged, err := svc.CountInvitations(ctx, invite.ListQuery{Status: invite.FilterPurged, Now: now})
 	if err != nil {
 		return err
 	}
-	empty := existing.Total+purged.Total == 0 // the store indexes the rows after loading them
-	gen := seed.NewGenerator(opts.SeedValue, cs, now, svc.TTL, existing.Total)
+	empty := existing+purged == 0 // the store indexes the rows after loading them
+	gen := seed.NewGenerator(opts.SeedValue, cs, now, svc.TTL, existing)
 	var bar *progressBar
 	if opts.IO.ErrTTY && opts.Invitations >= 10000 {
 		bar = startProgress(opts.IO, opts.Color, "Seeding", opts.Invitations)
@@ -98,7 +98,7 @@ func seedRun(ctx context.Context, opts *SeedOptions) error {
 			fmt.Fprintln(opts.IO.ErrOut, "Building the indexes…")
 		}
 	}
-	done, err := svc.Store.LoadInvitations(ctx, batches)
+	done, err := svc.LoadInvitations(ctx, batches)
 	bar.done()
 	if ctx.Err() != nil && (err == nil || errors.Is(err, ctx.Err())) {
 		// What was written is whole: a transaction a batch, or one load.

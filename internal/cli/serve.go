@@ -121,7 +121,7 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 	var metrics *web.Metrics
 	if opts.MetricsListen != "" {
 		metrics = web.NewMetrics()
-		metrics.WatchOutbox(svc.Store.OutboxDepth, opts.Now)
+		metrics.WatchOutbox(svc.OutboxDepth, opts.Now)
 		mln, err := net.Listen("tcp", opts.MetricsListen)
 		if err != nil {
 			ln.Close()
@@ -194,7 +194,6 @@ const deliverPoll = 5 * time.Second
 // events is set), until ctx is done or the returned function is called,
 // which waits for the batch in progress.
 func deliverInBackground(ctx context.Context, svc *invite.Service, events *eventSender, log *slog.Logger, metrics *web.Metrics) (stop func()) {
-	outbox, _ := svc.Store.(invite.EventOutbox)
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -214,8 +213,8 @@ func deliverInBackground(ctx context.Context, svc *invite.Service, events *event
 			if sum.Sent > 0 {
 				log.Info("emails delivered", "sent", sum.Sent)
 			}
-			if events != nil && outbox != nil && ctx.Err() == nil {
-				esum, err := svc.DeliverEvents(ctx, outbox, events, invite.EventRequest{Due: true, Report: func(o invite.EventOutcome) {
+			if events != nil && svc.KeepsEvents() && ctx.Err() == nil {
+				esum, err := svc.DeliverEvents(ctx, events, invite.EventRequest{Due: true, Report: func(o invite.EventOutcome) {
 					metrics.EventDelivered(o.Claim.Type, string(o.State))
 					if o.State != invite.EventDelivered {
 						log.Warn("webhook event not delivered", "id", o.Claim.WebhookID, "type", o.Claim.Type, "state", o.State, "err", o.Error)

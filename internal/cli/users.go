@@ -64,7 +64,7 @@ last name or email contains every term, ignoring case, as list's --search.`,
   invitectl users list --page 2 -o json`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := (invite.ListQuery{Page: opts.Page, PerPage: opts.PerPage}).Validate(); err != nil {
+			if err := invite.CheckPaging(opts.Page, opts.PerPage); err != nil {
 				return err
 			}
 			opts.common = f.common(cmd)

@@ -278,12 +278,12 @@ func eventData(e invite.ClaimedEvent, now time.Time, reveal bool) map[string]any
 // WebhookStatusOptions are the inputs of `webhook status`.
 type WebhookStatusOptions struct {
 	common
-	Store func(context.Context) (invite.Store, error)
+	Service func(context.Context) (*invite.Service, error)
 }
 
 // NewCmdWebhookStatus builds `webhook status`; runF replaces webhookStatusRun in tests.
 func NewCmdWebhookStatus(f *Factory, runF func(*WebhookStatusOptions) error) *cobra.Command {
-	opts := &WebhookStatusOptions{Store: f.Store}
+	opts := &WebhookStatusOptions{Service: f.storeService}
 	return &cobra.Command{
 		Use:   "status",
 		Short: "Count the webhook events per state and list the failed ones",
@@ -328,15 +328,11 @@ func toEventJSON(e invite.Event) eventJSON {
 }
 
 func webhookStatusRun(ctx context.Context, opts *WebhookStatusOptions) error {
-	st, err := opts.Store(ctx)
+	svc, err := opts.Service(ctx)
 	if err != nil {
 		return err
 	}
-	outbox, ok := st.(invite.EventOutbox)
-	if !ok {
-		return errors.New("this store keeps no webhook events")
-	}
-	status, err := outbox.EventStatus(ctx)
+	status, err := svc.EventStatus(ctx)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package invite
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -133,9 +134,13 @@ const eventLease = 5 * time.Minute
 // later events in the batch are given back unattempted, so they never
 // overtake it. Cancelling ctx lets the request on the wire finish and gives
 // back the other claimed events. The error is a store or context error,
-// never an event's.
-func (s *Service) DeliverEvents(ctx context.Context, outbox EventOutbox, sender EventSender, req EventRequest) (EventSummary, error) {
+// never an event's. A store that keeps no events has none to send.
+func (s *Service) DeliverEvents(ctx context.Context, sender EventSender, req EventRequest) (EventSummary, error) {
 	var sum EventSummary
+	outbox, ok := s.Store.(EventOutbox)
+	if !ok {
+		return sum, nil
+	}
 	q := EventClaimQuery{Lease: eventLease, Limit: DeliverBatch, Due: req.Due, Failed: req.Failed}
 	for ctx.Err() == nil {
 		q.Now = s.now()
@@ -206,4 +211,19 @@ func errorText(err error) string {
 		return "not delivered"
 	}
 	return err.Error()
+}
+
+// KeepsEvents says whether the store keeps webhook events.
+func (s *Service) KeepsEvents() bool {
+	_, ok := s.Store.(EventOutbox)
+	return ok
+}
+
+// EventStatus counts the webhook events per state and lists the failed.
+func (s *Service) EventStatus(ctx context.Context) (EventStatus, error) {
+	outbox, ok := s.Store.(EventOutbox)
+	if !ok {
+		return EventStatus{}, errors.New("this store keeps no webhook events")
+	}
+	return outbox.EventStatus(ctx)
 }

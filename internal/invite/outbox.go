@@ -127,6 +127,11 @@ type Outbox interface {
 	OutboxDepth(ctx context.Context) (OutboxDepth, error)
 }
 
+// OutboxDepth counts the undelivered emails.
+func (s *Service) OutboxDepth(ctx context.Context) (OutboxDepth, error) {
+	return s.Store.OutboxDepth(ctx)
+}
+
 // OutboxDepth is what waits in the outbox: the emails queued (to be sent
 // or retried) and failed (refused for good, until resent), and when the
 // oldest queued one was queued (zero when none is).

@@ -87,7 +87,7 @@ type Eraser interface {
 // ListUsers returns one page of users; a page past the end is EINVALID
 // naming the last page.
 func (s *Service) ListUsers(ctx context.Context, q UserQuery) (UserPage, error) {
-	if err := (ListQuery{Page: q.Page, PerPage: q.PerPage}).Validate(); err != nil {
+	if err := CheckPaging(q.Page, q.PerPage); err != nil {
 		return UserPage{}, err
 	}
 	p, err := s.Store.FindUsers(ctx, q)

@@ -140,12 +140,15 @@ func PageOffset(page, perPage int) int {
 }
 
 // Validate checks the paging values.
-func (q ListQuery) Validate() error {
-	if q.Page < 1 {
-		return Errorf(EINVALID, "invalid page %d", q.Page).WithHint("pages start at 1")
+func (q ListQuery) Validate() error { return CheckPaging(q.Page, q.PerPage) }
+
+// CheckPaging checks a 1-based page number and a page size, of any list.
+func CheckPaging(page, perPage int) error {
+	if page < 1 {
+		return Errorf(EINVALID, "invalid page %d", page).WithHint("pages start at 1")
 	}
-	if q.PerPage < 1 || q.PerPage > MaxPerPage {
-		return Errorf(EINVALID, "invalid per-page %d", q.PerPage).WithHint("use a value from 1 to %d", MaxPerPage)
+	if perPage < 1 || perPage > MaxPerPage {
+		return Errorf(EINVALID, "invalid per-page %d", perPage).WithHint("use a value from 1 to %d", MaxPerPage)
 	}
 	return nil
 }
@@ -210,7 +213,7 @@ func (q AuditQuery) Offset() int { return PageOffset(q.Page, q.PerPage) }
 
 // Validate checks the paging values.
 func (q AuditQuery) Validate() error {
-	return ListQuery{Page: q.Page, PerPage: q.PerPage}.Validate()
+	return CheckPaging(q.Page, q.PerPage)
 }
 
 // AuditPage is one page of the audit log.

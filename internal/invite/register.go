@@ -80,6 +80,13 @@ func (s *Service) Register(ctx context.Context, token string, r Registration) (U
 	if err != nil {
 		return User{}, "", err
 	}
+	return s.RegisterInvitation(ctx, inv, r)
+}
+
+// RegisterInvitation is Register for inv, the invitation of a link that
+// OpenLink found usable: a caller that opened the link already need not
+// read it again. The store accepts only while the link still is usable.
+func (s *Service) RegisterInvitation(ctx context.Context, inv Invitation, r Registration) (User, string, error) {
 	lang := r.MessageLanguage
 	if !ValidLanguage(lang) {
 		lang = r.Language

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"sort"
 	"strconv"
 	"strings"
@@ -289,6 +290,47 @@ func (s *Service) Show(ctx context.Context, actor string, id int64, reveal bool)
 // List returns one page of invitations. A page past the end is EINVALID
 // naming the last page.
 func (s *Service) List(ctx context.Context, q ListQuery) (InvitationPage, error) {
+	q, err := s.listQuery(q)
+	if err != nil {
+		return InvitationPage{}, err
+	}
+	p, err := s.Store.ListInvitations(ctx, q)
+	if err != nil {
+		return p, err
+	}
+	if q.Page > 1 && q.Offset() >= p.Total {
+		return InvitationPage{}, PageRangeError(q.Page, p.Total, q.PerPage)
+	}
+	return p, nil
+}
+
+// StreamInvitations calls fn for every invitation q selects, its paging
+// aside, in q's order, all read from one snapshot, and stops at fn's first
+// error, which it returns.
+func (s *Service) StreamInvitations(ctx context.Context, q ListQuery, fn func(Invitation) error) error {
+	q.Page, q.PerPage = 1, 1 // a stream has no pages
+	q, err := s.listQuery(q)
+	if err != nil {
+		return err
+	}
+	return s.Store.StreamInvitations(ctx, q, fn)
+}
+
+// CountInvitations counts the invitations q selects, its paging aside.
+func (s *Service) CountInvitations(ctx context.Context, q ListQuery) (int, error) {
+	q.Page, q.PerPage = 1, 1
+	q, err := s.listQuery(q)
+	if err != nil {
+		return 0, err
+	}
+	p, err := s.Store.ListInvitations(ctx, q)
+	return p.Total, err
+}
+
+// listQuery fills q's defaults (open invitations, the default sort, the
+// first page of DefaultPerPage, now) and validates it: the store lists
+// what it is given.
+func (s *Service) listQuery(q ListQuery) (ListQuery, error) {
 	if q.Now.IsZero() {
 		q.Now = s.now()
 	}
@@ -304,18 +346,55 @@ func (s *Service) List(ctx context.Context, q ListQuery) (InvitationPage, error)
 	if q.Page == 0 {
 		q.Page = 1
 	}
-	if err := q.Validate(); err != nil {
-		return InvitationPage{}, err
-	}
-	p, err := s.Store.ListInvitations(ctx, q)
+	return q, q.Validate()
+}
+
+// Audit returns one page of the audit log. A page past the end is
+// EINVALID naming the last page.
+func (s *Service) Audit(ctx context.Context, q AuditQuery) (AuditPage, error) {
+	p, err := s.Store.AuditPage(ctx, q)
 	if err != nil {
 		return p, err
 	}
 	if q.Page > 1 && q.Offset() >= p.Total {
-		return InvitationPage{}, PageRangeError(q.Page, p.Total, q.PerPage)
+		return AuditPage{}, PageRangeError(q.Page, p.Total, q.PerPage)
 	}
 	return p, nil
 }
+
+// Customers returns every customer, with its counts, in Swedish
+// alphabetical order.
+func (s *Service) Customers(ctx context.Context) ([]CustomerSummary, error) {
+	return s.Store.ListCustomers(ctx)
+}
+
+// EnsureCustomers returns the customers with the given names, creating
+// those that do not exist yet (each with its audit event).
+func (s *Service) EnsureCustomers(ctx context.Context, actor string, names []string) ([]Customer, error) {
+	now := s.now()
+	out := make([]Customer, 0, len(names))
+	for _, name := range names {
+		c, err := s.Store.CustomerByName(ctx, name)
+		if ErrorCode(err) == ENOTFOUND {
+			c = Customer{Name: name, CreatedAt: now}
+			err = s.Store.CreateCustomer(ctx, &c, AuditEvent{At: now, Actor: actor, Action: ActionCustomerAdd, Detail: "customer " + strconv.Quote(name)})
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// LoadInvitations stores the invitations of batches as they are, without
+// per-row checks (sample data): see Store.LoadInvitations.
+func (s *Service) LoadInvitations(ctx context.Context, batches iter.Seq[[]Invitation]) (int, error) {
+	return s.Store.LoadInvitations(ctx, batches)
+}
+
+// Ping checks that the store answers.
+func (s *Service) Ping(ctx context.Context) error { return s.Store.Ping(ctx) }
 
 // Edit applies a patch (and optionally a new language) to an open
 // invitation. ifVersion, when non-zero, is the version the caller based the

@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"strconv"
 	"strings"
 	"time"
 
@@ -153,19 +152,9 @@ func (g *Generator) Batch(n int) []invite.Invitation {
 }
 
 // EnsureCustomers returns the customers with the given names, creating those
-// that do not exist yet (each with its audit event).
+// that do not exist yet, at time now, as invite.Service.EnsureCustomers does:
+// for a store without a Service (benchmarks).
 func EnsureCustomers(ctx context.Context, s invite.Store, names []string, actor string, now time.Time) ([]invite.Customer, error) {
-	out := make([]invite.Customer, 0, len(names))
-	for _, name := range names {
-		c, err := s.CustomerByName(ctx, name)
-		if invite.ErrorCode(err) == invite.ENOTFOUND {
-			c = invite.Customer{Name: name, CreatedAt: now}
-			err = s.CreateCustomer(ctx, &c, invite.AuditEvent{At: now, Actor: actor, Action: invite.ActionCustomerAdd, Detail: "customer " + strconv.Quote(name)})
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, nil
+	svc := &invite.Service{Store: s, Now: func() time.Time { return now }}
+	return svc.EnsureCustomers(ctx, actor, names)
 }

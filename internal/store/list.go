@@ -1,7 +1,6 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -104,11 +103,10 @@ type listPlan struct {
 	maxSends   int
 }
 
+// planList takes apart q, which the Service filled and validated; only a
+// status or sort field the store does not know is an error.
 func (s *Store) planList(q invite.ListQuery) (*listPlan, error) {
-	if err := q.Validate(); err != nil {
-		return nil, err
-	}
-	field := cmp.Or(q.Sort.Field, invite.DefaultSort.Field)
+	field := q.Sort.Field
 	col, ok := schema.SortColumns[field]
 	if !ok {
 		return nil, invite.Errorf(invite.EINVALID, "invalid sort field %q", field)
@@ -120,7 +118,7 @@ func (s *Store) planList(q invite.ListQuery) (*listPlan, error) {
 	l.indexed = slices.ContainsFunc(l.search, schema.Indexed)
 	pending := []invite.State{invite.StatePending}
 	switch q.Status {
-	case invite.FilterOpen, "":
+	case invite.FilterOpen:
 		l.states = pending
 	case invite.FilterPending:
 		l.states, l.expiry = pending, "> ?"

@@ -25,7 +25,6 @@ import (
 // after a thousand rows but give up the one snapshot, and cost an index
 // descent per page.
 func (s *Store) StreamInvitations(ctx context.Context, q invite.ListQuery, fn func(invite.Invitation) error) error {
-	q.Page, q.PerPage = 1, 1 // a stream has no pages; planList checks them
 	l, err := s.planList(q)
 	if err != nil {
 		return err

@@ -92,7 +92,7 @@ func BenchmarkDeliverEvents(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.StartTimer()
-			sum, err := svc.DeliverEvents(ctx, s, send, invite.EventRequest{})
+			sum, err := svc.DeliverEvents(ctx, send, invite.EventRequest{})
 			if err != nil || sum.Delivered != 2000 {
 				b.Fatalf("DeliverEvents: %+v, %v", sum, err)
 			}

@@ -44,7 +44,7 @@ func (r *recorder) SendEvent(_ context.Context, e invite.ClaimedEvent) (invite.E
 func deliverEvents(t *testing.T, s *store.Store, r *recorder, now time.Time) invite.EventSummary {
 	t.Helper()
 	svc := &invite.Service{Store: s, Now: func() time.Time { return now }}
-	sum, err := svc.DeliverEvents(t.Context(), s, r, invite.EventRequest{})
+	sum, err := svc.DeliverEvents(t.Context(), r, invite.EventRequest{})
 	if err != nil {
 		t.Fatalf("DeliverEvents: %v", err)
 	}
@@ -236,7 +236,7 @@ func TestTwoDeliverersKeepEachInvitationsOrder(t *testing.T) {
 			wg.Go(func() {
 				svc := &invite.Service{Store: s, Now: func() time.Time { return storetest.T0.Add(time.Hour) }}
 				var err error
-				if sums[i], err = svc.DeliverEvents(context.Background(), s, rec, invite.EventRequest{}); err != nil {
+				if sums[i], err = svc.DeliverEvents(context.Background(), rec, invite.EventRequest{}); err != nil {
 					t.Errorf("deliverer %d: %v", i, err)
 				}
 			})

@@ -37,7 +37,7 @@ var formFields = []struct{ name, anchor string }{
 // showInvite shows the registration form for a usable link. It only reads.
 func (h *handler) showInvite(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
-	inv, err := h.svc.OpenLink(r.Context(), r.PathValue("token"))
+	inv, err := h.openLink(r)
 	lang := h.lang(r)
 	if errors.Is(err, invite.ErrLinkUsed) {
 		// Its owner, signed in, has nothing to do here but their account.
@@ -69,7 +69,11 @@ func (h *handler) register(w http.ResponseWriter, r *http.Request) {
 		h.message(w, r, http.StatusBadRequest, lang, "bad_request", "body")
 		return
 	}
-	token := r.PathValue("token")
+	inv, err := h.openLink(r)
+	if err != nil {
+		h.linkError(w, r, err, h.lang(r))
+		return
+	}
 	reg := invite.Registration{
 		Password:        r.PostForm.Get("password"),
 		PasswordConfirm: r.PostForm.Get("password_confirm"),
@@ -77,7 +81,7 @@ func (h *handler) register(w http.ResponseWriter, r *http.Request) {
 		AcceptPrivacy:   r.PostForm.Get("accept_privacy") == "on",
 		MessageLanguage: h.lang(r),
 	}
-	_, session, regErr := h.svc.Register(r.Context(), token, reg)
+	_, session, regErr := h.svc.RegisterInvitation(r.Context(), inv, reg)
 	if regErr == nil {
 		h.metrics.count(func(m *Metrics) prometheus.Counter { return m.registrations })
 		h.setSessionCookie(w, session)
@@ -88,14 +92,8 @@ func (h *handler) register(w http.ResponseWriter, r *http.Request) {
 		h.linkError(w, r, regErr, h.lang(r))
 		return
 	}
-	// The form needs the invitee's details again; the link may also have
-	// changed state meanwhile, which then is the answer.
-	inv, err := h.svc.OpenLink(r.Context(), token)
+	// The form again, with the invitee's details as read for this request.
 	lang := h.lang(r)
-	if err != nil {
-		h.linkError(w, r, err, lang)
-		return
-	}
 	form := &formView{Language: reg.Language, AcceptPrivacy: reg.AcceptPrivacy, Errors: map[string]string{}}
 	var other []string
 	for _, fe := range invite.ErrorFields(regErr) {

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -545,5 +546,43 @@ func TestConcurrentRegistrations(t *testing.T) {
 	users, err := f.store.ListUsers(context.Background(), 1, 100)
 	if err != nil || users.Total != 1 {
 		t.Fatalf("%d users, %v; want exactly one", users.Total, err)
+	}
+}
+
+// readCounter counts the store's reads of one invitation.
+type readCounter struct {
+	invite.Store
+	reads atomic.Int32
+}
+
+func (s *readCounter) Invitation(ctx context.Context, id int64) (invite.Invitation, error) {
+	s.reads.Add(1)
+	return s.Store.Invitation(ctx, id)
+}
+
+// A token page reads its invitation once per request: for the language,
+// the form and, after a rejected submission, the form again.
+func TestTokenPageReadsTheInvitationOnce(t *testing.T) {
+	f := newFixture(t, cheapParams)
+	_, token := f.invite(t, "asa@example.com", "sv")
+	counter := &readCounter{Store: f.store}
+	f.svc.Store = counter
+	bad := validForm("en")
+	bad.Set("password", "kort")
+	for _, c := range []struct {
+		what   string
+		do     func() *httptest.ResponseRecorder
+		status int
+	}{
+		{"the form", func() *httptest.ResponseRecorder { return f.get("/invite/" + token) }, http.StatusOK},
+		{"a rejected registration", func() *httptest.ResponseRecorder { return f.post("/invite/"+token, bad) }, http.StatusUnprocessableEntity},
+		{"a registration", func() *httptest.ResponseRecorder { return f.post("/invite/"+token, validForm("en")) }, http.StatusSeeOther},
+		{"a used link", func() *httptest.ResponseRecorder { return f.get("/invite/" + token) }, http.StatusGone},
+	} {
+		counter.reads.Store(0)
+		assertStatus(t, c.do(), c.status)
+		if n := counter.reads.Load(); n != 1 {
+			t.Errorf("%s read the invitation %d times, want 1", c.what, n)
+		}
 	}
 }

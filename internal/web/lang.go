@@ -16,13 +16,23 @@ import (
 type requestKey struct{}
 
 // requestInfo is what the middleware learned about a request: its page
-// language and who is signed in.
+// language, who is signed in and, on a token page, the link.
 type requestInfo struct {
 	lang string
 	// user is the signed-in user; nil when there is none. userErr is a
 	// failure to read the session, which the route reports.
 	user    *invite.User
 	userErr error
+	// link is the invitation link of a token page as the Service opened
+	// it, read once for the language and the page; nil elsewhere.
+	link *openedLink
+}
+
+// openedLink is what Service.OpenLink returned for token.
+type openedLink struct {
+	token string
+	inv   invite.Invitation
+	err   error
 }
 
 func infoOf(r *http.Request) *requestInfo {
@@ -58,7 +68,11 @@ func (h *handler) decideLanguage(next http.Handler) http.Handler {
 			saved = info.user.Language
 		}
 		if token, ok := strings.CutPrefix(path, "/invite/"); ok && token != "" && !strings.Contains(token, "/") {
-			saved = h.invitationLanguage(r.Context(), token)
+			// A guessed token costs an HMAC, no store read; a refused link
+			// still names its invitation's language.
+			inv, err := h.svc.OpenLink(r.Context(), token)
+			info.link = &openedLink{token: token, inv: inv, err: err}
+			saved = inv.Language
 		}
 		if token, ok := strings.CutPrefix(path, "/password/reset/"); ok && token != "" && !strings.Contains(token, "/") {
 			// The account's language, for the account's owner.
@@ -71,18 +85,14 @@ func (h *handler) decideLanguage(next http.Handler) http.Handler {
 	})
 }
 
-// invitationLanguage is the language of the invitation a token names, or ""
-// when the token names none. A guessed token costs an HMAC, no store read.
-func (h *handler) invitationLanguage(ctx context.Context, token string) string {
-	id, _, ok := h.svc.Links.Verify(token)
-	if !ok {
-		return ""
+// openLink is the request's link as the middleware opened it, or opened
+// now for a request that never reached the middleware.
+func (h *handler) openLink(r *http.Request) (invite.Invitation, error) {
+	token := r.PathValue("token")
+	if info := infoOf(r); info != nil && info.link != nil && info.link.token == token {
+		return info.link.inv, info.link.err
 	}
-	inv, err := h.svc.Store.Invitation(ctx, id)
-	if err != nil {
-		return ""
-	}
-	return inv.Language
+	return h.svc.OpenLink(r.Context(), token)
 }
 
 // chooseLanguage applies the order of decideLanguage; known is what the

@@ -173,7 +173,7 @@ func (h *handler) privacy(w http.ResponseWriter, r *http.Request) {
 func (h *handler) healthz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	if err := h.svc.Store.Ping(r.Context()); err != nil {
+	if err := h.svc.Ping(r.Context()); err != nil {
 		h.log.Error("health check: the store does not answer", "err", err)
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = w.Write([]byte("unavailable\n"))

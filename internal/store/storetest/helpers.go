@@ -124,6 +124,9 @@ func mustAudit(tb testing.TB, s invite.Store, invitationID int64) []invite.Audit
 
 func mustList(tb testing.TB, s invite.Store, q invite.ListQuery) invite.InvitationPage {
 	tb.Helper()
+	if q.Sort.Field == "" {
+		q.Sort = invite.DefaultSort // a store lists a complete query: the Service fills it
+	}
 	p, err := s.ListInvitations(tb.Context(), q)
 	if err != nil {
 		tb.Fatalf("ListInvitations(%+v): %v", q, err)

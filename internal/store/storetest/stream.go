@@ -69,7 +69,7 @@ func testStreamStopsAtError(t *testing.T, s invite.Store) {
 	if err != stop || n != 3 {
 		t.Errorf("stream after an error: %v after %d rows, want %v after 3", err, n, stop)
 	}
-	if err := s.StreamInvitations(t.Context(), invite.ListQuery{Status: "gone"}, func(invite.Invitation) error { return nil }); invite.ErrorCode(err) != invite.EINVALID {
+	if err := s.StreamInvitations(t.Context(), invite.ListQuery{Status: "gone", Sort: invite.DefaultSort}, func(invite.Invitation) error { return nil }); invite.ErrorCode(err) != invite.EINVALID {
 		t.Errorf("invalid status: %v, want EINVALID", err)
 	}
 }
