@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/invitectl/invitectl/internal/invite"
@@ -50,6 +51,68 @@ func tristate(t invite.Tristate) any {
 	case invite.No:
 		return false
 	}
+	return nil
+}
+
+// columns are the invitee fields' columns, each prefixed with alias.
+func columns(alias string) string {
+	cols := make([]string, len(invite.Fields))
+	for i, f := range invite.Fields {
+		cols[i] = alias + f.Key()
+	}
+	return strings.Join(cols, ", ")
+}
+
+// fieldColumns are the invitee fields' columns.
+var fieldColumns = strings.Split(columns(""), ", ")
+
+// fieldValues are d's fields as the values of fieldColumns: an absent
+// optional value is NULL.
+func fieldValues(d *invite.Details) []any {
+	vs := make([]any, len(invite.Fields))
+	for i, f := range invite.Fields {
+		vs[i] = fieldValue(f, d)
+	}
+	return vs
+}
+
+func fieldValue(f invite.Field, d *invite.Details) any {
+	switch {
+	case f.Tristate():
+		return tristate(f.Tri(*d))
+	case f.Required:
+		return f.Value(*d)
+	}
+	return nullString(f.Value(*d))
+}
+
+// fieldScanners read fieldColumns into d.
+func fieldScanners(d *invite.Details) []any {
+	sc := make([]any, len(invite.Fields))
+	for i, f := range invite.Fields {
+		sc[i] = scanField{f, d}
+	}
+	return sc
+}
+
+// scanField reads a field's column.
+type scanField struct {
+	f invite.Field
+	d *invite.Details
+}
+
+func (sf scanField) Scan(v any) error {
+	var s string
+	if sf.f.Tristate() {
+		var t invite.Tristate
+		if err := (scanTristate{&t}).Scan(v); err != nil {
+			return err
+		}
+		s = t.String()
+	} else if err := (scanString{&s}).Scan(v); err != nil {
+		return err
+	}
+	sf.f.Set(sf.d, s)
 	return nil
 }
 
