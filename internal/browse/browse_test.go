@@ -706,12 +706,12 @@ func TestEditShowsValidationErrors(t *testing.T) {
 	// UPDATE: the Service refuses, each error beside its field, nothing saved.
 	pressUpdate(d)
 	d.must("Not saved: correct the fields marked ✗.", "Edit invitation 1")
-	for _, field := range []string{"last-name", "personal-number", "phone"} {
+	for _, field := range []string{"last_name", "personal_number", "phone"} {
 		if d.m.form.errors[field] == "" {
 			t.Errorf("no error beside %s: %v", field, d.m.form.errors)
 		}
 	}
-	d.must(d.m.form.errors["personal-number"], d.m.form.errors["phone"])
+	d.must(d.m.form.errors["personal_number"], d.m.form.errors["phone"])
 	if got := f.get(inv.ID); got.Version != inv.Version {
 		t.Errorf("an invalid edit was saved: version %d → %d", inv.Version, got.Version)
 	}

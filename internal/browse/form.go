@@ -1,6 +1,7 @@
 package browse
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -13,7 +14,6 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/invitectl/invitectl/internal/invite"
-	"github.com/invitectl/invitectl/internal/personnummer"
 	"github.com/invitectl/invitectl/internal/termfit"
 )
 
@@ -35,7 +35,7 @@ type form struct {
 
 // field is one editable detail: text, or a choice among a few values.
 type field struct {
-	name    string // the Service's name: first-name, phone, …
+	name    string // the field's name (first_name, phone, …) or language
 	label   string
 	input   textinput.Model // text
 	choices []choice        // a choice
@@ -53,7 +53,6 @@ const (
 
 var (
 	tristateChoices = []choice{{"Yes", "yes"}, {"No", "no"}, {invite.Dash, "unset"}}
-	genderChoices   = []choice{{"Female", "female"}, {"Male", "male"}, {"Other", "other"}, {invite.Dash, "unset"}}
 	languageChoices = []choice{{"Swedish", invite.Swedish}, {"English", invite.English}}
 )
 
@@ -78,22 +77,26 @@ func newForm(inv invite.Invitation, st styles, width int) form {
 		f.chosen = max(slices.IndexFunc(choices, func(c choice) bool { return c.value == value }), 0)
 		return f
 	}
-	g := string(inv.Gender)
-	if g == "" {
-		g = "unset"
+	var fields []field
+	for _, fd := range invite.Fields {
+		switch {
+		case fd.Tristate():
+			fields = append(fields, pick(fd.Name, fd.Label, tristateChoices, fd.Tri(inv.Details).String()))
+		case fd.Choices != nil:
+			choices := []choice{}
+			for _, c := range fd.Choices {
+				choices = append(choices, choice{strings.ToUpper(c[:1]) + c[1:], c})
+			}
+			fields = append(fields, pick(fd.Name, fd.Label, append(choices, choice{invite.Dash, "unset"}), cmp.Or(fd.Value(inv.Details), "unset")))
+		case fd.Mask != nil:
+			// Shown masked: left as it is, it is kept.
+			fields = append(fields, text(fd.Name, fd.Label, fd.Shown(inv.Details, false), fd.Format+"; leave as shown to keep"))
+		default:
+			fields = append(fields, text(fd.Name, fd.Label, fd.Value(inv.Details), ""))
+		}
 	}
-	f := form{inv: inv, st: st, errors: map[string]string{}, fields: []field{
-		text("first-name", "First name", inv.FirstName, ""),
-		text("last-name", "Last name", inv.LastName, ""),
-		pick("swedish-citizen", "Swedish citizenship", tristateChoices, inv.SwedishCitizen.String()),
-		pick("eu-citizen", "EU/EEA citizenship", tristateChoices, inv.EUCitizen.String()),
-		// Shown masked: left as it is, it is kept.
-		text("personal-number", "Personal number", personnummer.Mask(inv.PersonalNumber), "YYYYMMDD-XXXX; leave as shown to keep"),
-		text("lma-number", "LMA number", inv.LMANumber, ""),
-		text("phone", "Phone number", inv.Phone, ""),
-		pick("gender", "Gender", genderChoices, g),
-		pick("language", "Language", languageChoices, inv.Language),
-	}}
+	f := form{inv: inv, st: st, errors: map[string]string{},
+		fields: append(fields, pick("language", "Language", languageChoices, inv.Language))}
 	f.resize(width)
 	return f
 }
@@ -118,11 +121,6 @@ func (f *form) resize(width int) {
 // masked personal number is when it still reads as shown.
 func (f *form) patch() (invite.Patch, *string) {
 	var p invite.Patch
-	targets := map[string]**string{
-		"first-name": &p.FirstName, "last-name": &p.LastName, "swedish-citizen": &p.SwedishCitizen,
-		"eu-citizen": &p.EUCitizen, "personal-number": &p.PersonalNumber, "lma-number": &p.LMANumber,
-		"phone": &p.Phone, "gender": &p.Gender,
-	}
 	var lang *string
 	for i := range f.fields {
 		fl := &f.fields[i]
@@ -134,7 +132,9 @@ func (f *form) patch() (invite.Patch, *string) {
 			lang = &v
 			continue
 		}
-		*targets[fl.name] = &v
+		if fd, ok := invite.FieldNamed(fl.name); ok {
+			fd.Give(&p, &v)
+		}
 	}
 	return p, lang
 }

@@ -543,7 +543,7 @@ func (m *Model) gotEdit(msg editedMsg) tea.Cmd {
 		m.note(fmt.Sprintf("No changes to invitation %d.", msg.inv.ID))
 		return nil
 	}
-	m.note(fmt.Sprintf("Updated invitation %d (%s): changed %s.", msg.inv.ID, termfit.Safe(msg.inv.Email), strings.Join(msg.changed, ", ")))
+	m.note(fmt.Sprintf("Updated invitation %d (%s): changed %s.", msg.inv.ID, termfit.Safe(msg.inv.Email), invite.Changes(msg.changed)))
 	return m.reload("")
 }
 

@@ -2,6 +2,7 @@ package browse
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -11,7 +12,6 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/invitectl/invitectl/internal/invite"
-	"github.com/invitectl/invitectl/internal/personnummer"
 	"github.com/invitectl/invitectl/internal/termfit"
 )
 
@@ -277,12 +277,12 @@ func (m Model) row(inv invite.Invitation) []string {
 	if !inv.CreatedAt.IsZero() {
 		sentOn = termfit.Time(inv.CreatedAt, now, m.o.Location)
 	}
-	return []string{
-		strconv.FormatInt(inv.ID, 10), termfit.Safe(inv.Customer), termfit.Safe(inv.FirstName), termfit.Safe(inv.LastName),
-		termfit.Safe(inv.Email), strings.ToUpper(string(inv.Status(now))),
-		inv.SwedishCitizen.Label(), inv.EUCitizen.Label(), dash(personnummer.Mask(inv.PersonalNumber)),
-		dash(inv.LMANumber), dash(inv.Phone), dash(string(inv.Gender)), sentOn, dash(inv.CreatedBy),
+	row := slices.Concat([]string{strconv.FormatInt(inv.ID, 10), inv.Customer}, termfit.NameCells(inv.Details),
+		[]string{inv.Email, strings.ToUpper(string(inv.Status(now)))}, termfit.DetailCells(inv.Details))
+	for i, c := range row {
+		row[i] = termfit.Safe(c)
 	}
+	return append(row, sentOn, dash(inv.CreatedBy))
 }
 
 // firstRow is the first row on screen when visible rows fit: the page

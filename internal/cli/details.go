@@ -1,51 +1,55 @@
 package cli
 
 import (
+	"strings"
+
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/invitectl/invitectl/internal/invite"
 )
 
-// detailFlags are the invitee-detail flags shared by invite and edit.
+// detailFlags are the invitee-detail flags shared by invite and edit: one
+// for each of invite.Fields, and --language.
 type detailFlags struct {
-	firstName, lastName, swedish, eu, personalNumber, lma, phone, gender, language string
+	values   map[string]*string // by field name
+	language string
 }
 
+// flagName is the flag of a field of the domain: first_name is
+// --first-name.
+func flagName(field string) string { return strings.ReplaceAll(field, "_", "-") }
+
 func (d *detailFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&d.firstName, "first-name", "", "first name, 2–70 characters")
-	fs.StringVar(&d.lastName, "last-name", "", "last name, 2–70 characters")
-	fs.StringVar(&d.swedish, "swedish-citizen", "", "Swedish citizenship: yes, no or unset")
-	fs.StringVar(&d.eu, "eu-citizen", "", "EU/EEA citizenship: yes, no or unset")
-	fs.StringVar(&d.personalNumber, "personal-number", "", "Swedish personal number, YYYYMMDD-XXXX")
-	fs.StringVar(&d.lma, "lma-number", "", "LMA number, up to 70 characters")
-	fs.StringVar(&d.phone, "phone", "", "phone number; Swedish numbers may omit +46")
-	fs.StringVar(&d.gender, "gender", "", "female, male, other or unset")
+	d.values = map[string]*string{}
+	for _, f := range invite.Fields {
+		d.values[f.Name] = fs.String(flagName(f.Name), "", f.About)
+	}
 	fs.StringVar(&d.language, "language", "", "language of the email and page: sv or en")
 }
 
 // patch returns the flags the user set as a Patch.
 func (d *detailFlags) patch(cmd *cobra.Command) invite.Patch {
 	var p invite.Patch
-	pick := func(name string, v *string) *string {
-		if cmd.Flags().Changed(name) {
-			return v
+	for _, f := range invite.Fields {
+		if cmd.Flags().Changed(flagName(f.Name)) {
+			f.Give(&p, d.values[f.Name])
 		}
-		return nil
 	}
-	p.FirstName = pick("first-name", &d.firstName)
-	p.LastName = pick("last-name", &d.lastName)
-	p.SwedishCitizen = pick("swedish-citizen", &d.swedish)
-	p.EUCitizen = pick("eu-citizen", &d.eu)
-	p.PersonalNumber = pick("personal-number", &d.personalNumber)
-	p.LMANumber = pick("lma-number", &d.lma)
-	p.Phone = pick("phone", &d.phone)
-	p.Gender = pick("gender", &d.gender)
 	return p
 }
 
 func (d *detailFlags) completions(cmd *cobra.Command) {
-	for _, f := range []string{"swedish-citizen", "eu-citizen", "gender", "language"} {
-		detailFlag(cmd, f)
+	for name := range detailValues {
+		detailFlag(cmd, name)
 	}
+}
+
+// flagNames are the flags of fields, as a list: "first-name, phone".
+func flagNames(fields []string) string {
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = flagName(f)
+	}
+	return strings.Join(names, ", ")
 }

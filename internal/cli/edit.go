@@ -13,7 +13,6 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/invitectl/invitectl/internal/invite"
-	"github.com/invitectl/invitectl/internal/personnummer"
 )
 
 // EditOptions are the inputs of `edit`.
@@ -138,54 +137,60 @@ func editRun(ctx context.Context, opts *EditOptions) error {
 		_, err := fmt.Fprintf(opts.IO.Out, "No changes to invitation %d.\n", inv.ID)
 		return err
 	}
-	_, err = fmt.Fprintf(opts.IO.Out, "Updated invitation %d (%s): changed %s.\n", inv.ID, termSafe(inv.Email), strings.Join(changed, ", "))
+	_, err = fmt.Fprintf(opts.IO.Out, "Updated invitation %d (%s): changed %s.\n", inv.ID, termSafe(inv.Email), flagNames(changed))
 	return err
 }
 
-// editDoc is the YAML document the editor shows.
-type editDoc struct {
-	FirstName      string `yaml:"first_name"`
-	LastName       string `yaml:"last_name"`
-	SwedishCitizen string `yaml:"swedish_citizen"`
-	EUCitizen      string `yaml:"eu_citizen"`
-	PersonalNumber string `yaml:"personal_number"`
-	LMANumber      string `yaml:"lma_number"`
-	Phone          string `yaml:"phone"`
-	Gender         string `yaml:"gender"`
-	Language       string `yaml:"language"`
-}
+// editDoc is the YAML document the editor shows: each field by its name,
+// then the language; a value is masked as show masks it, and a field that
+// takes one of a few values says unset when it has none.
+type editDoc map[string]string
+
+// editKeys are the keys of an editDoc, in the document's order.
+var editKeys = func() []string {
+	keys := make([]string, 0, len(invite.Fields)+1)
+	for _, f := range invite.Fields {
+		keys = append(keys, f.Name)
+	}
+	return append(keys, "language")
+}()
 
 func docOf(inv invite.Invitation) editDoc {
-	g := string(inv.Gender)
-	if g == "" {
-		g = "unset"
+	doc := editDoc{"language": inv.Language}
+	for _, f := range invite.Fields {
+		v := f.Shown(inv.Details, false)
+		if v == "" && (f.Tristate() || f.Choices != nil) {
+			v = "unset"
+		}
+		doc[f.Name] = v
 	}
-	return editDoc{
-		FirstName: inv.FirstName, LastName: inv.LastName,
-		SwedishCitizen: inv.SwedishCitizen.String(), EUCitizen: inv.EUCitizen.String(),
-		PersonalNumber: personnummer.Mask(inv.PersonalNumber), LMANumber: inv.LMANumber,
-		Phone: inv.Phone, Gender: g, Language: inv.Language,
-	}
+	return doc
 }
 
-// patchOf turns an edited document into a patch of the fields that differ.
+// yaml is the document as the editor shows it, in editKeys' order.
+func (doc editDoc) yaml() []byte {
+	var b []byte
+	for _, k := range editKeys {
+		line, _ := yaml.Marshal(map[string]string{k: doc[k]})
+		b = append(b, line...)
+	}
+	return b
+}
+
+// patchOf turns an edited document into a patch of the fields that differ
+// (the masked personal number, left as it is, means "keep").
 func patchOf(orig, doc editDoc) (invite.Patch, *string) {
 	var p invite.Patch
-	diff := func(a, b string) *string {
-		if a == b {
-			return nil
+	diff := func(k string) *string {
+		if v := doc[k]; v != orig[k] {
+			return &v
 		}
-		return &b
+		return nil
 	}
-	p.FirstName = diff(orig.FirstName, doc.FirstName)
-	p.LastName = diff(orig.LastName, doc.LastName)
-	p.SwedishCitizen = diff(orig.SwedishCitizen, doc.SwedishCitizen)
-	p.EUCitizen = diff(orig.EUCitizen, doc.EUCitizen)
-	p.PersonalNumber = diff(orig.PersonalNumber, doc.PersonalNumber) // the masked value means "keep"
-	p.LMANumber = diff(orig.LMANumber, doc.LMANumber)
-	p.Phone = diff(orig.Phone, doc.Phone)
-	p.Gender = diff(orig.Gender, doc.Gender)
-	return p, diff(orig.Language, doc.Language)
+	for _, f := range invite.Fields {
+		f.Give(&p, diff(f.Name))
+	}
+	return p, diff("language")
 }
 
 const editHeader = `# Edit invitation %d (%s, %s) and save to apply; an unchanged file changes nothing.
@@ -203,8 +208,7 @@ func editInEditor(ctx context.Context, opts *EditOptions, svc *invite.Service, i
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, fmt.Sprintf("invitation-%d.yaml", inv.ID))
 	orig := docOf(inv)
-	body, _ := yaml.Marshal(orig)
-	content := []byte(fmt.Sprintf(editHeader, inv.ID, inv.Email, inv.Customer) + string(body))
+	content := []byte(fmt.Sprintf(editHeader, inv.ID, inv.Email, inv.Customer) + string(orig.yaml()))
 	for {
 		if err := os.WriteFile(path, content, 0o600); err != nil {
 			return inv, nil, false, err
@@ -234,7 +238,7 @@ func editInEditor(ctx context.Context, opts *EditOptions, svc *invite.Service, i
 				return out, changed, false, err
 			}
 			for _, fe := range invite.ErrorFields(err) {
-				problems = append(problems, fe.Field+": "+fe.Message)
+				problems = append(problems, flagName(fe.Field)+": "+fe.Message)
 			}
 		}
 		var b strings.Builder

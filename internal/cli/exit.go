@@ -175,7 +175,7 @@ func printError(w io.Writer, err error) {
 			}
 			fmt.Fprintf(w, "invitectl: error: %s:\n", termSafe(msg))
 			for _, f := range de.Fields {
-				fmt.Fprintf(w, "invitectl: error:   --%s %s%s\n", f.Field, termSafe(f.Message), termSafe(fieldSuggestion(f)))
+				fmt.Fprintf(w, "invitectl: error:   --%s %s%s\n", flagName(f.Field), termSafe(f.Message), termSafe(fieldSuggestion(f)))
 			}
 			hint := hintFor(err)
 			if hint == "" {

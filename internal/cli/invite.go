@@ -80,7 +80,7 @@ func inviteRun(ctx context.Context, opts *InviteOptions) error {
 	case "json":
 		j := toJSON(inv, now, false)
 		if opts.NoSend {
-			j.Link = link
+			j = append(j, member{"link", link})
 		}
 		if werr := writeJSON(out, j); werr != nil {
 			return werr

@@ -17,30 +17,52 @@ import (
 	"github.com/jedib0t/go-pretty/v6/text"
 
 	"github.com/invitectl/invitectl/internal/invite"
-	"github.com/invitectl/invitectl/internal/personnummer"
 	"github.com/invitectl/invitectl/internal/termfit"
 )
 
-// invitationJSON is the JSON shape of an invitation (CONTRACT.md).
-type invitationJSON struct {
-	ID        int64  `json:"id"`
-	Customer  string `json:"customer"`
-	FirstName string `json:"first_name"`
-	LastName  string `json:"last_name"`
-	Email     string `json:"email"`
-	Status    string `json:"status"`
-	detailsJSON
-	Language   string  `json:"language"`
-	SentOn     string  `json:"sent_on"`
-	SentBy     *string `json:"sent_by"`
-	ExpiresAt  string  `json:"expires_at"`
-	Version    int     `json:"version"`
-	EmailsSent int     `json:"emails_sent"`
-	LastSentAt *string `json:"last_sent_at"`
-	Delivery   string  `json:"delivery"`
-	AcceptedAt *string `json:"accepted_at"`
-	RevokedAt  *string `json:"revoked_at"`
-	Link       string  `json:"link,omitempty"`
+// invitationJSON is the JSON shape of an invitation (CONTRACT.md); its
+// keys are the CSV's header.
+type invitationJSON = object
+
+// member is one key and value of a JSON object.
+type member struct {
+	key   string
+	value any
+}
+
+// object is a JSON object whose members keep their order.
+type object []member
+
+// MarshalJSON writes the members in order; an encoder lays them out and
+// escapes them as it does a struct's.
+func (o object) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	b.WriteByte('{')
+	for i, m := range o {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		if err := enc.Encode(m.key); err != nil {
+			return nil, err
+		}
+		b.WriteByte(':')
+		if err := enc.Encode(m.value); err != nil {
+			return nil, err
+		}
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// keys are the object's keys, in order.
+func (o object) keys() []string {
+	keys := make([]string, len(o))
+	for i, m := range o {
+		keys[i] = m.key
+	}
+	return keys
 }
 
 // optionalTime is t in RFC 3339, nil when zero.
@@ -60,41 +82,37 @@ func optional(s string) *string {
 
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-// detailsJSON are the optional invitee details, shared by invitations and
-// users; absent values are null.
-type detailsJSON struct {
-	SwedishCitizen *bool   `json:"swedish_citizen"`
-	EUCitizen      *bool   `json:"eu_eea_citizen"`
-	PersonalNumber *string `json:"personal_number"`
-	LMANumber      *string `json:"lma_number"`
-	Phone          *string `json:"phone"`
-	Gender         *string `json:"gender"`
-}
-
-// detailsOf converts details, masking the personal number unless reveal.
-func detailsOf(d invite.Details, reveal bool) detailsJSON {
-	pn := personnummer.Mask(d.PersonalNumber)
-	if reveal {
-		pn = d.PersonalNumber
+// withDetails is o, then d's required fields, then more, then d's optional
+// fields, each by its key (absent values null, tri-states booleans), the
+// personal number masked unless reveal. Invitations and users share it.
+func withDetails(o object, d invite.Details, reveal bool, more ...member) object {
+	for _, f := range invite.Fields {
+		if f.Required {
+			o = append(o, member{f.Key(), f.Value(d)})
+		}
 	}
-	return detailsJSON{
-		SwedishCitizen: d.SwedishCitizen.Bool(), EUCitizen: d.EUCitizen.Bool(),
-		PersonalNumber: optional(pn), LMANumber: optional(d.LMANumber), Phone: optional(d.Phone),
-		Gender: optional(string(d.Gender)),
+	o = append(o, more...)
+	for _, f := range invite.Fields {
+		switch {
+		case f.Required:
+		case f.Tristate():
+			o = append(o, member{f.Key(), f.Tri(d).Bool()})
+		default:
+			o = append(o, member{f.Key(), optional(f.Shown(d, reveal))})
+		}
 	}
+	return o
 }
 
 // toJSON converts an invitation; the personal number is masked unless reveal.
 func toJSON(inv invite.Invitation, now time.Time, reveal bool) invitationJSON {
-	return invitationJSON{
-		ID: inv.ID, Customer: inv.Customer, FirstName: inv.FirstName, LastName: inv.LastName,
-		Email: inv.Email, Status: string(inv.Status(now)), detailsJSON: detailsOf(inv.Details, reveal),
-		Language: inv.Language,
-		SentOn:   rfc3339(inv.CreatedAt), SentBy: optional(inv.CreatedBy), ExpiresAt: rfc3339(inv.ExpiresAt),
-		Version: inv.Version, EmailsSent: inv.SendCount, LastSentAt: optionalTime(inv.LastSentAt),
-		Delivery:   string(cmp.Or(inv.Delivery, invite.DeliveryNone)),
-		AcceptedAt: optionalTime(inv.AcceptedAt), RevokedAt: optionalTime(inv.RevokedAt),
-	}
+	o := withDetails(object{{"id", inv.ID}, {"customer", inv.Customer}}, inv.Details, reveal,
+		member{"email", inv.Email}, member{"status", string(inv.Status(now))})
+	return append(o, member{"language", inv.Language}, member{"sent_on", rfc3339(inv.CreatedAt)},
+		member{"sent_by", optional(inv.CreatedBy)}, member{"expires_at", rfc3339(inv.ExpiresAt)},
+		member{"version", inv.Version}, member{"emails_sent", inv.SendCount},
+		member{"last_sent_at", optionalTime(inv.LastSentAt)}, member{"delivery", string(cmp.Or(inv.Delivery, invite.DeliveryNone))},
+		member{"accepted_at", optionalTime(inv.AcceptedAt)}, member{"revoked_at", optionalTime(inv.RevokedAt)})
 }
 
 func writeJSON(w io.Writer, v any) error {
@@ -120,9 +138,7 @@ func invitationTable(st style) wideTable {
 }
 
 // csvColumns are the CSV header: the JSON keys.
-var csvColumns = []string{"id", "customer", "first_name", "last_name", "email", "status", "swedish_citizen",
-	"eu_eea_citizen", "personal_number", "lma_number", "phone", "gender", "language", "sent_on", "sent_by", "expires_at",
-	"version", "emails_sent", "last_sent_at", "delivery", "accepted_at", "revoked_at"}
+var csvColumns = toJSON(invite.Invitation{}, time.Time{}, false).keys()
 
 func dash(s string) string {
 	if s == "" {
@@ -198,30 +214,36 @@ func (st style) status(s invite.Status) styled {
 }
 
 func (st style) invitationRow(inv invite.Invitation, now time.Time) table.Row {
-	return table.Row{inv.ID, inv.Customer, inv.FirstName, inv.LastName, inv.Email, st.status(inv.Status(now)),
-		inv.SwedishCitizen.Label(), inv.EUCitizen.Label(), dash(personnummer.Mask(inv.PersonalNumber)),
-		dash(inv.LMANumber), dash(inv.Phone), dash(string(inv.Gender)), st.time(inv.CreatedAt), dash(inv.CreatedBy)}
-}
-
-func csvRow(j invitationJSON) []string {
-	s := csvText
-	return slices.Concat([]string{strconv.FormatInt(j.ID, 10), j.Customer, j.FirstName, j.LastName, j.Email, j.Status},
-		csvDetails(j.detailsJSON),
-		[]string{j.Language, j.SentOn, s(j.SentBy), j.ExpiresAt,
-			strconv.Itoa(j.Version), strconv.Itoa(j.EmailsSent), s(j.LastSentAt), j.Delivery, s(j.AcceptedAt), s(j.RevokedAt)})
-}
-
-// csvDetails are the details of JSON as CSV cells: true/false or empty for
-// the citizenships, empty for an absent value; invitations and users share
-// them.
-func csvDetails(d detailsJSON) []string {
-	b := func(p *bool) string {
-		if p == nil {
-			return ""
-		}
-		return strconv.FormatBool(*p)
+	row := table.Row{inv.ID, inv.Customer}
+	for _, c := range termfit.NameCells(inv.Details) {
+		row = append(row, c)
 	}
-	return []string{b(d.SwedishCitizen), b(d.EUCitizen), csvText(d.PersonalNumber), csvText(d.LMANumber), csvText(d.Phone), csvText(d.Gender)}
+	row = append(row, inv.Email, st.status(inv.Status(now)))
+	for _, c := range termfit.DetailCells(inv.Details) {
+		row = append(row, c)
+	}
+	return append(row, st.time(inv.CreatedAt), dash(inv.CreatedBy))
+}
+
+// csvRow is a JSON object as CSV cells: an absent value empty, true/false
+// for the citizenships.
+func csvRow(o object) []string {
+	row := make([]string, len(o))
+	for i, m := range o {
+		switch v := m.value.(type) {
+		case string:
+			row[i] = v
+		case *string:
+			row[i] = csvText(v)
+		case *bool:
+			if v != nil {
+				row[i] = strconv.FormatBool(*v)
+			}
+		default:
+			row[i] = fmt.Sprint(v)
+		}
+	}
+	return row
 }
 
 // csvText is an optional value as a CSV cell: empty when absent.

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strconv"
@@ -93,7 +94,7 @@ func printInvitation(o common, inv invite.Invitation, reveal bool) error {
 	t.AppendRow(table.Row{"Expires", st.time(inv.ExpiresAt)})
 	t.AppendRow(table.Row{"Emails sent", strconv.Itoa(inv.SendCount)})
 	t.AppendRow(table.Row{"Last sent", st.time(inv.LastSentAt)})
-	t.AppendRow(table.Row{"Delivery", j.Delivery})
+	t.AppendRow(table.Row{"Delivery", string(cmp.Or(inv.Delivery, invite.DeliveryNone))})
 	if inv.DeliveryError != "" {
 		t.AppendRow(table.Row{"Delivery error", inv.DeliveryError})
 	}

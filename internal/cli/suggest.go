@@ -47,17 +47,24 @@ func enumFlag(cmd *cobra.Command, name string, values []string, also ...string) 
 // detailValues are the values of the invitee detail flags that take one of
 // a few. The domain checks them with the other details, so that one run
 // names every broken rule; printError adds the suggestion to the rule.
-var detailValues = map[string][]string{
-	"swedish-citizen": {"yes", "no", "unset"},
-	"eu-citizen":      {"yes", "no", "unset"},
-	"gender":          {"female", "male", "other", "unset"},
-	"language":        {"sv", "en"},
-}
+// They are keyed by the domain's field name.
+var detailValues = func() map[string][]string {
+	m := map[string][]string{"language": {invite.Swedish, invite.English}}
+	for _, f := range invite.Fields {
+		switch {
+		case f.Tristate():
+			m[f.Name] = []string{"yes", "no", "unset"}
+		case f.Choices != nil:
+			m[f.Name] = append(slices.Clone(f.Choices), "unset")
+		}
+	}
+	return m
+}()
 
 // detailFlag completes a detail flag with its values.
-func detailFlag(cmd *cobra.Command, name string) {
-	values := detailValues[name]
-	_ = cmd.RegisterFlagCompletionFunc(name, func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+func detailFlag(cmd *cobra.Command, field string) {
+	values := detailValues[field]
+	_ = cmd.RegisterFlagCompletionFunc(flagName(field), func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return values, cobra.ShellCompDirectiveNoFileComp
 	})
 }
@@ -78,7 +85,7 @@ func fieldSuggestion(f invite.FieldError) string {
 		return ""
 	}
 	if s := closest(typed, values); s != "" {
-		return fmt.Sprintf("; did you mean --%s %s?", f.Field, s)
+		return fmt.Sprintf("; did you mean --%s %s?", flagName(f.Field), s)
 	}
 	return ""
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 
 	"github.com/jedib0t/go-pretty/v6/table"
 	"github.com/spf13/cobra"
@@ -25,18 +24,12 @@ func newUsersCmd(f *Factory) *cobra.Command {
 	return cmd
 }
 
-type userJSON struct {
-	ID        int64  `json:"id"`
-	Customer  string `json:"customer"`
-	FirstName string `json:"first_name"`
-	LastName  string `json:"last_name"`
-	Email     string `json:"email"`
-	detailsJSON
-	Language        string  `json:"language"`
-	EmailVerifiedAt string  `json:"email_verified_at"`
-	InvitationID    int64   `json:"invitation_id"`
-	CreatedAt       string  `json:"created_at"`
-	LastSignedInAt  *string `json:"last_signed_in_at"`
+// userJSON is an account's JSON shape; its keys are the CSV's header.
+func userJSON(u invite.User) object {
+	o := withDetails(object{{"id", u.ID}, {"customer", u.Customer}}, u.Details, false, member{"email", u.Email})
+	return append(o, member{"language", u.Language}, member{"email_verified_at", rfc3339(u.EmailVerifiedAt)},
+		member{"invitation_id", u.InvitationID}, member{"created_at", rfc3339(u.CreatedAt)},
+		member{"last_signed_in_at", optionalTime(u.LastSignedInAt)})
 }
 
 // UsersListOptions are the inputs of `users list`.
@@ -100,30 +93,25 @@ func usersListRun(ctx context.Context, opts *UsersListOptions) error {
 	if err != nil {
 		return err
 	}
-	items := make([]userJSON, len(res.Users))
+	items := make([]object, len(res.Users))
 	for i, u := range res.Users {
-		items[i] = userJSON{ID: u.ID, Customer: u.Customer, FirstName: u.FirstName, LastName: u.LastName, Email: u.Email,
-			detailsJSON: detailsOf(u.Details, false), Language: u.Language,
-			EmailVerifiedAt: rfc3339(u.EmailVerifiedAt), InvitationID: u.InvitationID, CreatedAt: rfc3339(u.CreatedAt),
-			LastSignedInAt: optionalTime(u.LastSignedInAt)}
+		items[i] = userJSON(u)
 	}
 	out := opts.IO.Out
 	switch opts.Output {
 	case "json":
 		return writeJSON(out, struct {
-			Users   []userJSON `json:"users"`
-			Total   int        `json:"total"`
-			Page    int        `json:"page"`
-			PerPage int        `json:"per_page"`
+			Users   []object `json:"users"`
+			Total   int      `json:"total"`
+			Page    int      `json:"page"`
+			PerPage int      `json:"per_page"`
 		}{items, res.Total, page, perPage}) // in the contract's order, as list
 	case "csv":
 		rows := make([][]string, len(items))
 		for i, u := range items {
-			rows[i] = append(append([]string{strconv.FormatInt(u.ID, 10), u.Customer, u.FirstName, u.LastName, u.Email},
-				csvDetails(u.detailsJSON)...), u.Language, u.EmailVerifiedAt, strconv.FormatInt(u.InvitationID, 10), u.CreatedAt, csvText(u.LastSignedInAt))
+			rows[i] = csvRow(u)
 		}
-		return writeCSV(out, []string{"id", "customer", "first_name", "last_name", "email", "swedish_citizen", "eu_eea_citizen",
-			"personal_number", "lma_number", "phone", "gender", "language", "email_verified_at", "invitation_id", "created_at", "last_signed_in_at"}, rows)
+		return writeCSV(out, userJSON(invite.User{}).keys(), rows)
 	}
 	if len(items) == 0 && (q.CustomerID != 0 || q.Search != "") {
 		fmt.Fprintln(out, "No users match.")

@@ -4,11 +4,12 @@ import (
 	"archive/zip"
 	"fmt"
 	"io"
-	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/xuri/excelize/v2"
+
+	"github.com/invitectl/invitectl/internal/invite"
 )
 
 // xlsxSheet is the name of the one sheet of a list workbook.
@@ -27,8 +28,14 @@ type xlsxWriter struct {
 }
 
 // xlsxTextColumns are the columns whose values stay text even when they
-// look like numbers (+46…, 19811218-****).
-var xlsxTextColumns = map[string]bool{"personal_number": true, "lma_number": true, "phone": true}
+// look like numbers (+46…, 19811218-****): the free-text fields.
+var xlsxTextColumns = func() map[string]bool {
+	m := map[string]bool{}
+	for _, f := range invite.Fields {
+		m[f.Key()] = f.FreeText()
+	}
+	return m
+}()
 
 // xlsxTimeColumns are the columns that hold times.
 var xlsxTimeColumns = map[string]bool{"sent_on": true, "expires_at": true, "last_sent_at": true, "accepted_at": true, "revoked_at": true}
@@ -89,29 +96,32 @@ func newXLSXWriter(header []string) (*xlsxWriter, error) {
 // write adds one invitation.
 func (x *xlsxWriter) write(j invitationJSON) error {
 	text := csvRow(j)
-	cells := make([]any, len(csvColumns))
-	for i, name := range csvColumns {
+	cells := make([]any, len(j))
+	for i, m := range j {
 		v := text[i]
-		switch {
-		case v == "":
-			cells[i] = nil
-		case xlsxTextColumns[name]:
-			cells[i] = excelize.Cell{StyleID: x.text, Value: v}
-		case xlsxTimeColumns[name]:
-			t, err := time.Parse(time.RFC3339, v)
-			if err != nil {
-				return err
+		switch value := m.value.(type) {
+		case int, int64:
+			cells[i] = value
+		case *bool:
+			if value != nil {
+				cells[i] = *value
 			}
-			cells[i] = excelize.Cell{StyleID: x.datetime, Value: t.UTC()}
-		case name == "swedish_citizen" || name == "eu_eea_citizen":
-			cells[i] = v == "true"
 		default:
-			cells[i] = v
+			switch {
+			case v == "":
+			case xlsxTextColumns[m.key]:
+				cells[i] = excelize.Cell{StyleID: x.text, Value: v}
+			case xlsxTimeColumns[m.key]:
+				t, err := time.Parse(time.RFC3339, v)
+				if err != nil {
+					return err
+				}
+				cells[i] = excelize.Cell{StyleID: x.datetime, Value: t.UTC()}
+			default:
+				cells[i] = v
+			}
 		}
 	}
-	cells[slices.Index(csvColumns, "id")] = j.ID
-	cells[slices.Index(csvColumns, "version")] = j.Version
-	cells[slices.Index(csvColumns, "emails_sent")] = j.EmailsSent
 	x.row++
 	cell, err := excelize.CoordinatesToCellName(1, x.row)
 	if err != nil {

@@ -22,18 +22,26 @@ import (
 	"github.com/invitectl/invitectl/internal/suggest"
 )
 
-// Columns are the columns a file may have, in the order documented.
-var Columns = []string{"customer", "email", "first_name", "last_name", "swedish_citizen", "eu_eea_citizen",
-	"personal_number", "lma_number", "phone", "gender", "language"}
+// Columns are the columns a file may have, in the order documented: the
+// customer, the email, each field's, the language.
+var Columns = func() []string {
+	cols := []string{"customer", "email"}
+	for _, f := range invite.Fields {
+		cols = append(cols, f.Key())
+	}
+	return append(cols, "language")
+}()
 
 // aliases are the other headers a column is known by: the headings of
-// list's table. A header is compared by its key (see key).
-var aliases = map[string][]string{
-	"customer":        {"Customer account"},
-	"swedish_citizen": {"Swedish citizenship"},
-	"eu_eea_citizen":  {"EU/EEA citizenship", "EU citizen", "EU citizenship"},
-	"phone":           {"Phone number"},
-}
+// list's table, and each field's aliases. A header is compared by its key
+// (see key).
+var aliases = func() map[string][]string {
+	m := map[string][]string{"customer": {"Customer account"}}
+	for _, f := range invite.Fields {
+		m[f.Key()] = append([]string{f.Label}, f.Aliases...)
+	}
+	return m
+}()
 
 // ReadOnly are the columns that `list -o csv|xlsx` writes and an import
 // cannot set; they are ignored, with one notice. id and version are read
@@ -439,18 +447,15 @@ func record(line int, row []string, index map[string]int, opts Options) invite.I
 		rec.ID, rec.Version = value("id"), value("version")
 	}
 	d := &rec.Details
-	d.FirstName, d.LastName = get("first_name"), get("last_name")
-	if !opts.Update {
-		if d.FirstName != nil && *d.FirstName == "" {
-			d.FirstName = nil // reported as required, not as too short
+	for _, f := range invite.Fields {
+		v := optional(f.Key())
+		if f.Required {
+			if v = get(f.Key()); v != nil && *v == "" && !opts.Update {
+				v = nil // reported as required, not as too short
+			}
 		}
-		if d.LastName != nil && *d.LastName == "" {
-			d.LastName = nil
-		}
+		f.Give(d, v)
 	}
-	d.SwedishCitizen, d.EUCitizen = optional("swedish_citizen"), optional("eu_eea_citizen")
-	d.PersonalNumber, d.LMANumber = optional("personal_number"), optional("lma_number")
-	d.Phone, d.Gender = optional("phone"), optional("gender")
 	return rec
 }
 

@@ -22,7 +22,7 @@ const (
 
 // FieldError is one rule violation on one field.
 type FieldError struct {
-	Field   string // flag-style name: "first-name", "personal-number"
+	Field   string // the field's name: "first_name", "personal_number" (see Fields)
 	Message string // the rule that was broken
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"hash/maphash"
 	"math"
-	"strings"
 	"time"
 )
 
@@ -53,15 +52,6 @@ func (e *ImportError) Error() string {
 // Unwrap gives the error's code to ErrorCode.
 func (e *ImportError) Unwrap() error { return &Error{Code: e.Code, Message: e.Error()} }
 
-// importColumn is the file's column for a field error of the rules, which
-// are named as the invitee's details are everywhere else.
-func importColumn(field string) string {
-	if field == "eu-citizen" {
-		return "eu_eea_citizen"
-	}
-	return strings.ReplaceAll(field, "-", "_")
-}
-
 // ImportSource gives the records of an import to fn, in file order, each
 // time it is called (an import reads them twice), and stops at fn's first
 // error, which it returns.
@@ -106,7 +96,7 @@ func (c *importCheck) check(ctx context.Context, rec ImportRecord, emails bool) 
 	inv, errs := c.s.checkNew(rec.NewInvitation, c.now)
 	var problems []ImportProblem
 	for _, fe := range errs {
-		problems = append(problems, ImportProblem{Line: rec.Line, Field: importColumn(fe.Field), Message: fe.Message})
+		problems = append(problems, ImportProblem{Line: rec.Line, Field: FieldKey(fe.Field), Message: fe.Message})
 	}
 	if name := inv.Customer; name != "" {
 		cu, ok := c.customers[name]

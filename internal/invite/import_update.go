@@ -64,7 +64,7 @@ func (s *Service) ImportUpdate(ctx context.Context, recs []ImportRecord, opts Im
 		}
 		details, changed, err := rec.Details.ApplyAt(inv.Details, now)
 		for _, fe := range ErrorFields(err) {
-			fail(EINVALID, rec.Line, importColumn(fe.Field), "%s", fe.Message)
+			fail(EINVALID, rec.Line, FieldKey(fe.Field), "%s", fe.Message)
 		}
 		upd := inv
 		upd.Details = details
@@ -81,7 +81,7 @@ func (s *Service) ImportUpdate(ctx context.Context, recs []ImportRecord, opts Im
 			continue
 		}
 		changes = append(changes, InvitationChange{Invitation: upd, Event: AuditEvent{At: now, Actor: opts.Actor, Action: ActionEdit,
-			InvitationID: inv.ID, Detail: "changed " + strings.Join(changed, ", ")}})
+			InvitationID: inv.ID, Detail: "changed " + Changes(changed)}})
 		lines = append(lines, rec.Line)
 	}
 	if len(problems) == 0 && !opts.DryRun && len(changes) > 0 {

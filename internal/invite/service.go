@@ -172,11 +172,10 @@ func (s *Service) checkNew(in NewInvitation, now time.Time) (Invitation, []Field
 	if err != nil {
 		errs = append(errs, FieldError{Field: "email", Message: err.Error()})
 	}
-	if in.Details.FirstName == nil {
-		errs = append(errs, FieldError{Field: "first-name", Message: "is required"})
-	}
-	if in.Details.LastName == nil {
-		errs = append(errs, FieldError{Field: "last-name", Message: "is required"})
+	for _, f := range Fields {
+		if f.Required && f.Given(in.Details) == nil {
+			errs = append(errs, FieldError{Field: f.Name, Message: "is required"})
+		}
 	}
 	details, _, err := in.Details.ApplyAt(Details{}, now)
 	errs = append(errs, ErrorFields(err)...)
@@ -451,7 +450,7 @@ func (s *Service) edit(ctx context.Context, actor string, id int64, p Patch, lan
 	if len(changed) == 0 {
 		return inv, nil, nil
 	}
-	ev := AuditEvent{At: s.now(), Actor: actor, Action: ActionEdit, InvitationID: id, Detail: "changed " + strings.Join(changed, ", ")}
+	ev := AuditEvent{At: s.now(), Actor: actor, Action: ActionEdit, InvitationID: id, Detail: "changed " + Changes(changed)}
 	out, err := s.Store.UpdateInvitation(ctx, upd, ev)
 	return out, changed, err
 }

@@ -126,21 +126,6 @@ type Customer struct {
 	CreatedAt time.Time
 }
 
-// Details are the invitee's details, captured on the invitation and copied
-// onto the user. Optional strings are empty when absent. PersonalNumber is
-// normalised (YYYYMMDD-XXXX) and must never be shown unmasked except by an
-// explicit reveal.
-type Details struct {
-	FirstName      string
-	LastName       string
-	SwedishCitizen Tristate
-	EUCitizen      Tristate
-	PersonalNumber string
-	LMANumber      string
-	Phone          string // E.164
-	Gender         Gender
-}
-
 // Invitation is an invitation to register an account with a customer.
 type Invitation struct {
 	ID         int64

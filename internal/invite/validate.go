@@ -20,20 +20,6 @@ const (
 	EmailMax     = 254
 )
 
-// Patch holds raw, unvalidated values for the details, as typed by an
-// administrator. A nil field is left as it is; for optional fields an empty
-// string or "unset" clears the value.
-type Patch struct {
-	FirstName      *string
-	LastName       *string
-	SwedishCitizen *string
-	EUCitizen      *string
-	PersonalNumber *string
-	LMANumber      *string
-	Phone          *string
-	Gender         *string
-}
-
 // Empty reports whether the patch changes nothing.
 func (p Patch) Empty() bool { return p == Patch{} }
 
@@ -50,76 +36,18 @@ func (p Patch) Apply(d Details) (Details, []string, error) {
 func (p Patch) ApplyAt(d Details, now time.Time) (Details, []string, error) {
 	var errs []FieldError
 	var changed []string
-	fail := func(field, format string, args ...any) {
-		errs = append(errs, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
-	}
-	set := func(field string, dst *string, v string) {
-		if *dst != v {
-			changed = append(changed, field)
-			*dst = v
-		}
-	}
-	if p.FirstName != nil {
-		if v, err := ValidateName(*p.FirstName); err != "" {
-			fail("first-name", "%s", err)
-		} else {
-			set("first-name", &d.FirstName, v)
-		}
-	}
-	if p.LastName != nil {
-		if v, err := ValidateName(*p.LastName); err != "" {
-			fail("last-name", "%s", err)
-		} else {
-			set("last-name", &d.LastName, v)
-		}
-	}
-	tri := func(field string, raw *string, dst *Tristate) {
+	for _, f := range Fields {
+		raw := f.Given(p)
 		if raw == nil {
-			return
+			continue
 		}
-		v, ok := ParseTristate(*raw)
-		if !ok {
-			fail(field, "must be yes, no or unset (got %q)", *raw)
-			return
-		}
-		if *dst != v {
-			changed = append(changed, field)
-			*dst = v
-		}
-	}
-	tri("swedish-citizen", p.SwedishCitizen, &d.SwedishCitizen)
-	tri("eu-citizen", p.EUCitizen, &d.EUCitizen)
-	if p.PersonalNumber != nil {
-		if v, err := NormalizePersonalNumberAt(*p.PersonalNumber, now); err != nil {
-			fail("personal-number", "%v", err)
-		} else {
-			set("personal-number", &d.PersonalNumber, v)
-		}
-	}
-	if p.LMANumber != nil {
-		v := clearable(*p.LMANumber)
-		if n := utf8.RuneCountInString(v); n > LMANumberMax {
-			fail("lma-number", "must be at most %d characters (got %d)", LMANumberMax, n)
-		} else if !printable(v) {
-			fail("lma-number", "must not contain control characters")
-		} else {
-			set("lma-number", &d.LMANumber, v)
-		}
-	}
-	if p.Phone != nil {
-		if v, err := NormalizePhone(*p.Phone); err != nil {
-			fail("phone", "%v", err)
-		} else {
-			set("phone", &d.Phone, v)
-		}
-	}
-	if p.Gender != nil {
-		if v, err := ParseGender(*p.Gender); err != nil {
-			fail("gender", "%v", err)
-		} else {
-			g := string(d.Gender)
-			set("gender", &g, string(v))
-			d.Gender = Gender(g)
+		v, err := f.Normalize(*raw, now)
+		switch {
+		case err != nil:
+			errs = append(errs, FieldError{Field: f.Name, Message: err.Error()})
+		case v != f.Value(d):
+			changed = append(changed, f.Name)
+			f.Set(&d, v)
 		}
 	}
 	if len(errs) > 0 {

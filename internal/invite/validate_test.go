@@ -252,7 +252,7 @@ func TestPatchApply(t *testing.T) {
 	if d != want {
 		t.Errorf("got %+v, want %+v", d, want)
 	}
-	if got := strings.Join(changed, ","); got != "first-name,swedish-citizen,eu-citizen,personal-number,lma-number,phone,gender" {
+	if got := strings.Join(changed, ","); got != "first_name,swedish_citizen,eu_citizen,personal_number,lma_number,phone,gender" {
 		t.Errorf("changed = %s", got)
 	}
 	// Unchanged values are not reported as changes.
@@ -266,7 +266,7 @@ func TestPatchApply(t *testing.T) {
 	if ErrorCode(err) != EINVALID || len(fields) != 8 {
 		t.Fatalf("want 8 field errors, got %v", err)
 	}
-	for i, name := range []string{"first-name", "last-name", "swedish-citizen", "eu-citizen", "personal-number", "lma-number", "phone", "gender"} {
+	for i, name := range []string{"first_name", "last_name", "swedish_citizen", "eu_citizen", "personal_number", "lma_number", "phone", "gender"} {
 		if fields[i].Field != name || fields[i].Message == "" {
 			t.Errorf("field error %d = %+v, want %s", i, fields[i], name)
 		}
@@ -284,8 +284,8 @@ func TestPatchApplyUnicode(t *testing.T) {
 	}
 	_, _, err = Patch{FirstName: sp("\u200b\u200b"), LastName: sp("a\u0301\u0301"), Phone: sp("070-123 45 67 ext. 99999999999")}.ApplyAt(base, refNow)
 	fields := ErrorFields(err)
-	if ErrorCode(err) != EINVALID || len(fields) != 3 || fields[0].Field != "first-name" || fields[1].Field != "last-name" || fields[2].Field != "phone" {
-		t.Errorf("want first-name, last-name and phone refused, got %v", err)
+	if ErrorCode(err) != EINVALID || len(fields) != 3 || fields[0].Field != "first_name" || fields[1].Field != "last_name" || fields[2].Field != "phone" {
+		t.Errorf("want first_name, last_name and phone refused, got %v", err)
 	}
 }
 
@@ -312,8 +312,8 @@ func TestPatchApplyPersonalNumberDate(t *testing.T) {
 			continue
 		}
 		if !tt.ok {
-			if f := ErrorFields(err); len(f) != 1 || f[0].Field != "personal-number" || !strings.Contains(f[0].Message, "check") {
-				t.Errorf("personal number %s: %v; want one personal-number error saying what to check", tt.in, err)
+			if f := ErrorFields(err); len(f) != 1 || f[0].Field != "personal_number" || !strings.Contains(f[0].Message, "check") {
+				t.Errorf("personal number %s: %v; want one personal_number error saying what to check", tt.in, err)
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/invitectl/invitectl/internal/invite"
@@ -43,13 +44,72 @@ func nullID(id int64) any {
 	return id
 }
 
-func tristate(t invite.Tristate) any {
-	switch t {
-	case invite.Yes:
-		return true
-	case invite.No:
-		return false
+// columns are the invitee fields' columns, each prefixed with alias.
+func columns(alias string) string {
+	cols := make([]string, len(invite.Fields))
+	for i, f := range invite.Fields {
+		cols[i] = alias + f.Key()
 	}
+	return strings.Join(cols, ", ")
+}
+
+// fieldColumns are the invitee fields' columns.
+var fieldColumns = strings.Split(columns(""), ", ")
+
+// fieldValues are d's fields as the values of fieldColumns: an absent
+// optional value is NULL.
+func fieldValues(d *invite.Details) []any {
+	vs := make([]any, len(invite.Fields))
+	for i, f := range invite.Fields {
+		vs[i] = fieldValue(f, d)
+	}
+	return vs
+}
+
+func fieldValue(f invite.Field, d *invite.Details) any {
+	switch {
+	case f.Tristate():
+		if b := f.Tri(*d).Bool(); b != nil {
+			return *b
+		}
+		return nil
+	case f.Required:
+		return f.Value(*d)
+	}
+	return nullString(f.Value(*d))
+}
+
+// fieldScanners read fieldColumns into d.
+func fieldScanners(d *invite.Details) []any {
+	sc := make([]any, len(invite.Fields))
+	for i, f := range invite.Fields {
+		sc[i] = scanField{f, d}
+	}
+	return sc
+}
+
+// scanField reads a field's column: text, NULL as absent; a tri-state as
+// a boolean or 0/1.
+type scanField struct {
+	f invite.Field
+	d *invite.Details
+}
+
+func (sf scanField) Scan(v any) error {
+	s := "unset"
+	switch x := v.(type) {
+	case bool:
+		s = invite.TristateOf(&x).String()
+	case int64:
+		s = map[bool]string{true: "yes", false: "no"}[x != 0]
+	case nil:
+		s = ""
+	default:
+		if err := (scanString{&s}).Scan(v); err != nil {
+			return err
+		}
+	}
+	sf.f.Set(sf.d, s)
 	return nil
 }
 
@@ -66,24 +126,6 @@ func (d scanTime) Scan(v any) error {
 		*d.t = x.UTC()
 	default:
 		return fmt.Errorf("a time column holds %T", v)
-	}
-	return nil
-}
-
-// scanTristate reads a tri-state column.
-type scanTristate struct{ t *invite.Tristate }
-
-func (d scanTristate) Scan(v any) error {
-	switch x := v.(type) {
-	case nil:
-		*d.t = invite.Unset
-	case bool:
-		*d.t = invite.TristateOf(&x)
-	case int64:
-		b := x != 0
-		*d.t = invite.TristateOf(&b)
-	default:
-		return fmt.Errorf("a tri-state column holds %T", v)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"strings"
 
 	"github.com/invitectl/invitectl/internal/invite"
@@ -15,8 +16,7 @@ import (
 
 // invitationColumns are read by scanInvitation, in its order; c is the
 // invitation's customer.
-const invitationColumns = `i.id, i.customer_id, c.name, i.email, i.first_name, i.last_name,
-	i.swedish_citizen, i.eu_eea_citizen, i.personal_number, i.lma_number, i.phone, i.gender,
+var invitationColumns = `i.id, i.customer_id, c.name, i.email, ` + columns("i.") + `,
 	i.language, i.state, i.link_generation, i.expires_at, i.created_at, i.created_by,
 	i.last_sent_at, i.send_count, i.accepted_at, i.revoked_at, i.version, i.delivery, i.delivery_error`
 
@@ -27,38 +27,34 @@ func scanInvitation(sc scanner) (invite.Invitation, error) { return scanInvitati
 // scanInvitationWith reads columns into before, then invitationColumns.
 func scanInvitationWith(sc scanner, before ...any) (invite.Invitation, error) {
 	var inv invite.Invitation
-	var gender, state, delivery string
-	err := sc.Scan(append(before, &inv.ID, &inv.CustomerID, &inv.Customer, &inv.Email, &inv.FirstName, &inv.LastName,
-		scanTristate{&inv.SwedishCitizen}, scanTristate{&inv.EUCitizen}, scanString{&inv.PersonalNumber},
-		scanString{&inv.LMANumber}, scanString{&inv.Phone}, scanString{&gender},
+	var state, delivery string
+	before = append(before, &inv.ID, &inv.CustomerID, &inv.Customer, &inv.Email)
+	err := sc.Scan(append(append(before, fieldScanners(&inv.Details)...),
 		&inv.Language, &state, &inv.LinkGeneration, scanTime{&inv.ExpiresAt}, scanTime{&inv.CreatedAt}, scanString{&inv.CreatedBy},
 		scanTime{&inv.LastSentAt}, &inv.SendCount, scanTime{&inv.AcceptedAt}, scanTime{&inv.RevokedAt}, &inv.Version,
 		&delivery, scanString{&inv.DeliveryError})...)
-	inv.Gender, inv.State, inv.Delivery = invite.Gender(gender), invite.State(state), invite.DeliveryState(delivery)
+	inv.State, inv.Delivery = invite.State(state), invite.DeliveryState(delivery)
 	return inv, err
 }
 
 // insertColumns are the columns insertRow fills, in its order.
-var insertColumns = []string{
-	"id", "customer_id", "customer_key", "email", "email_key", "first_name", "first_name_key",
-	"last_name", "last_name_key", "search_text", "swedish_citizen", "eu_eea_citizen",
-	"personal_number", "lma_number", "phone", "gender", "language", "state", "link_generation",
-	"expires_at", "created_at", "created_by", "last_sent_at", "send_count", "accepted_at",
-	"revoked_at", "version", "delivery", "delivery_error",
-}
+var insertColumns = slices.Concat([]string{
+	"id", "customer_id", "customer_key", "email", "email_key", "first_name_key", "last_name_key", "search_text",
+}, fieldColumns, []string{
+	"language", "state", "link_generation", "expires_at", "created_at", "created_by", "last_sent_at", "send_count",
+	"accepted_at", "revoked_at", "version", "delivery", "delivery_error",
+})
 
 // insertRow is inv as the values of insertColumns.
 func (s *Store) insertRow(inv *invite.Invitation, k schema.Keys, customerKey []byte) []any {
-	return []any{
-		inv.ID, inv.CustomerID, customerKey, strings.TrimSpace(inv.Email), k.Email,
-		inv.FirstName, k.FirstName, inv.LastName, k.LastName, k.Search,
-		tristate(inv.SwedishCitizen), tristate(inv.EUCitizen), nullString(inv.PersonalNumber),
-		nullString(inv.LMANumber), nullString(inv.Phone), nullString(string(inv.Gender)),
+	return slices.Concat([]any{
+		inv.ID, inv.CustomerID, customerKey, strings.TrimSpace(inv.Email), k.Email, k.FirstName, k.LastName, k.Search,
+	}, fieldValues(&inv.Details), []any{
 		inv.Language, string(inv.State), inv.LinkGeneration, s.d.Time(inv.ExpiresAt), s.d.Time(inv.CreatedAt),
 		nullString(inv.CreatedBy), s.nullTime(inv.LastSentAt), inv.SendCount,
 		s.nullTime(inv.AcceptedAt), s.nullTime(inv.RevokedAt), max(inv.Version, 1),
 		string(cmp.Or(inv.Delivery, invite.DeliveryNone)), nullString(inv.DeliveryError),
-	}
+	})
 }
 
 func keysOf(inv *invite.Invitation) schema.Keys {

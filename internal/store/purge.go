@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/invitectl/invitectl/internal/invite"
@@ -30,15 +31,27 @@ type purged struct {
 	since        time.Time // when it was resolved or expired
 }
 
+// erasedFields sets every invitee field to empty: ” where one is
+// required, NULL where it is optional.
+var erasedFields = func() string {
+	sets := make([]string, len(invite.Fields))
+	for i, f := range invite.Fields {
+		sets[i] = f.Key() + " = NULL"
+		if f.Required {
+			sets[i] = f.Key() + " = ''"
+		}
+	}
+	return strings.Join(sets, ", ")
+}()
+
 // erase erases the personal data of the invitations rows at time at, and
 // moves their kept counts to purged.
 func (t *Tx) erase(ctx context.Context, rows []purged, at time.Time) error {
 	t.batch = true
 	for _, r := range rows {
 		res, err := t.execBatch(ctx, `UPDATE invitations SET state = 'purged', purged_from = ?, purged_at = ?,
-			email = '', email_key = '', first_name = '', first_name_key = ?, last_name = '', last_name_key = ?,
-			search_text = '', swedish_citizen = NULL, eu_eea_citizen = NULL, personal_number = NULL,
-			lma_number = NULL, phone = NULL, gender = NULL, delivery_error = NULL, version = version + 1
+			email = '', email_key = '', first_name_key = ?, last_name_key = ?, search_text = '', `+erasedFields+`,
+			delivery_error = NULL, version = version + 1
 			WHERE id = ? AND state = ?`, r.from, t.s.d.Time(at), []byte{}, []byte{}, r.id, string(r.state))
 		if err != nil {
 			return t.s.errorf(fmt.Sprintf("erase invitation %d", r.id), err)

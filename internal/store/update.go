@@ -221,30 +221,19 @@ func (s *Store) assignments(cur, inv *invite.Invitation) (cols []string, args []
 		cols = append(cols, col)
 		args = append(args, v)
 	}
+	for _, f := range invite.Fields {
+		if f.Value(inv.Details) != f.Value(cur.Details) {
+			set(f.Key(), fieldValue(f, &inv.Details))
+		}
+	}
 	if inv.FirstName != cur.FirstName || inv.LastName != cur.LastName {
 		k := schema.InvitationKeys(inv.FirstName, inv.LastName, cur.Email)
-		set("first_name", inv.FirstName)
 		set("first_name_key", k.FirstName)
-		set("last_name", inv.LastName)
 		set("last_name_key", k.LastName)
 		set("search_text", k.Search)
 	}
-	if v := tristate(inv.SwedishCitizen); v != tristate(cur.SwedishCitizen) {
-		set("swedish_citizen", v)
-	}
-	if v := tristate(inv.EUCitizen); v != tristate(cur.EUCitizen) {
-		set("eu_eea_citizen", v)
-	}
-	for _, f := range [...]struct{ col, value, have string }{
-		{"personal_number", inv.PersonalNumber, cur.PersonalNumber},
-		{"lma_number", inv.LMANumber, cur.LMANumber},
-		{"phone", inv.Phone, cur.Phone},
-		{"gender", string(inv.Gender), string(cur.Gender)},
-		{"created_by", inv.CreatedBy, cur.CreatedBy},
-	} {
-		if f.value != f.have {
-			set(f.col, nullString(f.value))
-		}
+	if inv.CreatedBy != cur.CreatedBy {
+		set("created_by", nullString(inv.CreatedBy))
 	}
 	if inv.Language != cur.Language {
 		set("language", inv.Language)
@@ -280,7 +269,9 @@ func updated(cur *invite.Invitation, inv invite.Invitation) invite.Invitation {
 	out := inv
 	out.CustomerID, out.Customer, out.Email = cur.CustomerID, cur.Customer, cur.Email
 	out.CreatedAt, out.Version = cur.CreatedAt, cur.Version+1
-	out.SwedishCitizen, out.EUCitizen = invite.TristateOf(inv.SwedishCitizen.Bool()), invite.TristateOf(inv.EUCitizen.Bool())
+	for _, f := range invite.Fields {
+		f.Set(&out.Details, f.Value(inv.Details))
+	}
 	out.ExpiresAt, out.LastSentAt = stored(inv.ExpiresAt), stored(inv.LastSentAt)
 	out.AcceptedAt, out.RevokedAt = stored(inv.AcceptedAt), stored(inv.RevokedAt)
 	return out

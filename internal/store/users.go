@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -109,23 +110,18 @@ func (s *Store) Accept(ctx context.Context, inv invite.Invitation, u *invite.Use
 const usableLink = `state = 'pending' AND link_generation = ? AND expires_at > ?`
 
 // userColumns are the columns userRow fills, in its order.
-var userColumns = []string{
-	"id", "customer_id", "email", "email_key", "first_name", "last_name", "swedish_citizen",
-	"eu_eea_citizen", "personal_number", "lma_number", "phone", "gender", "language",
-	"password_hash", "email_verified_at", "privacy_accepted_at", "invitation_id", "created_at",
+var userColumns = slices.Concat([]string{"id", "customer_id", "email", "email_key"}, fieldColumns, []string{
+	"language", "password_hash", "email_verified_at", "privacy_accepted_at", "invitation_id", "created_at",
 	"last_signed_in_at",
-}
+})
 
 // userRow is u as the values of userColumns.
 func (s *Store) userRow(u *invite.User) []any {
 	email := strings.TrimSpace(u.Email)
-	return []any{
-		u.ID, u.CustomerID, email, invite.EmailKey(email), u.FirstName, u.LastName,
-		tristate(u.SwedishCitizen), tristate(u.EUCitizen), nullString(u.PersonalNumber), nullString(u.LMANumber),
-		nullString(u.Phone), nullString(string(u.Gender)), u.Language, u.PasswordHash,
-		s.nullTime(u.EmailVerifiedAt), s.nullTime(u.PrivacyAcceptedAt), nullID(u.InvitationID), s.d.Time(u.CreatedAt),
-		s.nullTime(u.LastSignedInAt),
-	}
+	return slices.Concat([]any{u.ID, u.CustomerID, email, invite.EmailKey(email)}, fieldValues(&u.Details), []any{
+		u.Language, u.PasswordHash, s.nullTime(u.EmailVerifiedAt), s.nullTime(u.PrivacyAcceptedAt), nullID(u.InvitationID),
+		s.d.Time(u.CreatedAt), s.nullTime(u.LastSignedInAt),
+	})
 }
 
 // insertUser inserts u with a fresh ID. The unique index on the email key
@@ -152,20 +148,15 @@ func (t *Tx) insertUser(ctx context.Context, u *invite.User) (int64, error) {
 	return id, nil
 }
 
-const userSelect = `SELECT u.id, u.customer_id, c.name, u.email, u.first_name, u.last_name,
-	u.swedish_citizen, u.eu_eea_citizen, u.personal_number, u.lma_number, u.phone, u.gender,
+var userSelect = `SELECT u.id, u.customer_id, c.name, u.email, ` + columns("u.") + `,
 	u.language, u.password_hash, u.email_verified_at, u.privacy_accepted_at, u.invitation_id, u.created_at,
 	u.last_signed_in_at`
 
 func scanUser(sc scanner) (invite.User, error) {
 	var u invite.User
-	var gender string
-	err := sc.Scan(&u.ID, &u.CustomerID, &u.Customer, &u.Email, &u.FirstName, &u.LastName,
-		scanTristate{&u.SwedishCitizen}, scanTristate{&u.EUCitizen}, scanString{&u.PersonalNumber},
-		scanString{&u.LMANumber}, scanString{&u.Phone}, scanString{&gender},
+	err := sc.Scan(slices.Concat([]any{&u.ID, &u.CustomerID, &u.Customer, &u.Email}, fieldScanners(&u.Details), []any{
 		&u.Language, &u.PasswordHash, scanTime{&u.EmailVerifiedAt}, scanTime{&u.PrivacyAcceptedAt},
-		scanID{&u.InvitationID}, scanTime{&u.CreatedAt}, scanTime{&u.LastSignedInAt})
-	u.Gender = invite.Gender(gender)
+		scanID{&u.InvitationID}, scanTime{&u.CreatedAt}, scanTime{&u.LastSignedInAt}})...)
 	return u, err
 }
 

@@ -6,15 +6,42 @@ package termfit
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/invitectl/invitectl/internal/invite"
 )
 
-// InvitationHeader is the invitation table's columns, in the contract's order.
-var InvitationHeader = []string{"ID", "Customer account", "First name", "Last name", "Email", "Status",
-	"Swedish citizenship", "EU/EEA citizenship", "Personal number", "LMA number", "Phone number",
-	"Gender", "Sent on", "Sent by"}
+// InvitationHeader is the invitation table's columns, in the contract's
+// order: the ID, the customer, the names, the email, the status, the other
+// details, when it was sent and by whom.
+var InvitationHeader = slices.Concat([]string{"ID", "Customer account"}, fieldCells(true, label),
+	[]string{"Email", "Status"}, fieldCells(false, label), []string{"Sent on", "Sent by"})
+
+func label(f invite.Field) string { return f.Label }
+
+// NameCells are d's names as the table shows them (see invite.Field.Cell).
+func NameCells(d invite.Details) []string {
+	return fieldCells(true, func(f invite.Field) string { return f.Cell(d) })
+}
+
+// DetailCells are d's other fields as the table shows them.
+func DetailCells(d invite.Details) []string {
+	return fieldCells(false, func(f invite.Field) string { return f.Cell(d) })
+}
+
+// fieldCells is cell of each required field, or of each optional one.
+func fieldCells(required bool, cell func(invite.Field) string) []string {
+	var cells []string
+	for _, f := range invite.Fields {
+		if f.Required == required {
+			cells = append(cells, cell(f))
+		}
+	}
+	return cells
+}
 
 // Indexes of InvitationHeader's columns that other code refers to.
 const (
@@ -24,15 +51,10 @@ const (
 	ColLastName
 	ColEmail
 	ColStatus
-	ColSwedishCitizen
-	ColEUCitizen
-	ColPersonalNumber
-	ColLMANumber
-	ColPhone
-	ColGender
-	ColSentOn
-	ColSentBy
 )
+
+// ColSentOn is the index of the Sent on column.
+var ColSentOn = len(InvitationHeader) - 2
 
 // InvitationColumns is the invitation table's fitting rules: the contract's
 // order of importance is ID, First name, Last name, Email, Status, Customer
