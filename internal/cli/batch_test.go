@@ -168,3 +168,30 @@ func TestPurgeAndDeliverDryRunList(t *testing.T) {
 		t.Errorf("a dry run purged: %s", s)
 	}
 }
+
+// TestResendExpiredSaysAFailedConnectionOnce: when the mail server refuses
+// connections, resend --expired says so once and sums up the emails left
+// queued in one line, not a line per invitation.
+func TestResendExpiredSaysAFailedConnectionOnce(t *testing.T) {
+	r := setup(t)
+	r.must("invite", "--customer", "Acme AB", "--email", "c@example.com", "--first-name", "Cia", "--last-name", "Ek", "--no-send")
+	r.now = r.now.AddDate(1, 0, 1) // all three expired
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().(*net.TCPAddr)
+	l.Close()
+	r.env["INVITECTL_SMTP_HOST"], r.env["INVITECTL_SMTP_PORT"], r.env["INVITECTL_MAIL_FROM"] = "127.0.0.1", itoa(int64(addr.Port)), "noreply@example.com"
+	r.env["INVITECTL_SMTP_ENCRYPTION"] = "none"
+	if code := r.do("resend", "--expired"); code != cli.ExitDelivery {
+		t.Fatalf("resend --expired: exit %d\n%s", code, r.stderr.String())
+	}
+	errs := r.stderr.String()
+	if n := strings.Count(errs, "invitectl: error:"); n != 2 || !strings.Contains(errs, "the emails of 2 more invitations stay queued: the mail connection failed (see above)") {
+		t.Errorf("want the failure once and one line for the 2 left queued; stderr:\n%s", errs)
+	}
+	if !strings.Contains(r.stdout.String(), "Resent 0 of 3 expired invitations with a new link. 3 could not be delivered") {
+		t.Errorf("stdout:\n%s", r.stdout.String())
+	}
+}

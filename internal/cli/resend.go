@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -183,6 +184,7 @@ func resendRun(ctx context.Context, opts *ResendOptions) error {
 		// Reported one at a time, in the order of targets, while the batch
 		// goes on: the emails of the invitations after this one may already
 		// be on their way.
+		var stayed []error // emails left queued by a failed connection
 		report := func(res invite.ResendResult) {
 			out, plan, err := res.Invitation, res.Plan, res.Err
 			if res.Elsewhere {
@@ -200,7 +202,11 @@ func resendRun(ctx context.Context, opts *ResendOptions) error {
 				sent++
 			}
 			set(out, plan, err)
-			if err != nil {
+			if errors.Is(err, invite.ErrNotSent) {
+				// Left queued when the connection failed, which was said
+				// once: summed up after the batch, not one line each.
+				stayed = append(stayed, err)
+			} else if err != nil {
 				printError(opts.IO.ErrOut, err)
 			} else if !opts.Expired && !opts.Pending && opts.Output == "table" {
 				how := "the same link"
@@ -218,6 +224,7 @@ func resendRun(ctx context.Context, opts *ResendOptions) error {
 			err = svc.ResendBatch(ctx, opts.Actor, targets, report)
 		}
 		bar.done()
+		printStayed(opts.IO.ErrOut, stayed)
 	}
 	batch := newBatchReport(results)
 	if werr := printResendResults(opts, batch); werr != nil {
@@ -232,6 +239,19 @@ func resendRun(ctx context.Context, opts *ResendOptions) error {
 		return err
 	}
 	return batch.exit()
+}
+
+// printStayed reports the emails a failed mail connection left queued:
+// one as it is, several in one line.
+func printStayed(w io.Writer, stayed []error) {
+	if len(stayed) < 2 {
+		for _, err := range stayed {
+			printError(w, err)
+		}
+		return
+	}
+	printError(w, invite.Errorf(invite.EDELIVERY, "the emails of %d more invitations stay queued: the mail connection failed (see above)", len(stayed)).
+		WithHint("they stay in the outbox; `invitectl deliver` sends them once the server answers"))
 }
 
 // resendOutcome is the outcome of a resend done (or, in a dry run, planned) with plan.
