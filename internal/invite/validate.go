@@ -100,12 +100,6 @@ func printable(s string) bool {
 	return true
 }
 
-// NormalizePersonalNumber is NormalizePersonalNumberAt with the wall clock
-// as now.
-func NormalizePersonalNumber(s string) (string, error) {
-	return NormalizePersonalNumberAt(s, time.Now())
-}
-
 // NormalizePersonalNumberAt validates a personal number and returns it in the
 // stored form YYYYMMDD-XXXX; empty or "unset" gives empty. Its date may not
 // be after now's date (in Sweden) nor before 1840.

@@ -29,10 +29,6 @@ var (
 // FirstYear is the earliest year of birth accepted.
 const FirstYear = 1840
 
-// Parse is ParseAt with the wall clock as now. Code that has a clock of its
-// own (a service, a test) should call ParseAt with it.
-func Parse(s string) (Number, error) { return ParseAt(s, time.Now()) }
-
 // ParseAt validates s and returns the number in normalised form. Leading and
 // trailing spaces are ignored; the 12-digit form without hyphen is accepted
 // too. The date (for a coordination number, the day less 60) must be a real
