@@ -75,6 +75,9 @@ func (w wideTable) render(out io.Writer, st style) {
 
 func snip(s string, n int) string { return text.Snip(s, n, "…") }
 
+// count is n and the word for that many: "1 invitation", "2 invitations".
+func count(n int, one, many string) string { return fmt.Sprintf("%d %s", n, plural(n, one, many)) }
+
 func plural(n int, one, many string) string {
 	if n == 1 {
 		return one

@@ -324,19 +324,36 @@ func printImported(opts *ImportOptions, res invite.ImportResult) error {
 		fmt.Fprintf(out, "Skipped line %d: %s already has invitation %d.\n", sk.Line, termSafe(sk.Email), sk.ID)
 	}
 	var msg string
+	n := len(res.IDs)
+	imported := ""
+	if n > 0 {
+		imported = fmt.Sprintf("Imported %s (IDs %d–%d)", count(n, "invitation", "invitations"), res.IDs[0], res.IDs[n-1])
+		if n == 1 {
+			imported = fmt.Sprintf("Imported 1 invitation (ID %d)", res.IDs[0])
+		}
+	}
 	switch {
 	case opts.Update && opts.DryRun:
-		msg = fmt.Sprintf("Dry run: %d invitations would change, %d rows change nothing; nothing was written.", len(res.Updated), res.Unchanged)
+		msg = fmt.Sprintf("Dry run: %s would change, %s nothing; nothing was written.",
+			count(len(res.Updated), "invitation", "invitations"), count(res.Unchanged, "row changes", "rows change"))
 	case opts.Update:
-		msg = fmt.Sprintf("Updated %d invitations; %d rows changed nothing.", len(res.Updated), res.Unchanged)
+		msg = fmt.Sprintf("Updated %s; %s changed nothing.", count(len(res.Updated), "invitation", "invitations"), count(res.Unchanged, "row", "rows"))
+	case opts.DryRun && res.Count == 1:
+		msg = "Dry run: the row is valid and free to import; nothing was written."
 	case opts.DryRun:
 		msg = fmt.Sprintf("Dry run: all %d rows are valid and free to import; nothing was written.", res.Count)
-	case len(res.IDs) == 0:
+	case n == 0 && len(res.Skipped) == 1:
+		msg = "Imported no invitations: the row was skipped."
+	case n == 0:
 		msg = fmt.Sprintf("Imported no invitations: all %d rows were skipped.", len(res.Skipped))
 	case opts.NoSend:
-		msg = fmt.Sprintf("Imported %d invitations (IDs %d–%d); no emails were sent.", len(res.IDs), res.IDs[0], res.IDs[len(res.IDs)-1])
+		msg = imported + "; no emails were sent."
+	case n == 1 && res.Delivered.Sent == 1:
+		msg = imported + " and delivered its email."
+	case n == 1:
+		msg = imported + "; its email was not delivered."
 	default:
-		msg = fmt.Sprintf("Imported %d invitations (IDs %d–%d) and delivered %d of their emails.", len(res.IDs), res.IDs[0], res.IDs[len(res.IDs)-1], res.Delivered.Sent)
+		msg = fmt.Sprintf("%s and delivered %d of their emails.", imported, res.Delivered.Sent)
 	}
 	if len(res.Skipped) > 0 && len(res.IDs) > 0 {
 		msg = strings.TrimSuffix(msg, ".") + fmt.Sprintf("; %d %s skipped.", len(res.Skipped), plural(len(res.Skipped), "row was", "rows were"))

@@ -217,7 +217,7 @@ func (s *Service) ImportFrom(ctx context.Context, src ImportSource, opts ImportO
 	var conflicts []ImportProblem
 	written, err := s.Store.ImportInvitations(ctx, ImportWrite{
 		Event: func(n int) AuditEvent {
-			return AuditEvent{At: now, Actor: opts.Actor, Action: ActionImport, Detail: fmt.Sprintf("imported %d invitations", n)}
+			return AuditEvent{At: now, Actor: opts.Actor, Action: ActionImport, Detail: "imported " + invitations(n)}
 		},
 		Mail: mail, DryRun: opts.DryRun, SkipOpen: opts.SkipExisting,
 	}, func(write func([]Invitation) (ImportWritten, error)) error {

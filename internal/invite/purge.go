@@ -140,5 +140,13 @@ func (s *Service) Purge(ctx context.Context, actor string, olderThan time.Durati
 
 // PurgeDetail is the audit detail of a purge: the counts, nothing else.
 func PurgeDetail(c PurgeCounts) string {
-	return fmt.Sprintf("purged %d invitations (%d accepted, %d revoked, %d expired)", c.Total(), c.Accepted, c.Revoked, c.Expired)
+	return fmt.Sprintf("purged %s (%d accepted, %d revoked, %d expired)", invitations(c.Total()), c.Accepted, c.Revoked, c.Expired)
+}
+
+// invitations is "1 invitation", "2 invitations".
+func invitations(n int) string {
+	if n == 1 {
+		return "1 invitation"
+	}
+	return fmt.Sprintf("%d invitations", n)
 }
