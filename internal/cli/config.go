@@ -21,6 +21,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/invitectl/invitectl/internal/invite"
+	"github.com/invitectl/invitectl/internal/web"
 )
 
 // configKey describes one configuration key.
@@ -79,8 +80,8 @@ var keys = []configKey{
 	{name: "default_language", def: func(*Config) string { return "sv" }, help: "sv or en"},
 	{name: "link_secret", secret: true, help: "secrets for link tokens, comma-separated; the first signs (default: a file beside the SQLite database)"},
 	{name: "privacy_policy_url", help: "redirect /privacy here instead of the built-in page"},
-	{name: "rate_limit", def: func(*Config) string { return "1" }, help: "requests per second per client on /invite/"},
-	{name: "rate_burst", def: func(*Config) string { return "20" }, help: "burst of requests per client on /invite/"},
+	{name: "rate_limit", def: func(*Config) string { return fmt.Sprint(float64(web.DefaultRateLimit)) }, help: "requests per second per client on /invite/"},
+	{name: "rate_burst", def: func(*Config) string { return strconv.Itoa(web.DefaultRateBurst) }, help: "burst of requests per client on /invite/"},
 	{name: "trust_proxy_headers", def: func(*Config) string { return "false" }, help: "take the client address from X-Forwarded-For: its right-most entry"},
 	{name: "trusted_proxies", help: "with trust_proxy_headers, your proxies' CIDRs, comma-separated: the client is the right-most X-Forwarded-For entry not in them"},
 	{name: "webhook.url", help: "where events are POSTed: https://…, or http:// to a loopback address; empty: no events"},

@@ -440,14 +440,16 @@ func supersededBy(c ClaimedDelivery, now time.Time) string {
 	if c.Kind == KindPasswordReset {
 		return resetSupersededBy(c, now)
 	}
+	// Whether the link may go is the one link rule's; what is said of it
+	// here only names why.
 	inv := c.Invitation
 	switch {
+	case LinkRefusal(inv, c.LinkGeneration, now) == nil:
+		return ""
 	case inv.LinkGeneration != c.LinkGeneration:
 		return fmt.Sprintf("superseded: the invitation has a newer link (generation %d)", inv.LinkGeneration)
 	case inv.State != StatePending:
 		return fmt.Sprintf("superseded: the invitation is %s", inv.State)
-	case !inv.ExpiresAt.After(now):
-		return "superseded: the link expired before it could be sent"
 	}
-	return ""
+	return "superseded: the link expired before it could be sent"
 }

@@ -393,3 +393,20 @@ func TestDeliverOneHeldElsewhere(t *testing.T) {
 		t.Fatalf("free: %v, %d sent", err, len(m.sent))
 	}
 }
+
+// A claimed invitation email is sent exactly when its link is usable by the
+// one link rule (LinkRefusal), whatever the state, generation and time.
+func TestSupersededByIsTheLinkRule(t *testing.T) {
+	exp := outboxNow.Add(time.Hour)
+	for _, st := range []State{StatePending, StateAccepted, StateRevoked, StatePurged} {
+		for _, gen := range []int{0, 1} {
+			for _, at := range []time.Time{outboxNow, exp.Add(-time.Microsecond), exp, exp.Add(time.Second)} {
+				inv := Invitation{ID: 1, State: st, LinkGeneration: 1, ExpiresAt: exp}
+				c := ClaimedDelivery{Delivery: Delivery{Kind: KindInvitation, LinkGeneration: gen}, Invitation: inv}
+				if sends, usable := supersededBy(c, at) == "", LinkRefusal(inv, gen, at) == nil; sends != usable {
+					t.Errorf("%s, generation %d of 1, at %v: sends %v, link usable %v", st, gen, at.Sub(exp), sends, usable)
+				}
+			}
+		}
+	}
+}

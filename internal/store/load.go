@@ -15,7 +15,7 @@ import (
 // holds no invitation at all they go in one transaction that drops the
 // table's secondary indexes (and the triggers that keep the search index),
 // writes every row, and then builds the indexes once over them: sorting a
-// million keys once is several times cheaper than keeping seven indexes
+// million keys once is several times cheaper than keeping eight indexes
 // and a trigram index in step row by row. Into a store that already holds
 // invitations each batch is a transaction of its own, with the indexes in
 // place.

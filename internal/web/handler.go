@@ -21,7 +21,7 @@ import (
 // Defaults for the zero values of Deps.
 const (
 	DefaultRateLimit      rate.Limit = 1 // requests per second per client, sustained
-	DefaultRateBurst                 = 30
+	DefaultRateBurst                 = 20
 	DefaultRequestTimeout            = 15 * time.Second
 	// MaxBodyBytes bounds a request body: the form is four short fields.
 	MaxBodyBytes = 16 << 10
