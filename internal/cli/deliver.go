@@ -85,8 +85,14 @@ func deliverRun(ctx context.Context, opts *DeliverOptions) error {
 		}
 		customerID = c.ID
 	}
-	// count says how many invitations' emails are queued and failed.
+	// count says how many emails are queued and failed: of the whole
+	// outbox (an index of its undelivered rows answers), or of one
+	// customer's invitations.
 	count := func(ctx context.Context) (int, int, error) {
+		if customerID == 0 {
+			d, err := svc.OutboxDepth(ctx)
+			return d.Queued, d.Failed, err
+		}
 		var q, f int
 		for _, d := range []invite.DeliveryState{invite.DeliveryQueued, invite.DeliveryFailed} {
 			n, err := svc.CountInvitations(ctx, invite.ListQuery{Status: invite.FilterAll, Delivery: d, CustomerID: customerID, Now: opts.Now()})
