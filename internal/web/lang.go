@@ -23,15 +23,18 @@ type requestInfo struct {
 	// failure to read the session, which the route reports.
 	user    *invite.User
 	userErr error
-	// link is the invitation link of a token page as the Service opened
-	// it, read once for the language and the page; nil elsewhere.
+	// link is the invitation link of a token page, or the reset link of a
+	// reset page, as the Service opened it: read once for the language and
+	// the page; nil elsewhere.
 	link *openedLink
 }
 
-// openedLink is what Service.OpenLink returned for token.
+// openedLink is what Service.OpenLink (inv) or Service.OpenResetLink (user)
+// returned for token.
 type openedLink struct {
 	token string
 	inv   invite.Invitation
+	user  invite.User
 	err   error
 }
 
@@ -76,7 +79,9 @@ func (h *handler) decideLanguage(next http.Handler) http.Handler {
 		}
 		if token, ok := strings.CutPrefix(path, "/password/reset/"); ok && token != "" && !strings.Contains(token, "/") {
 			// The account's language, for the account's owner.
-			if u, err := h.svc.OpenResetLink(r.Context(), token); err == nil || errors.Is(err, invite.ErrResetLinkExpired) {
+			u, err := h.svc.OpenResetLink(r.Context(), token)
+			info.link = &openedLink{token: token, user: u, err: err}
+			if err == nil || errors.Is(err, invite.ErrResetLinkExpired) {
 				saved = u.Language
 			}
 		}
@@ -93,6 +98,16 @@ func (h *handler) openLink(r *http.Request) (invite.Invitation, error) {
 		return info.link.inv, info.link.err
 	}
 	return h.svc.OpenLink(r.Context(), token)
+}
+
+// openResetLink is the request's reset link as the middleware opened it,
+// or opened now for a request that never reached the middleware.
+func (h *handler) openResetLink(r *http.Request) (invite.User, error) {
+	token := r.PathValue("token")
+	if info := infoOf(r); info != nil && info.link != nil && info.link.token == token {
+		return info.link.user, info.link.err
+	}
+	return h.svc.OpenResetLink(r.Context(), token)
 }
 
 // chooseLanguage applies the order of decideLanguage; known is what the

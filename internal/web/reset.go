@@ -66,7 +66,7 @@ func (h *handler) forgot(w http.ResponseWriter, r *http.Request) {
 // showReset shows the form for a new password behind a working reset link.
 func (h *handler) showReset(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
-	u, err := h.svc.OpenResetLink(r.Context(), r.PathValue("token"))
+	u, err := h.openResetLink(r)
 	if err != nil {
 		h.resetLinkError(w, r, err)
 		return
@@ -100,7 +100,7 @@ func (h *handler) reset(w http.ResponseWriter, r *http.Request) {
 		h.resetLinkError(w, r, err)
 		return
 	}
-	u, openErr := h.svc.OpenResetLink(r.Context(), token)
+	u, openErr := h.openResetLink(r) // as it was before this request's attempt
 	if openErr != nil {
 		h.resetLinkError(w, r, openErr)
 		return

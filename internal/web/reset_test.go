@@ -6,10 +6,12 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/invitectl/invitectl/internal/invite"
+	"github.com/invitectl/invitectl/internal/store/sqlite"
 )
 
 // mailbox is a Mailer that keeps what it is given.
@@ -277,4 +279,36 @@ func TestResetCrossOrigin(t *testing.T) {
 		t.Errorf("%d emails, want 1", n)
 	}
 	assertStatus(t, f.get("/password/reset/"+token), http.StatusOK)
+}
+
+// signInReads counts the store's reads of an account by ID.
+type signInReads struct {
+	*sqlite.Store
+	reads atomic.Int32
+}
+
+func (s *signInReads) SignInUser(ctx context.Context, id int64) (invite.User, error) {
+	s.reads.Add(1)
+	return s.Store.SignInUser(ctx, id)
+}
+
+// A reset page reads its account once for the language and the form; a
+// rejected submission reads it once more, inside the reset itself.
+func TestResetPageReadsTheAccountOnce(t *testing.T) {
+	f, box, tasks := resetFixture(t)
+	f.register(t, "asa@example.com", "sv")
+	f.forgot(tasks, "asa@example.com")
+	token := resetToken(t, box, "asa@example.com")
+	counter := &signInReads{Store: f.store}
+	f.svc.Store = counter
+	counter.reads.Store(0)
+	assertStatus(t, f.get("/password/reset/"+token), http.StatusOK)
+	if n := counter.reads.Load(); n != 1 {
+		t.Errorf("the reset form read the account %d times, want 1", n)
+	}
+	counter.reads.Store(0)
+	assertStatus(t, f.post("/password/reset/"+token, resetForm("kort")), http.StatusUnprocessableEntity)
+	if n := counter.reads.Load(); n != 2 {
+		t.Errorf("a rejected reset read the account %d times, want 2", n)
+	}
 }
