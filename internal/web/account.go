@@ -80,10 +80,22 @@ func (h *handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 func (h *handler) backToAccount(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
 	to := "/account"
-	if lang := r.URL.Query().Get("lang"); invite.ValidLanguage(lang) {
+	if lang := switchedLanguage(r); lang != "" {
 		to += "?lang=" + lang
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// switchedLanguage is the language the visitor chose with the switch
+// (?lang=), one of the known ones, or "": what a redirect may carry on.
+func switchedLanguage(r *http.Request) string {
+	switch r.URL.Query().Get("lang") {
+	case invite.Swedish:
+		return invite.Swedish
+	case invite.English:
+		return invite.English
+	}
+	return ""
 }
 
 // signedInForm starts a form post of the account page: it returns the
@@ -153,7 +165,7 @@ func (h *handler) changePassword(w http.ResponseWriter, r *http.Request) {
 	case err == nil:
 		h.backoff.succeed(key)
 		to := "/account?done=password_change"
-		if l := r.URL.Query().Get("lang"); invite.ValidLanguage(l) {
+		if l := switchedLanguage(r); l != "" {
 			to += "&lang=" + l
 		}
 		http.Redirect(w, r, to, http.StatusSeeOther)
