@@ -27,7 +27,7 @@ func TestPostgresNeedsMigrate(t *testing.T) {
 	if !strings.Contains(r.stderr.String(), "invitectl: hint: run `invitectl migrate`") {
 		t.Errorf("stderr does not say to run invitectl migrate:\n%s", r.stderr.String())
 	}
-	if out := r.must("migrate"); out != "Applied 10 migrations; the schema is at version 10.\n" {
+	if out := r.must("migrate"); out != "Applied 11 migrations; the schema is at version 11.\n" {
 		t.Errorf("migrate printed %q", out)
 	}
 	var v struct {
@@ -35,7 +35,7 @@ func TestPostgresNeedsMigrate(t *testing.T) {
 		Applied       int
 		SchemaVersion int `json:"schema_version"`
 	}
-	if err := json.Unmarshal([]byte(r.must("migrate", "-o", "json")), &v); err != nil || v.Store != "postgres" || v.Applied != 0 || v.SchemaVersion != 10 {
+	if err := json.Unmarshal([]byte(r.must("migrate", "-o", "json")), &v); err != nil || v.Store != "postgres" || v.Applied != 0 || v.SchemaVersion != 11 {
 		t.Errorf("migrate -o json: %+v, %v", v, err)
 	}
 	r.must("customers", "add", "Åre Data AB")
@@ -49,10 +49,10 @@ func TestPostgresNeedsMigrate(t *testing.T) {
 // brought to.
 func TestMigrateSQLite(t *testing.T) {
 	r := newRun(t)
-	if out := r.must("migrate"); out != "Applied 10 migrations; the schema is at version 10.\n" {
+	if out := r.must("migrate"); out != "Applied 11 migrations; the schema is at version 11.\n" {
 		t.Errorf("first migrate printed %q", out)
 	}
-	if out := r.must("migrate"); out != "The sqlite schema is up to date (version 10).\n" {
+	if out := r.must("migrate"); out != "The sqlite schema is up to date (version 11).\n" {
 		t.Errorf("second migrate printed %q", out)
 	}
 }

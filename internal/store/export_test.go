@@ -43,7 +43,8 @@ func (s *Store) Query(ctx context.Context, query string, args ...any) ([]string,
 
 // ListQueries returns the SQL of a list: the page query with its arguments,
 // and the count query of the expired (or, with a search, of the matches)
-// in the first state, with its arguments.
+// in the first state (of a gathered plan, of every state), with its
+// arguments.
 func (s *Store) ListQueries(q invite.ListQuery) (page string, pageArgs []any, count string, countArgs []any, err error) {
 	l, err := s.planList(q)
 	if err != nil {
@@ -51,11 +52,11 @@ func (s *Store) ListQueries(q invite.ListQuery) (page string, pageArgs []any, co
 	}
 	page, pageArgs = l.page(q)
 	index, expiry := "", l.expiry
-	if len(l.search) == 0 {
+	if len(l.search) == 0 && !l.gathered() {
 		index, expiry = "invitations_by_expiry", "<= ?"
 	}
 	states := l.states[:1]
-	if l.indexed {
+	if l.gathered() {
 		states = l.states
 	}
 	cond, countArgs := l.where(states, expiry)

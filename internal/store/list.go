@@ -16,10 +16,13 @@ import (
 // ListInvitations returns one page and the number of all matches, both
 // read in one read transaction, so the total always agrees with the page.
 // The total of a list without a search comes from the kept counts (and
-// the expiry index for pending and expired); only a search counts rows.
-// The page is chosen by walking the sort field's index (led by state) for
-// ids alone; only the rows of the page are then read and joined with their
-// customer, so a deep page costs an index walk, not a million row reads.
+// the expiry index for pending and expired); only a search or a delivery
+// filter counts rows. The page is chosen by walking the sort field's index
+// (led by state) for ids alone; only the rows of the page are then read and
+// joined with their customer, so a deep page costs an index walk, not a
+// million row reads. The matches of a search the trigram index answers, or
+// of the undelivered (delivery queued or failed), are gathered from their
+// index instead, then sorted and counted at once (gatheredPage).
 func (s *Store) ListInvitations(ctx context.Context, q invite.ListQuery) (invite.InvitationPage, error) {
 	l, err := s.planList(q)
 	if err != nil {
@@ -27,8 +30,8 @@ func (s *Store) ListInvitations(ctx context.Context, q invite.ListQuery) (invite
 	}
 	var page invite.InvitationPage
 	err = s.read(ctx, func(tx *Tx) error {
-		if l.indexed {
-			return l.searchPage(ctx, tx, q, &page)
+		if l.gathered() {
+			return l.gatheredPage(ctx, tx, q, &page)
 		}
 		if page.Total, err = l.total(ctx, tx); err != nil || q.Offset() >= page.Total {
 			return err
@@ -50,12 +53,13 @@ func (s *Store) ListInvitations(ctx context.Context, q invite.ListQuery) (invite
 	return page, nil
 }
 
-// searchPage reads a page of a search that the trigram index answers, and
-// its total, in one query: the rows the index found are filtered and
-// sorted once, and each row of the page carries their number, so the index
-// is read once, not once for the count and again for the page. Only a page
-// past the end, which has no row to carry it, counts them again.
-func (l *listPlan) searchPage(ctx context.Context, tx *Tx, q invite.ListQuery, page *invite.InvitationPage) error {
+// gatheredPage reads a page of a list whose matches are gathered from an
+// index (gathered), and its total, in one query: the rows the index gives
+// are filtered and sorted once, and each row of the page carries their
+// number, so the index is read once, not once for the count and again for
+// the page. Only a page past the end, which has no row to carry it, counts
+// them again.
+func (l *listPlan) gatheredPage(ctx context.Context, tx *Tx, q invite.ListQuery, page *invite.InvitationPage) error {
 	query, args := l.page(q)
 	rows, err := tx.query(ctx, query, args...)
 	var n int
@@ -97,6 +101,11 @@ type listPlan struct {
 	// field's index past other customers' rows (chooseWalk).
 	walkSort bool
 	delivery string
+	// undelivered is true when delivery is queued or failed and no
+	// trigram search drives the query: the few rows of the partial index
+	// invitations_undelivered, which holds every column a list filters and
+	// sorts by, are then gathered and sorted, as a search's are.
+	undelivered bool
 	// Reminders: the latest email delivered before sentBefore, fewer than
 	// maxSends sent (zero values: no condition).
 	sentBefore any
@@ -116,6 +125,7 @@ func (s *Store) planList(q invite.ListQuery) (*listPlan, error) {
 		l.delivery, l.sentBefore = string(invite.DeliverySent), s.d.Time(q.SentBefore)
 	}
 	l.indexed = slices.ContainsFunc(l.search, schema.Indexed)
+	l.undelivered = !l.indexed && (l.delivery == string(invite.DeliveryQueued) || l.delivery == string(invite.DeliveryFailed))
 	pending := []invite.State{invite.StatePending}
 	switch q.Status {
 	case invite.FilterOpen:
@@ -137,6 +147,15 @@ func (s *Store) planList(q invite.ListQuery) (*listPlan, error) {
 	}
 	return l, nil
 }
+
+// undelivered is the condition of the partial index invitations_undelivered
+// (migration 0011), as it is written there.
+const undelivered = "delivery IN ('queued', 'failed')"
+
+// gathered says whether the plan's matches are gathered from an index that
+// holds only them (a search's trigram index, the undelivered index), then
+// sorted, rather than walked in order from the sort field's index.
+func (l *listPlan) gathered() bool { return l.indexed || l.undelivered }
 
 // where is the condition on the rows of the states; expiry replaces the
 // plan's own condition on expires_at ("" for none).
@@ -164,7 +183,7 @@ func (l *listPlan) where(states []invite.State, expiry string) (string, []any) {
 		args = append(args, a...)
 	}
 	switch {
-	case l.customer != 0 && l.walkSort:
+	case l.customer != 0 && (l.walkSort || l.undelivered):
 		// Every list index holds customer_id.
 		conds = append(conds, "customer_id = ?")
 		args = append(args, l.customer)
@@ -188,6 +207,11 @@ func (l *listPlan) where(states []invite.State, expiry string) (string, []any) {
 			args = append(args, t)
 		}
 	}
+	if l.undelivered {
+		// The partial index's own condition, which SQLite does not see
+		// that the equality implies.
+		conds = append(conds, undelivered)
+	}
 	if l.delivery != "" {
 		conds = append(conds, "delivery = ?")
 		args = append(args, l.delivery)
@@ -207,10 +231,14 @@ func (l *listPlan) where(states []invite.State, expiry string) (string, []any) {
 // read where the planner needs telling: the customer index for a customer's
 // rows, otherwise the sort index for a page and the expiry index for a count
 // of the expired. A search that the trigram index answers reads the rows
-// it found instead, with the dialect's hint.
+// it found instead, with the dialect's hint, and a list of the undelivered
+// the undelivered index.
 func (l *listPlan) from(index string) string {
 	if l.indexed {
 		return "invitations" + l.s.d.Searched
+	}
+	if l.undelivered {
+		return "invitations" + l.s.d.IndexedBy("invitations_undelivered")
 	}
 	if l.customer != 0 && (index != l.index || !l.walkSort) {
 		index = "invitations_by_customer"
@@ -224,12 +252,11 @@ func (l *listPlan) from(index string) string {
 // total is the number of matches. Without a search or a delivery filter it
 // is the kept count of
 // the states (of the customer); the expired are counted from an index, and
-// the pending are all pending less the expired. A search the trigram index
-// answers is counted in one query over the rows it found, whatever the
-// states.
+// the pending are all pending less the expired. The matches of a gathered
+// plan are counted in one query over its index, whatever the states.
 func (l *listPlan) total(ctx context.Context, tx *Tx) (int, error) {
 	var total int
-	if l.indexed {
+	if l.gathered() {
 		cond, args := l.where(l.states, l.expiry)
 		err := tx.row(ctx, "SELECT count(*) FROM "+l.from("")+cond, args...).Scan(&total)
 		return total, err
@@ -350,14 +377,14 @@ func statesOf(states []invite.State) []string {
 
 // page is the query of one page. One state is a walk of its index range;
 // several are one walk each, each cut at the end of the page, merged in
-// order instead of sorting every row. A search the trigram index answers
-// sorts the rows it found, of every state at once, and gives their number
-// first in each row (searchPage).
+// order instead of sorting every row. A gathered plan sorts the rows its
+// index gives, of every state at once, and gives their number first in each
+// row (gatheredPage).
 func (l *listPlan) page(q invite.ListQuery) (string, []any) {
 	var args []any
 	var ids string
 	switch {
-	case l.indexed:
+	case l.gathered():
 		// The rows the index found are gathered first and then sorted:
 		// left to itself, PostgreSQL's planner walks the sort index for a
 		// common term, testing every row of the states against it.
@@ -375,7 +402,7 @@ func (l *listPlan) page(q invite.ListQuery) (string, []any) {
 	}
 	args = append(args, q.PerPage, q.Offset())
 	total := ""
-	if l.indexed {
+	if l.gathered() {
 		total = "p.n, "
 	}
 	return l.withRows(total, ids), args

@@ -170,3 +170,45 @@ func TestCustomerPageWalksOrSorts(t *testing.T) {
 		}
 	}
 }
+
+// A list of the undelivered (delivery queued or failed) gathers its rows
+// from the partial index invitations_undelivered alone, whatever the status,
+// customer and sort, for the page and for the count: on SQLite a covering
+// read of it and no scan of invitations; on PostgreSQL an index-only scan
+// of it (sequential scans priced out). Sent and none keep the sort walks.
+func TestListUndeliveredUsesIndex(t *testing.T) {
+	forEngines(t, func(t *testing.T, e engine) {
+		s := e.open(t)
+		sqlite := s.Dialect().Name == "sqlite"
+		for _, d := range []invite.DeliveryState{invite.DeliveryQueued, invite.DeliveryFailed} {
+			for _, f := range []invite.StatusFilter{invite.FilterOpen, invite.FilterPending, invite.FilterExpired, invite.FilterAll} {
+				for _, customer := range []int64{0, 1} {
+					for _, field := range invite.SortFields {
+						q := invite.ListQuery{Status: f, Delivery: d, CustomerID: customer, Sort: invite.Sort{Field: field, Desc: true}, Page: 2, PerPage: 20, Now: storetest.T0}
+						page, pageArgs, count, countArgs, err := s.ListQueries(q)
+						if err != nil {
+							t.Fatal(err)
+						}
+						for _, plan := range []string{explain(t, s, page, pageArgs...), explain(t, s, count, countArgs...)} {
+							uses := strings.Contains(plan, "Index Only Scan using invitations_undelivered")
+							if sqlite {
+								uses = strings.Contains(plan, "COVERING INDEX invitations_undelivered (delivery=? AND state=?") && !fullScan.MatchString(plan)
+							}
+							if !uses {
+								t.Errorf("%s %s, customer %d, by %s: the undelivered are not read from their index:\n%s", d, f, customer, field, plan)
+							}
+						}
+					}
+				}
+			}
+		}
+		q := invite.ListQuery{Status: invite.FilterOpen, Delivery: invite.DeliverySent, Sort: invite.DefaultSort, Page: 1, PerPage: 20, Now: storetest.T0}
+		page, args, _, _, err := s.ListQueries(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if plan := explain(t, s, page, args...); strings.Contains(plan, "invitations_undelivered") {
+			t.Errorf("a list of the sent reads the undelivered index:\n%s", plan)
+		}
+	})
+}

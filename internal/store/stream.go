@@ -13,7 +13,7 @@ import (
 // It is one streaming cursor in one read transaction, not keyset pages of
 // a thousand: the rows come in order from a walk of the sort field's index
 // (one walk per state, merged, where several are listed; the rows a search
-// index found, sorted), each joined with its customer as it goes, so memory
+// index or the undelivered index gives, sorted), each joined with its customer as it goes, so memory
 // stays flat however many rows match, and every row comes from one
 // snapshot: an export is consistent, never a mix of before and after a
 // concurrent change, and no row is repeated or skipped when a change moves
@@ -52,7 +52,7 @@ func (s *Store) StreamInvitations(ctx context.Context, q invite.ListQuery, fn fu
 func (l *listPlan) stream() (string, []any) {
 	var args []any
 	var ids string
-	if len(l.states) == 1 || l.indexed {
+	if len(l.states) == 1 || l.gathered() {
 		ids = l.walk(&args, l.states...) + l.orderBy(l.col, "id")
 	} else {
 		var parts []string

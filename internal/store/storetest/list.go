@@ -28,17 +28,10 @@ var statusFilters = []invite.StatusFilter{
 // the customers and the invitations as stored.
 func fillList(tb testing.TB, s invite.Store) ([]invite.Customer, []invite.Invitation) {
 	tb.Helper()
-	var customers []invite.Customer
-	for _, name := range []string{"Ödla HB", "bolaget AB", "Acme AB", "Ärlig AB"} {
-		customers = append(customers, MustCreateCustomer(tb, s, name))
-	}
-	firsts := []string{"adam", "Bo", "Zorro", "Åsa", "Ärla", "Öberg", "bo", "ÅSA", "Eva"}
-	lasts := []string{"Lind", "Öst", "andersson", "Åberg", "Zetterberg", "ärling"}
-	locals := []string{"adam", "Bo", "ZORRO", "asa", "Arla", "oberg", "bo", "Asa", "eva"}
+	customers := listCustomers(tb, s)
 	var out []invite.Invitation
 	for i := range 36 {
-		inv := NewInvitation(customers[i%4], fmt.Sprintf("%s.%02d@Example.com", locals[i%9], i), firsts[i%9], lasts[i%6])
-		inv.CreatedAt = T0.Add(time.Duration(i*7%11) * time.Hour) // sent-on sorts by creation
+		inv := listInvitation(customers, i)
 		resolved := i%6 >= 4
 		switch {
 		case resolved:
@@ -61,6 +54,30 @@ func fillList(tb testing.TB, s invite.Store) ([]invite.Customer, []invite.Invita
 		out = append(out, inv)
 	}
 	return customers, out
+}
+
+// listCustomers creates the customers of the list fixtures, whose names
+// sort differently by byte and in Swedish order.
+func listCustomers(tb testing.TB, s invite.Store) []invite.Customer {
+	tb.Helper()
+	var customers []invite.Customer
+	for _, name := range []string{"Ödla HB", "bolaget AB", "Acme AB", "Ärlig AB"} {
+		customers = append(customers, MustCreateCustomer(tb, s, name))
+	}
+	return customers
+}
+
+// listInvitation is the list fixtures' invitation number i, not yet
+// stored: of customers[i%4], with names that differ only in case (ties
+// broken by ID), å/ä/ö, an email whose byte order differs from its order
+// ignoring case, and sent-on (creation) times that repeat.
+func listInvitation(customers []invite.Customer, i int) invite.Invitation {
+	firsts := []string{"adam", "Bo", "Zorro", "Åsa", "Ärla", "Öberg", "bo", "ÅSA", "Eva"}
+	lasts := []string{"Lind", "Öst", "andersson", "Åberg", "Zetterberg", "ärling"}
+	locals := []string{"adam", "Bo", "ZORRO", "asa", "Arla", "oberg", "bo", "Asa", "eva"}
+	inv := NewInvitation(customers[i%4], fmt.Sprintf("%s.%02d@Example.com", locals[i%9], i), firsts[i%9], lasts[i%6])
+	inv.CreatedAt = T0.Add(time.Duration(i*7%11) * time.Hour) // sent-on sorts by creation
+	return inv
 }
 
 // expect is the reference the stores are held to: filter invs as q does

@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) invite.Store) {
 		{"ListSearchFollowsWrites", testListSearchFollowsWrites},
 		{"ListExpiryBoundary", testListExpiryBoundary},
 		{"ListExpiryCountsAcrossDays", testListExpiryCountsAcrossDays},
+		{"ListDeliveryFilter", testListDeliveryFilter},
 		{"Accept", testAccept},
 		{"AcceptAfterEdit", testAcceptAfterEdit},
 		{"AcceptRenewedLink", testAcceptRenewedLink},
