@@ -279,12 +279,6 @@ func csvSafe(v string) string {
 
 var plainNumber = regexp.MustCompile(`^[+-]?[0-9]+(\.[0-9]+)?$`)
 
-// showingLine is the footer of a page: Showing X–Y of Z results.
-func showingLine(page, perPage, n, total int) string {
-	from := (page-1)*perPage + 1
-	return fmt.Sprintf("Showing %d–%d of %d results", from, from+n-1, total)
-}
-
 // jsonArrayWriter writes {"KEY": [item, …], more…} an item at a time, laid
 // out as writeJSON lays out the whole document.
 type jsonArrayWriter struct {
