@@ -73,11 +73,13 @@ func optionalTime(t time.Time) *string {
 	return optional(rfc3339(t))
 }
 
-func optional(s string) *string {
-	if s == "" {
+// optional is v, nil when it is the zero value (an absent text or ID).
+func optional[T comparable](v T) *T {
+	var zero T
+	if v == zero {
 		return nil
 	}
-	return &s
+	return &v
 }
 
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
@@ -234,7 +236,7 @@ func csvRow(o object) []string {
 		case string:
 			row[i] = v
 		case *string:
-			row[i] = csvText(v)
+			row[i] = cellText(v)
 		case *bool:
 			if v != nil {
 				row[i] = strconv.FormatBool(*v)
@@ -246,12 +248,12 @@ func csvRow(o object) []string {
 	return row
 }
 
-// csvText is an optional value as a CSV cell: empty when absent.
-func csvText(p *string) string {
+// cellText is an optional value as a cell: empty when absent.
+func cellText[T any](p *T) string {
 	if p == nil {
 		return ""
 	}
-	return *p
+	return fmt.Sprint(*p)
 }
 
 // writeCSV writes a header and rows, guarding against formula injection in
