@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -321,12 +322,7 @@ func (j *jsonArrayWriter) close(more map[string]int) error {
 		j.buf.WriteString("\n  ")
 	}
 	j.buf.WriteByte(']')
-	keys := make([]string, 0, len(more))
-	for k := range more {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(more)) {
 		fmt.Fprintf(&j.buf, ",\n  %q: %d", k, more[k])
 	}
 	j.buf.WriteString("\n}\n")
