@@ -23,15 +23,9 @@ func (m Model) View() tea.View {
 	return v
 }
 
-// Overhead of the rounded table: "│ " before and " " after every cell, and
-// the closing "│", as `list` draws it.
-const (
-	cellOverhead  = 3
-	tableOverhead = 1
-	// tableChrome is the table's lines besides its rows: the top border,
-	// the header, the line under it and the bottom border.
-	tableChrome = 4
-)
+// tableChrome is the table's lines besides its rows: the top border, the
+// header, the line under it and the bottom border.
+const tableChrome = 4
 
 func (m Model) render() string {
 	top := m.topView()
@@ -126,21 +120,10 @@ func (m Model) bottomView(keep []int) string {
 	st := m.st
 	var lines []string
 	if m.loaded && len(m.page.Invitations) > 0 {
-		lines = append(lines, showingLine(m.shown.Page, m.shown.PerPage, len(m.page.Invitations), m.page.Total)+
+		lines = append(lines, termfit.ShowingLine(m.shown.Page, m.shown.PerPage, len(m.page.Invitations), m.page.Total)+
 			st.faint.Render(fmt.Sprintf("  ·  page %d of %d", m.shown.Page, invite.LastPage(m.page.Total, m.shown.PerPage))))
-		if left := len(termfit.InvitationHeader) - len(keep); left > 0 && len(keep) > 0 {
-			var names []string
-			in := map[int]bool{}
-			for _, c := range keep {
-				in[c] = true
-			}
-			for c, h := range termfit.InvitationHeader {
-				if !in[c] {
-					names = append(names, h)
-				}
-			}
-			lines = append(lines, st.faint.Render(fmt.Sprintf("%d %s left out to fit the terminal (Edit shows every detail): %s.",
-				left, plural(left, "column", "columns"), strings.Join(names, ", "))))
+		if left := termfit.LeftOut(termfit.InvitationHeader, keep, "Edit shows every detail"); left != "" && len(keep) > 0 {
+			lines = append(lines, st.faint.Render(left))
 		}
 	}
 	status := m.status
@@ -191,19 +174,6 @@ const statusLines = 3
 
 func (m Model) fitLine(s string) string { return ansi.Truncate(s, m.width, "…") }
 
-// showingLine is the footer of a page, as `list` prints it.
-func showingLine(page, perPage, n, total int) string {
-	from := invite.PageOffset(page, perPage) + 1
-	return fmt.Sprintf("Showing %d–%d of %d results", from, from+n-1, total)
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
-
 // sortColumn is the column a sort field sorts by.
 func sortColumn(f invite.SortField) int {
 	for c, sf := range sortFields {
@@ -239,8 +209,7 @@ func (m Model) panelWidth() int { return min(maxPanelWidth, m.width) }
 // layout fits the page's table into width: the columns kept (in table
 // order), the widest each may be, and every cell of the header and rows.
 func (m Model) layout(width int) (keep, widths []int, cells [][]string) {
-	header := make([]string, len(termfit.InvitationHeader))
-	copy(header, termfit.InvitationHeader)
+	header := slices.Clone(termfit.InvitationHeader)
 	sorted := sortColumn(m.query.Sort.Field)
 	header[sorted] += " " + arrow(m.query.Sort)
 	cells = [][]string{header}
@@ -248,7 +217,6 @@ func (m Model) layout(width int) (keep, widths []int, cells [][]string) {
 		cells = append(cells, m.row(inv))
 	}
 	cols := termfit.InvitationColumns()
-	cols.CellOverhead, cols.TableOverhead = cellOverhead, tableOverhead
 	cols.Natural = make([]int, len(header))
 	for _, r := range cells {
 		for c, s := range r {

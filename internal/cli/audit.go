@@ -141,11 +141,7 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 	events := page.Events
 	out := make([]auditEventJSON, len(events))
 	for i, e := range events {
-		out[i] = auditEventJSON{ID: e.ID, At: rfc3339(e.At), Actor: e.Actor, Action: e.Action, Detail: e.Detail}
-		if e.InvitationID != 0 {
-			v := e.InvitationID
-			out[i].InvitationID = &v
-		}
+		out[i] = auditEventJSON{ID: e.ID, At: rfc3339(e.At), Actor: e.Actor, Action: e.Action, InvitationID: optional(e.InvitationID), Detail: e.Detail}
 	}
 	switch opts.Output {
 	case "json":
@@ -158,11 +154,7 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 	case "csv":
 		rows := make([][]string, len(out))
 		for i, e := range out {
-			inv := ""
-			if e.InvitationID != nil {
-				inv = strconv.FormatInt(*e.InvitationID, 10)
-			}
-			rows[i] = []string{strconv.FormatInt(e.ID, 10), e.At, e.Actor, e.Action, inv, e.Detail}
+			rows[i] = []string{strconv.FormatInt(e.ID, 10), e.At, e.Actor, e.Action, cellText(e.InvitationID), e.Detail}
 		}
 		return writeCSV(opts.IO.Out, []string{"id", "at", "actor", "action", "invitation_id", "detail"}, rows)
 	}
@@ -176,11 +168,7 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 	st := opts.style()
 	t := wideTable{header: table.Row{"ID", "Time", "Actor", "Action", "Invitation", "Detail"}, columns: auditColumns()}
 	for _, e := range events {
-		inv := dash("")
-		if e.InvitationID != 0 {
-			inv = strconv.FormatInt(e.InvitationID, 10)
-		}
-		t.rows = append(t.rows, table.Row{e.ID, st.time(e.At), dash(e.Actor), e.Action, inv, e.Detail})
+		t.rows = append(t.rows, table.Row{e.ID, st.time(e.At), dash(e.Actor), e.Action, idOrDash(e.InvitationID), e.Detail})
 	}
 	t.render(opts.IO.Out, st)
 	from := q.Offset() + 1

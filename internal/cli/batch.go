@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
+	"slices"
 	"strings"
 
 	"github.com/invitectl/invitectl/internal/invite"
@@ -55,11 +55,7 @@ func doneRef(ref string, id int64, email, outcome string) refResult {
 // failedRef is the result of a REF that failed with err; id is 0 when the
 // REF names nothing.
 func failedRef(ref string, id int64, email string, err error) refResult {
-	r := refResult{Ref: ref, Outcome: outcomeOf(err), Error: errorText(err), email: email, code: refExitCode(err)}
-	if id != 0 {
-		r.ID = &id
-	}
-	return r
+	return refResult{Ref: ref, ID: optional(id), Outcome: outcomeOf(err), Error: errorText(err), email: email, code: refExitCode(err)}
 }
 
 // refExitCode is the exit code of a failed REF: a REF that is neither an ID
@@ -140,11 +136,7 @@ func (r batchReport) write(w io.Writer, output string) error {
 	case "csv":
 		rows := make([][]string, len(r.Results))
 		for i, res := range r.Results {
-			id := ""
-			if res.ID != nil {
-				id = strconv.FormatInt(*res.ID, 10)
-			}
-			rows[i] = []string{res.Ref, id, res.Outcome, csvText(res.Error)}
+			rows[i] = []string{res.Ref, cellText(res.ID), res.Outcome, cellText(res.Error)}
 		}
 		return writeCSV(w, []string{"ref", "id", "outcome", "error"}, rows)
 	}
@@ -154,11 +146,7 @@ func (r batchReport) write(w io.Writer, output string) error {
 // readRefs is args, or with the single argument "-" the lines of in: one REF
 // a line, blank lines skipped.
 func readRefs(args []string, in io.Reader) ([]string, error) {
-	stdin := false
-	for _, a := range args {
-		stdin = stdin || a == "-"
-	}
-	if !stdin {
+	if !slices.Contains(args, "-") {
 		return args, nil
 	}
 	if len(args) > 1 {

@@ -93,19 +93,12 @@ func deliverRun(ctx context.Context, opts *DeliverOptions) error {
 			d, err := svc.OutboxDepth(ctx)
 			return d.Queued, d.Failed, err
 		}
-		var q, f int
-		for _, d := range []invite.DeliveryState{invite.DeliveryQueued, invite.DeliveryFailed} {
-			n, err := svc.CountInvitations(ctx, invite.ListQuery{Status: invite.FilterAll, Delivery: d, CustomerID: customerID, Now: opts.Now()})
-			if err != nil {
-				return 0, 0, err
-			}
-			if d == invite.DeliveryQueued {
-				q = n
-			} else {
-				f = n
-			}
+		q, err := svc.CountInvitations(ctx, invite.ListQuery{Status: invite.FilterAll, Delivery: invite.DeliveryQueued, CustomerID: customerID, Now: opts.Now()})
+		if err != nil {
+			return 0, 0, err
 		}
-		return q, f, nil
+		f, err := svc.CountInvitations(ctx, invite.ListQuery{Status: invite.FilterAll, Delivery: invite.DeliveryFailed, CustomerID: customerID, Now: opts.Now()})
+		return q, f, err
 	}
 	queued, failed, err := count(ctx)
 	if err != nil {

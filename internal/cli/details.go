@@ -39,17 +39,12 @@ func (d *detailFlags) patch(cmd *cobra.Command) invite.Patch {
 	return p
 }
 
+// completions completes each detail flag that takes one of a few values
+// with its values.
 func (d *detailFlags) completions(cmd *cobra.Command) {
-	for name := range detailValues {
-		detailFlag(cmd, name)
+	for name, values := range detailValues {
+		_ = cmd.RegisterFlagCompletionFunc(flagName(name), func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+			return values, cobra.ShellCompDirectiveNoFileComp
+		})
 	}
-}
-
-// flagNames are the flags of fields, as a list: "first-name, phone".
-func flagNames(fields []string) string {
-	names := make([]string, len(fields))
-	for i, f := range fields {
-		names[i] = flagName(f)
-	}
-	return strings.Join(names, ", ")
 }

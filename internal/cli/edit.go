@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -81,7 +82,7 @@ fields given are set.`,
 			if opts.Details.Empty() && opts.Language == nil && !f.IO.CanPrompt() {
 				return usageError("pass the details to change as flags, e.g. --phone or --last-name (see `invitectl edit --help`)", "no changes given")
 			}
-			opts.Editor = firstNonEmpty(f.env.Getenv("VISUAL"), f.env.Getenv("EDITOR"), "vi")
+			opts.Editor = cmp.Or(f.env.Getenv("VISUAL"), f.env.Getenv("EDITOR"), "vi")
 			opts.common = f.common(cmd)
 			if runF != nil {
 				return runF(opts)
@@ -98,15 +99,6 @@ fields given are set.`,
 	cmd.ValidArgsFunction = completeRefs(f)
 	_ = cmd.RegisterFlagCompletionFunc("customer", completeCustomers(f))
 	return cmd
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 func editRun(ctx context.Context, opts *EditOptions) error {
@@ -137,7 +129,7 @@ func editRun(ctx context.Context, opts *EditOptions) error {
 		_, err := fmt.Fprintf(opts.IO.Out, "No changes to invitation %d.\n", inv.ID)
 		return err
 	}
-	_, err = fmt.Fprintf(opts.IO.Out, "Updated invitation %d (%s): changed %s.\n", inv.ID, termSafe(inv.Email), flagNames(changed))
+	_, err = fmt.Fprintf(opts.IO.Out, "Updated invitation %d (%s): changed %s.\n", inv.ID, termSafe(inv.Email), invite.Changes(changed))
 	return err
 }
 

@@ -21,13 +21,6 @@ type wideTable struct {
 	columns termfit.Columns
 }
 
-// Overhead of the rounded style: "│ " before and " " after every cell,
-// and the closing "│".
-const (
-	cellOverhead  = 3
-	tableOverhead = 1
-)
-
 // render writes the table with st. With a terminal width (st.width > 0) and
 // not st.wide, it fits that width and says under the table what it left out.
 func (w wideTable) render(out io.Writer, st style) {
@@ -52,19 +45,11 @@ func (w wideTable) render(out io.Writer, st style) {
 	}
 	t.SetColumnConfigs(configs)
 	t.Render()
-	if left := len(w.header) - len(keep); left > 0 {
-		kept := map[int]bool{}
-		for _, c := range keep {
-			kept[c] = true
-		}
-		var names []string
-		for c, h := range w.header {
-			if !kept[c] {
-				names = append(names, fmt.Sprint(h))
-			}
-		}
-		note := fmt.Sprintf("%d %s left out to fit the terminal (-o wide shows every column): %s.",
-			left, plural(left, "column", "columns"), strings.Join(names, ", "))
+	header := make([]string, len(w.header))
+	for i, h := range w.header {
+		header[i] = fmt.Sprint(h)
+	}
+	if note := termfit.LeftOut(header, keep, "-o wide shows every column"); note != "" {
 		lines := strings.Split(text.WrapSoft(note, st.width), "\n")
 		for i, l := range lines {
 			lines[i] = strings.TrimRight(l, " ") // WrapSoft pads each line to the width
@@ -104,7 +89,7 @@ func (w wideTable) fit(st style) (keep []int, widths []int) {
 		}
 	}
 	cols := w.columns
-	cols.Natural, cols.CellOverhead, cols.TableOverhead = natural, cellOverhead, tableOverhead
+	cols.Natural = natural
 	return cols.Fit(st.width)
 }
 

@@ -111,13 +111,7 @@ const maxCompletions = 50
 // typed so far is not a number.
 func completeRefs(f *Factory) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 	return func(cmd *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-		if f.cfg == nil {
-			if err := f.init(cmd); err != nil {
-				return nil, cobra.ShellCompDirectiveError
-			}
-		}
-		f.readOnly = true // completing never creates a store
-		svc, err := f.Service(cmd.Context())
+		svc, err := f.completing(cmd, f.Service)
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveError
 		}
@@ -144,16 +138,22 @@ func completeRefs(f *Factory) func(*cobra.Command, []string, string) ([]string, 
 	}
 }
 
+// completing is the service a completion reads, with the configuration
+// loaded; completing never creates a store.
+func (f *Factory) completing(cmd *cobra.Command, service func(context.Context) (*invite.Service, error)) (*invite.Service, error) {
+	if f.cfg == nil {
+		if err := f.init(cmd); err != nil {
+			return nil, err
+		}
+	}
+	f.readOnly = true
+	return service(cmd.Context())
+}
+
 // completeCustomers completes --customer with the customers in the store.
 func completeCustomers(f *Factory) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 	return func(cmd *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
-		if f.cfg == nil {
-			if err := f.init(cmd); err != nil {
-				return nil, cobra.ShellCompDirectiveError
-			}
-		}
-		f.readOnly = true // completing never creates a store
-		svc, err := f.storeService(cmd.Context())
+		svc, err := f.completing(cmd, f.storeService)
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveError
 		}

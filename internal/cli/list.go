@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/invitectl/invitectl/internal/invite"
+	"github.com/invitectl/invitectl/internal/termfit"
 )
 
 // ListOptions are the inputs of `list`.
@@ -167,7 +168,7 @@ func printInvitationPage(o common, q invite.ListQuery, res invite.InvitationPage
 		t.rows = append(t.rows, st.invitationRow(inv, q.Now))
 	}
 	t.render(o.IO.Out, st)
-	_, err := fmt.Fprintln(o.IO.Out, showingLine(q.Page, q.PerPage, len(res.Invitations), res.Total))
+	_, err := fmt.Fprintln(o.IO.Out, termfit.ShowingLine(q.Page, q.PerPage, len(res.Invitations), res.Total))
 	return err
 }
 
@@ -253,7 +254,7 @@ func streamInvitations(ctx context.Context, o common, svc *invite.Service, q inv
 				noInvitations(o, q)
 				return nil
 			}
-			_, err = fmt.Fprintln(w, showingLine(1, n, n, n))
+			_, err = fmt.Fprintln(w, termfit.ShowingLine(1, n, n, n))
 		}
 	}
 	if ferr := w.Flush(); err == nil {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -73,11 +74,13 @@ func optionalTime(t time.Time) *string {
 	return optional(rfc3339(t))
 }
 
-func optional(s string) *string {
-	if s == "" {
+// optional is v, nil when it is the zero value (an absent text or ID).
+func optional[T comparable](v T) *T {
+	var zero T
+	if v == zero {
 		return nil
 	}
-	return &s
+	return &v
 }
 
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
@@ -234,7 +237,7 @@ func csvRow(o object) []string {
 		case string:
 			row[i] = v
 		case *string:
-			row[i] = csvText(v)
+			row[i] = cellText(v)
 		case *bool:
 			if v != nil {
 				row[i] = strconv.FormatBool(*v)
@@ -246,12 +249,12 @@ func csvRow(o object) []string {
 	return row
 }
 
-// csvText is an optional value as a CSV cell: empty when absent.
-func csvText(p *string) string {
+// cellText is an optional value as a cell: empty when absent.
+func cellText[T any](p *T) string {
 	if p == nil {
 		return ""
 	}
-	return *p
+	return fmt.Sprint(*p)
 }
 
 // writeCSV writes a header and rows, guarding against formula injection in
@@ -278,12 +281,6 @@ func csvSafe(v string) string {
 }
 
 var plainNumber = regexp.MustCompile(`^[+-]?[0-9]+(\.[0-9]+)?$`)
-
-// showingLine is the footer of a page: Showing X–Y of Z results.
-func showingLine(page, perPage, n, total int) string {
-	from := (page-1)*perPage + 1
-	return fmt.Sprintf("Showing %d–%d of %d results", from, from+n-1, total)
-}
 
 // jsonArrayWriter writes {"KEY": [item, …], more…} an item at a time, laid
 // out as writeJSON lays out the whole document.
@@ -325,12 +322,7 @@ func (j *jsonArrayWriter) close(more map[string]int) error {
 		j.buf.WriteString("\n  ")
 	}
 	j.buf.WriteByte(']')
-	keys := make([]string, 0, len(more))
-	for k := range more {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(more)) {
 		fmt.Fprintf(&j.buf, ",\n  %q: %d", k, more[k])
 	}
 	j.buf.WriteString("\n}\n")

@@ -312,16 +312,12 @@ func printResendPlan(opts *ResendOptions, batch batchReport) error {
 	st := opts.style()
 	t := wideTable{header: table.Row{"REF", "ID", "Email", "Would"}, columns: resendPlanColumns()}
 	for _, r := range batch.Results {
-		id := invite.Dash
-		if r.ID != nil {
-			id = strconv.FormatInt(*r.ID, 10)
-		}
 		would := map[string]string{outcomeWouldResend: "resend the same link", outcomeWouldRenew: "send a new link",
 			outcomeAlreadyResolved: "nothing: already resolved", outcomeNotFound: "nothing: not found"}[r.Outcome]
 		if would == "" {
 			would = "nothing: " + strings.ReplaceAll(r.Outcome, "_", " ")
 		}
-		t.rows = append(t.rows, table.Row{r.Ref, id, dash(r.email), would})
+		t.rows = append(t.rows, table.Row{r.Ref, dash(cellText(r.ID)), dash(r.email), would})
 	}
 	t.render(out, st)
 	n := len(batch.Results)

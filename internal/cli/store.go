@@ -97,9 +97,6 @@ func neverCreates(cmd *cobra.Command) *cobra.Command {
 	return annotateAs(cmd, annotationReadOnly, "no-create")
 }
 
-// annotate sets the annotation key of cmd to "true".
-func annotate(cmd *cobra.Command, key string) *cobra.Command { return annotateAs(cmd, key, "true") }
-
 // annotateAs sets the annotation key of cmd to value.
 func annotateAs(cmd *cobra.Command, key, value string) *cobra.Command {
 	if cmd.Annotations == nil {
@@ -168,8 +165,7 @@ func (c *createdStore) remove() {
 }
 
 func openStore(ctx context.Context, d dsn) (invite.Store, error) {
-	switch d.kind {
-	case "postgres":
+	if d.kind == "postgres" {
 		return openPostgres(ctx, d.url, false)
 	}
 	return sqlite.Open(ctx, d.path)

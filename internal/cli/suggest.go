@@ -61,14 +61,6 @@ var detailValues = func() map[string][]string {
 	return m
 }()
 
-// detailFlag completes a detail flag with its values.
-func detailFlag(cmd *cobra.Command, field string) {
-	values := detailValues[field]
-	_ = cmd.RegisterFlagCompletionFunc(flagName(field), func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return values, cobra.ShellCompDirectiveNoFileComp
-	})
-}
-
 // gotValue finds the value a rule quotes: `must be … (got "femal")`.
 var gotValue = regexp.MustCompile(`\(got ("(?:[^"\\]|\\.)*")\)$`)
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/invitectl/invitectl/internal/invite"
 	"github.com/invitectl/invitectl/internal/personnummer"
+	"github.com/invitectl/invitectl/internal/termfit"
 )
 
 func newUsersCmd(f *Factory) *cobra.Command {
@@ -130,7 +131,7 @@ func usersListRun(ctx context.Context, opts *UsersListOptions) error {
 			dash(u.Phone), u.Language, sty.time(u.EmailVerifiedAt), sty.time(u.CreatedAt), sty.time(u.LastSignedInAt)})
 	}
 	t.render(out, sty)
-	_, err = fmt.Fprintln(out, showingLine(page, perPage, len(items), res.Total))
+	_, err = fmt.Fprintln(out, termfit.ShowingLine(page, perPage, len(items), res.Total))
 	return err
 }
 

@@ -317,13 +317,7 @@ type eventJSON struct {
 }
 
 func toEventJSON(e invite.Event) eventJSON {
-	id := func(n int64) *int64 {
-		if n == 0 {
-			return nil
-		}
-		return &n
-	}
-	return eventJSON{ID: e.WebhookID, Type: e.Type, InvitationID: id(e.InvitationID), UserID: id(e.UserID),
+	return eventJSON{ID: e.WebhookID, Type: e.Type, InvitationID: optional(e.InvitationID), UserID: optional(e.UserID),
 		QueuedAt: rfc3339(e.CreatedAt), Attempts: e.Attempts, LastError: optional(termSafe(e.LastError))}
 }
 

@@ -161,7 +161,7 @@ func writeXLSX(w io.Writer, rows func(add func(invitationJSON) error) error) err
 const annotationXLSX = "invitectl/xlsx"
 
 // withXLSX marks cmd as taking -o xlsx.
-func withXLSX(cmd *cobra.Command) *cobra.Command { return annotate(cmd, annotationXLSX) }
+func withXLSX(cmd *cobra.Command) *cobra.Command { return annotateAs(cmd, annotationXLSX, "true") }
 
 // checkXLSX refuses -o xlsx on a command that lists no rows, and to a
 // terminal, where a workbook's bytes mean nothing.

@@ -33,15 +33,11 @@ func ParseTristate(s string) (Tristate, bool) {
 
 // Bool returns the value as a *bool: nil when unset.
 func (t Tristate) Bool() *bool {
-	switch t {
-	case Yes:
-		v := true
-		return &v
-	case No:
-		v := false
-		return &v
+	if t != Yes && t != No {
+		return nil
 	}
-	return nil
+	v := t == Yes
+	return &v
 }
 
 // TristateOf is the inverse of Bool.

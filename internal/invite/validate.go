@@ -23,12 +23,6 @@ const (
 // Empty reports whether the patch changes nothing.
 func (p Patch) Empty() bool { return p == Patch{} }
 
-// Apply is ApplyAt with the wall clock as now. Callers that have a clock
-// (the Service) should use ApplyAt with it.
-func (p Patch) Apply(d Details) (Details, []string, error) {
-	return p.ApplyAt(d, time.Now())
-}
-
 // ApplyAt validates the patch and applies it to d. It returns the new details,
 // the names of the fields whose value changed, and a validation error naming
 // every field that breaks a rule. now is the reference time of the rules that
@@ -92,12 +86,10 @@ func ValidateName(s string) (string, string) {
 }
 
 func printable(s string) bool {
-	for _, r := range s {
-		if _, bad := hiddenRune(r); bad {
-			return false
-		}
-	}
-	return true
+	return !strings.ContainsFunc(s, func(r rune) bool {
+		_, bad := hiddenRune(r)
+		return bad
+	})
 }
 
 // NormalizePersonalNumberAt validates a personal number and returns it in the

@@ -256,7 +256,7 @@ func TestPatchApply(t *testing.T) {
 		t.Errorf("changed = %s", got)
 	}
 	// Unchanged values are not reported as changes.
-	if _, changed, _ := (Patch{FirstName: sp(" Anna ")}).Apply(base); len(changed) != 0 {
+	if _, changed, _ := (Patch{FirstName: sp(" Anna ")}).ApplyAt(base, time.Now()); len(changed) != 0 {
 		t.Errorf("no-op reported as change: %v", changed)
 	}
 	// Every broken rule is named, and the input is returned unchanged.

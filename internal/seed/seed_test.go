@@ -27,7 +27,7 @@ func TestGeneratorValidAndDeterministic(t *testing.T) {
 		s := func(v string) *string { return &v }
 		p := invite.Patch{FirstName: s(x.FirstName), LastName: s(x.LastName), PersonalNumber: s(x.PersonalNumber),
 			LMANumber: s(x.LMANumber), Phone: s(x.Phone), Gender: s(string(x.Gender))}
-		d, _, err := p.Apply(invite.Details{})
+		d, _, err := p.ApplyAt(invite.Details{}, time.Now())
 		if err != nil {
 			t.Fatalf("generated invitation %+v is invalid: %v", x, err)
 		}

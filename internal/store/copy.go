@@ -31,7 +31,7 @@ func (s *Store) Export(ctx context.Context, fn func(storecopy.Record) error) err
 		if err != nil {
 			return s.errorf("export", err)
 		}
-		rows, err = tx.query(ctx, userSelect+` FROM users u JOIN customers c ON c.id = u.customer_id ORDER BY u.id`)
+		rows, err = tx.query(ctx, userSelect+userFrom+` ORDER BY u.id`)
 		err = each(rows, err, scanUser, func(u invite.User) error { return fn(storecopy.Record{User: &u}) })
 		if err != nil {
 			return s.errorf("export", err)

@@ -17,15 +17,7 @@ var _ invite.SignInStore = (*Store)(nil)
 // UserForSignIn finds the account of an email, ignoring case, for signing
 // in or resetting a password. ENOTFOUND if there is none.
 func (s *Store) UserForSignIn(ctx context.Context, email string) (invite.User, error) {
-	u, err := scanUser(s.row(ctx, userSelect+` FROM users u JOIN customers c ON c.id = u.customer_id
-		WHERE u.email_key = ?`, invite.EmailKey(email)))
-	if errors.Is(err, sql.ErrNoRows) {
-		return u, invite.Errorf(invite.ENOTFOUND, "no account")
-	}
-	if err != nil {
-		return u, s.errorf("find user", err)
-	}
-	return u, nil
+	return s.userWhere(ctx, `u.email_key = ?`, invite.EmailKey(email), "no account")
 }
 
 // AddSession opens the session sess for user sess.UserID. ENOTFOUND if the
@@ -52,15 +44,7 @@ func (t *Tx) openSession(ctx context.Context, sess invite.Session) error {
 
 // SignInUser returns the account with id. ENOTFOUND if none.
 func (s *Store) SignInUser(ctx context.Context, id int64) (invite.User, error) {
-	u, err := scanUser(s.row(ctx, userSelect+` FROM users u JOIN customers c ON c.id = u.customer_id
-		WHERE u.id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return u, invite.Errorf(invite.ENOTFOUND, "no account")
-	}
-	if err != nil {
-		return u, s.errorf("find user", err)
-	}
-	return u, nil
+	return s.userWhere(ctx, `u.id = ?`, id, "no account")
 }
 
 // QueuePasswordReset queues a password reset email for the user userID

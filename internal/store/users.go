@@ -152,6 +152,9 @@ var userSelect = `SELECT u.id, u.customer_id, c.name, u.email, ` + columns("u.")
 	u.language, u.password_hash, u.email_verified_at, u.privacy_accepted_at, u.invitation_id, u.created_at,
 	u.last_signed_in_at`
 
+// userFrom is the table userSelect reads, with the user's customer.
+const userFrom = ` FROM users u JOIN customers c ON c.id = u.customer_id`
+
 func scanUser(sc scanner) (invite.User, error) {
 	var u invite.User
 	err := sc.Scan(slices.Concat([]any{&u.ID, &u.CustomerID, &u.Customer, &u.Email}, fieldScanners(&u.Details), []any{
@@ -183,7 +186,7 @@ func (s *Store) FindUsers(ctx context.Context, q invite.UserQuery) (invite.UserP
 	terms := schema.SearchTerms(q.Search)
 	var out invite.UserPage
 	err := s.read(ctx, func(tx *Tx) error {
-		from := userSelect + ` FROM users u JOIN customers c ON c.id = u.customer_id` + where + ` ORDER BY u.id`
+		from := userSelect + userFrom + where + ` ORDER BY u.id`
 		if len(terms) > 0 {
 			rows, err := tx.query(ctx, from, args...)
 			return each(rows, err, scanUser, func(u invite.User) error {
@@ -218,10 +221,15 @@ func (s *Store) FindUsers(ctx context.Context, q invite.UserQuery) (invite.UserP
 
 // UserByEmail finds a user by email, ignoring case. ENOTFOUND if none.
 func (s *Store) UserByEmail(ctx context.Context, email string) (invite.User, error) {
-	u, err := scanUser(s.row(ctx, userSelect+` FROM users u JOIN customers c ON c.id = u.customer_id
-		WHERE u.email_key = ?`, invite.EmailKey(email)))
+	return s.userWhere(ctx, `u.email_key = ?`, invite.EmailKey(email), "no user with email "+email)
+}
+
+// userWhere reads the user that cond selects with arg; ENOTFOUND, saying
+// notFound, if there is none.
+func (s *Store) userWhere(ctx context.Context, cond string, arg any, notFound string) (invite.User, error) {
+	u, err := scanUser(s.row(ctx, userSelect+userFrom+` WHERE `+cond, arg))
 	if errors.Is(err, sql.ErrNoRows) {
-		return u, invite.Errorf(invite.ENOTFOUND, "no user with email %s", email)
+		return u, invite.Errorf(invite.ENOTFOUND, "%s", notFound)
 	}
 	if err != nil {
 		return u, s.errorf("find user", err)

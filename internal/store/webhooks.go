@@ -165,8 +165,7 @@ func (t *Tx) invitationOrNil(ctx context.Context, id int64) (*invite.Invitation,
 	if id == 0 {
 		return nil, nil
 	}
-	inv, err := scanInvitation(t.row(ctx, `SELECT `+invitationColumns+` FROM invitations i
-		JOIN customers c ON c.id = i.customer_id WHERE i.id = ?`, id))
+	inv, err := scanInvitation(t.row(ctx, `SELECT `+invitationColumns+invitationFrom+` WHERE i.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -177,7 +176,7 @@ func (t *Tx) userOrNil(ctx context.Context, id int64) (*invite.User, error) {
 	if id == 0 {
 		return nil, nil
 	}
-	u, err := scanUser(t.row(ctx, userSelect+` FROM users u JOIN customers c ON c.id = u.customer_id WHERE u.id = ?`, id))
+	u, err := scanUser(t.row(ctx, userSelect+userFrom+` WHERE u.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}

@@ -59,13 +59,50 @@ var ColSentOn = len(InvitationHeader) - 2
 // InvitationColumns is the invitation table's fitting rules: the contract's
 // order of importance is ID, First name, Last name, Email, Status, Customer
 // account, Sent on, then the others in table order; IDs, statuses and times
-// are never shortened. Natural and the overheads are the caller's.
+// are never shortened. Natural is the caller's.
 func InvitationColumns() Columns {
-	return Columns{
-		Priority: []int{ColID, ColFirstName, ColLastName, ColEmail, ColStatus, ColCustomer, ColSentOn},
-		Fixed:    map[int]bool{ColID: true, ColStatus: true, ColSentOn: true},
-		MinCell:  MinCell,
+	return Rounded([]int{ColID, ColFirstName, ColLastName, ColEmail, ColStatus, ColCustomer, ColSentOn}, ColID, ColStatus, ColSentOn)
+}
+
+// Rounded is the fitting rules of a rounded table, as `list` and `browse`
+// draw it ("│ " before and " " after every cell, and the closing "│"):
+// priority lists the important columns, most important first; fixed ones
+// are never shortened. Natural is the caller's.
+func Rounded(priority []int, fixed ...int) Columns {
+	cs := Columns{Priority: priority, Fixed: map[int]bool{}, MinCell: MinCell, CellOverhead: 3, TableOverhead: 1}
+	for _, c := range fixed {
+		cs.Fixed[c] = true
 	}
+	return cs
+}
+
+// LeftOut is the line under a fitted table that names the columns of
+// header not in keep, and what shows them all; "" when none is left out.
+func LeftOut(header []string, keep []int, remedy string) string {
+	var names []string
+	for c, h := range header {
+		if !slices.Contains(keep, c) {
+			names = append(names, h)
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d %s left out to fit the terminal (%s): %s.",
+		len(names), plural(len(names), "column", "columns"), remedy, strings.Join(names, ", "))
+}
+
+// ShowingLine is the footer of a page of a list: Showing X–Y of Z results.
+func ShowingLine(page, perPage, n, total int) string {
+	from := invite.PageOffset(page, perPage) + 1
+	return fmt.Sprintf("Showing %d–%d of %d results", from, from+n-1, total)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // MinCell is the narrowest a shortened cell becomes: "Maximilia…" still says
