@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"slices"
 	"strings"
 	"time"
 
@@ -232,6 +234,9 @@ func (s *Store) FinishDeliveries(ctx context.Context, outcomes []invite.Delivery
 	}
 	err := s.write(ctx, func(tx *Tx) error {
 		tx.batch = len(outcomes) > 1
+		if err := tx.lockInvitationsOf(ctx, outcomes); err != nil {
+			return err
+		}
 		for _, o := range outcomes {
 			if err := tx.finish(ctx, o); err != nil {
 				return err
@@ -243,6 +248,36 @@ func (s *Store) FinishDeliveries(ctx context.Context, outcomes []invite.Delivery
 		return s.errorf("record emails", err)
 	}
 	return nil
+}
+
+// lockInvitationsOf locks the invitations the outcomes record on, in ID
+// order, before any of their emails' rows. Every change that touches an
+// invitation and its emails (a resend, a revoke, an accept) takes the
+// invitation first: a record taking the email first could wait for a
+// resend that waits for it (PostgreSQL: deadlock detected). SQLite's one
+// writer needs no lock.
+func (t *Tx) lockInvitationsOf(ctx context.Context, outcomes []invite.DeliveryOutcome) error {
+	if t.s.d.ForUpdate == "" {
+		return nil
+	}
+	var ids []any
+	for _, o := range outcomes {
+		if id := o.Claim.InvitationID; id != 0 && o.State != invite.DeliveryReleased && !slices.Contains(ids, any(id)) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	slices.SortFunc(ids, func(a, b any) int { return cmp.Compare(a.(int64), b.(int64)) })
+	rows, err := t.query(ctx, `SELECT i.id FROM invitations i WHERE i.id IN (?`+strings.Repeat(", ?", len(ids)-1)+`) ORDER BY i.id`+t.s.d.ForUpdate, ids...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() { // each row is locked as it is read
+	}
+	return rows.Err()
 }
 
 func (t *Tx) finish(ctx context.Context, o invite.DeliveryOutcome) error {

@@ -396,3 +396,36 @@ func testOutboxDeliveryStateModel(t *testing.T, s invite.Store) {
 		checkKeptCounts(t, s, at, custs, models, trail)
 	}
 }
+
+// Recording a sent email and renewing its invitation's link at once, over
+// and over: both end, neither with an error (each takes the invitation
+// before the email's row; on PostgreSQL the opposite order deadlocks).
+func testOutboxRecordRacesRenewal(t *testing.T, s invite.Store) {
+	c := MustCreateCustomer(t, s, "Acme AB")
+	for round := range 40 {
+		inv := queued(t, s, c, fmt.Sprintf("r%02d@example.com", round))
+		cl := claim(t, s, invite.ClaimQuery{InvitationIDs: []int64{inv.ID}})
+		if len(cl) != 1 {
+			t.Fatalf("round %d: claimed %d", round, len(cl))
+		}
+		renewed := inv
+		renewed.LinkGeneration++
+		var wg sync.WaitGroup
+		var finishErr, renewErr error
+		wg.Go(func() {
+			finishErr = s.FinishDeliveries(t.Context(), []invite.DeliveryOutcome{{Claim: cl[0], State: invite.DeliverySent, At: T0,
+				Event: event(invite.ActionSend, inv.ID, "sent")}})
+		})
+		wg.Go(func() {
+			_, errs, err := s.UpdateInvitations(t.Context(), []invite.InvitationChange{{Invitation: renewed, Mail: invite.KindInvitation,
+				Event: event(invite.ActionResend, inv.ID, "renew")}})
+			if renewErr = err; err == nil {
+				renewErr = errs[0]
+			}
+		})
+		wg.Wait()
+		if finishErr != nil || renewErr != nil {
+			t.Fatalf("round %d: record %v, renewal %v", round, finishErr, renewErr)
+		}
+	}
+}

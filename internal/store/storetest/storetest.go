@@ -81,6 +81,7 @@ func Run(t *testing.T, open func(t *testing.T) invite.Store) {
 		{"OutboxRetryAndFail", testOutboxRetryAndFail},
 		{"OutboxSupersede", testOutboxSupersede},
 		{"OutboxConcurrentClaims", testOutboxConcurrentClaims},
+		{"OutboxRecordRacesRenewal", testOutboxRecordRacesRenewal},
 		{"OutboxDeliveryStateModel", testOutboxDeliveryStateModel},
 	}
 	for _, tt := range tests {
