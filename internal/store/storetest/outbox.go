@@ -3,6 +3,7 @@ package storetest
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -426,6 +427,35 @@ func testOutboxRecordRacesRenewal(t *testing.T, s invite.Store) {
 		wg.Wait()
 		if finishErr != nil || renewErr != nil {
 			t.Fatalf("round %d: record %v, renewal %v", round, finishErr, renewErr)
+		}
+	}
+}
+
+// Two batches of resends over the same invitations, given in opposite
+// orders, at once: each change is applied or refused as edited meanwhile,
+// and no batch fails as a whole (PostgreSQL deadlocked on the opposite lock
+// orders).
+func testBatchesInOppositeOrders(t *testing.T, s invite.Store) {
+	c := MustCreateCustomer(t, s, "Acme AB")
+	var invs []invite.Invitation
+	for i := range 12 {
+		invs = append(invs, queued(t, s, c, fmt.Sprintf("o%02d@example.com", i)))
+	}
+	for round := range 10 {
+		var forward []invite.InvitationChange
+		for _, inv := range invs {
+			inv = MustInvitation(t, s, inv.ID)
+			forward = append(forward, invite.InvitationChange{Invitation: inv, Mail: invite.KindInvitation, Event: event(invite.ActionResend, inv.ID, "resend")})
+		}
+		backward := slices.Clone(forward)
+		slices.Reverse(backward)
+		var wg sync.WaitGroup
+		var errF, errB error
+		wg.Go(func() { _, _, errF = s.UpdateInvitations(t.Context(), forward) })
+		wg.Go(func() { _, _, errB = s.UpdateInvitations(t.Context(), backward) })
+		wg.Wait()
+		if errF != nil || errB != nil {
+			t.Fatalf("round %d: %v; %v", round, errF, errB)
 		}
 	}
 }
