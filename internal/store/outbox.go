@@ -250,34 +250,45 @@ func (s *Store) FinishDeliveries(ctx context.Context, outcomes []invite.Delivery
 	return nil
 }
 
-// lockInvitationsOf locks the invitations the outcomes record on, in ID
-// order, before any of their emails' rows. Every change that touches an
-// invitation and its emails (a resend, a revoke, an accept) takes the
-// invitation first: a record taking the email first could wait for a
-// resend that waits for it (PostgreSQL: deadlock detected). SQLite's one
-// writer needs no lock.
+// lockInvitationsOf locks the invitations the outcomes record on before
+// any of their emails' rows, as every change that touches an invitation and
+// its emails (a resend, a revoke, an accept) takes the invitation first: a
+// record taking the email first could wait for a resend that waits for it.
 func (t *Tx) lockInvitationsOf(ctx context.Context, outcomes []invite.DeliveryOutcome) error {
-	if t.s.d.ForUpdate == "" {
-		return nil
-	}
-	var ids []any
+	var ids []int64
 	for _, o := range outcomes {
-		if id := o.Claim.InvitationID; id != 0 && o.State != invite.DeliveryReleased && !slices.Contains(ids, any(id)) {
-			ids = append(ids, id)
+		if o.Claim.InvitationID != 0 && o.State != invite.DeliveryReleased {
+			ids = append(ids, o.Claim.InvitationID)
 		}
 	}
-	if len(ids) == 0 {
+	return t.lockInvitations(ctx, ids)
+}
+
+// lockInvitations locks the invitations ids for the transaction, in ID
+// order, so that transactions locking some of the same ones never wait
+// for each other in a cycle (PostgreSQL: deadlock detected). SQLite's one
+// writer needs no lock.
+func (t *Tx) lockInvitations(ctx context.Context, ids []int64) error {
+	if t.s.d.ForUpdate == "" || len(ids) == 0 {
 		return nil
 	}
-	slices.SortFunc(ids, func(a, b any) int { return cmp.Compare(a.(int64), b.(int64)) })
-	rows, err := t.query(ctx, `SELECT i.id FROM invitations i WHERE i.id IN (?`+strings.Repeat(", ?", len(ids)-1)+`) ORDER BY i.id`+t.s.d.ForUpdate, ids...)
-	if err != nil {
-		return err
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	for chunk := range slices.Chunk(ids, updateRows) {
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := t.query(ctx, `SELECT i.id FROM invitations i WHERE i.id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`) ORDER BY i.id`+t.s.d.ForUpdate, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() { // each row is locked as it is read
+		}
+		if err := cmp.Or(rows.Err(), rows.Close()); err != nil {
+			return err
+		}
 	}
-	defer rows.Close()
-	for rows.Next() { // each row is locked as it is read
-	}
-	return rows.Err()
+	return nil
 }
 
 func (t *Tx) finish(ctx context.Context, o invite.DeliveryOutcome) error {

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -50,39 +49,31 @@ func (s *Store) updateInvitations(ctx context.Context, changes []invite.Invitati
 	if len(changes) == 0 {
 		return nil, nil, nil
 	}
-	// The changes are applied in invitation ID order (those of one
-	// invitation in the order given), so that two batches over the same
-	// invitations lock them in one order: in any other, PostgreSQL could
-	// find them waiting for each other.
-	order := make([]int, len(changes))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(changes[a].Invitation.ID, changes[b].Invitation.ID) })
-	sorted := make([]invite.InvitationChange, len(changes))
-	for i, j := range order {
-		sorted[i] = changes[j]
-	}
-	sortedOut := make([]invite.Invitation, len(changes))
-	sortedErrs := make([]error, len(changes))
+	out := make([]invite.Invitation, len(changes))
+	errs := make([]error, len(changes))
 	err := s.write(ctx, func(tx *Tx) error {
 		tx.batch = len(changes) > 1
-		for start := 0; start < len(sorted); start += updateRows {
-			end := min(start+updateRows, len(sorted))
-			if err := tx.apply(ctx, sorted[start:end], sortedOut[start:end], sortedErrs[start:end]); err != nil {
+		// The invitations are locked first, in ID order, then changed in
+		// the order given: two batches over the same invitations in other
+		// orders would otherwise wait for each other (PostgreSQL: deadlock).
+		ids := make([]int64, len(changes))
+		for i, ch := range changes {
+			ids[i] = ch.Invitation.ID
+		}
+		if err := tx.lockInvitations(ctx, ids); err != nil {
+			return err
+		}
+		for start := 0; start < len(changes); start += updateRows {
+			end := min(start+updateRows, len(changes))
+			if err := tx.apply(ctx, changes[start:end], out[start:end], errs[start:end]); err != nil {
 				return err
 			}
 		}
-		if all && slices.ContainsFunc(sortedErrs, func(err error) bool { return err != nil }) {
+		if all && slices.ContainsFunc(errs, func(err error) bool { return err != nil }) {
 			return errChangeFailed
 		}
 		return nil
 	})
-	out := make([]invite.Invitation, len(changes))
-	errs := make([]error, len(changes))
-	for i, j := range order {
-		out[j], errs[j] = sortedOut[i], sortedErrs[i]
-	}
 	if errors.Is(err, errChangeFailed) {
 		return nil, errs, nil
 	}
