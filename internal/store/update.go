@@ -47,34 +47,6 @@ func (s *Store) UpdateInvitations(ctx context.Context, changes []invite.Invitati
 	return out, errs, nil
 }
 
-// UpdateInvitationsAll applies each change as UpdateInvitations does, but
-// all or nothing: when any change fails its own check, the transaction is
-// rolled back, errs says which, and out is nil.
-func (s *Store) UpdateInvitationsAll(ctx context.Context, changes []invite.InvitationChange) ([]invite.Invitation, []error, error) {
-	if len(changes) == 0 {
-		return nil, nil, nil
-	}
-	out := make([]invite.Invitation, len(changes))
-	errs := make([]error, len(changes))
-	err := s.write(ctx, func(tx *Tx) error {
-		tx.batch = len(changes) > 1
-		if err := tx.applyAll(ctx, changes, out, errs); err != nil {
-			return err
-		}
-		if slices.ContainsFunc(errs, func(err error) bool { return err != nil }) {
-			return errChangeFailed
-		}
-		return nil
-	})
-	if errors.Is(err, errChangeFailed) {
-		return nil, errs, nil
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	return out, errs, nil
-}
-
 // errChangeFailed rolls back an all-or-nothing batch of updates.
 var errChangeFailed = errors.New("a change failed")
 
