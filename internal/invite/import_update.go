@@ -36,8 +36,8 @@ func (s *Service) ImportUpdate(ctx context.Context, src ImportSource, opts Impor
 	var res ImportResult
 	changes := 0
 	err := src(func(rec ImportRecord) error {
-		ch, err := u.row(ctx, rec)
-		if ch != nil {
+		ch, ok, err := u.row(ctx, rec)
+		if ok {
 			changes++
 			if opts.DryRun {
 				res.Updated = append(res.Updated, ch.Invitation.ID)
@@ -59,12 +59,13 @@ func (s *Service) ImportUpdate(ctx context.Context, src ImportSource, opts Impor
 	err = s.Store.UpdateInvitationsChunks(ctx, func(write func([]InvitationChange) ([]error, error)) error {
 		res.Updated, u.unchanged, u.problems = res.Updated[:0], 0, u.problems[:0]
 		clear(u.codes)
-		chunk := make([]InvitationChange, 0, chunkRows)
-		lines := make([]int, 0, chunkRows)
-		flush := func() error {
-			if len(chunk) == 0 {
-				return nil
+		err := inChunks(src, func(rec ImportRecord) (InvitationChange, bool, error) {
+			ch, ok, err := u.row(ctx, rec)
+			if err == nil && !ok && opts.Written != nil {
+				opts.Written() // a row that writes nothing
 			}
+			return ch, ok, err
+		}, func(chunk []InvitationChange, lines []int) error {
 			errs, err := write(chunk)
 			if err != nil {
 				return err
@@ -80,30 +81,9 @@ func (s *Service) ImportUpdate(ctx context.Context, src ImportSource, opts Impor
 					opts.Written()
 				}
 			}
-			chunk, lines = chunk[:0], lines[:0]
-			return nil
-		}
-		err := src(func(rec ImportRecord) error {
-			ch, err := u.row(ctx, rec)
-			if err != nil {
-				return err
-			}
-			if ch == nil {
-				if opts.Written != nil {
-					opts.Written()
-				}
-				return nil
-			}
-			chunk, lines = append(chunk, *ch), append(lines, rec.Line)
-			if len(chunk) == chunkRows {
-				return flush()
-			}
 			return nil
 		})
 		if err != nil {
-			return err
-		}
-		if err := flush(); err != nil {
 			return err
 		}
 		if len(u.problems) > 0 {
@@ -163,27 +143,27 @@ func (u *importUpdate) refusal() error {
 	return &ImportError{Code: code, Problems: u.problems}
 }
 
-// row checks rec and returns the change it makes, nil when it changes
-// nothing or has a problem (reported with fail). In the second pass the
+// row checks rec and returns the change it makes; ok is false when it
+// changes nothing or has a problem (reported with fail). In the second pass the
 // change is conditional on the version the first pass read.
-func (u *importUpdate) row(ctx context.Context, rec ImportRecord) (*InvitationChange, error) {
+func (u *importUpdate) row(ctx context.Context, rec ImportRecord) (InvitationChange, bool, error) {
 	problems := len(u.problems)
 	inv, ok, err := u.s.updateTarget(ctx, rec, u.named, u.fail)
 	if err != nil || !ok {
-		return nil, err
+		return InvitationChange{}, false, err
 	}
 	line := int32(min(rec.Line, math.MaxInt32))
 	n, seen := u.named[inv.ID]
 	switch {
 	case !u.second && seen:
 		u.fail(EINVALID, rec.Line, "", "names invitation %d, as line %d does; keep one of the two rows", inv.ID, n.line)
-		return nil, nil
+		return InvitationChange{}, false, nil
 	case !u.second:
 		n = namedRow{line: line, version: int32(min(inv.Version, math.MaxInt32))}
 		u.named[inv.ID] = n
 	case !seen || n.line != line:
 		u.fail(ECONFLICT, rec.Line, "", "names invitation %d, which it did not when the import began: the file or the store changed meanwhile; import the file again", inv.ID)
-		return nil, nil
+		return InvitationChange{}, false, nil
 	}
 	if c := strings.TrimSpace(rec.Customer); c != "" && !strings.EqualFold(c, inv.Customer) {
 		u.fail(EINVALID, rec.Line, "customer", "is not editable: invitation %d is for %s, not %q; revoke it and invite again", inv.ID, inv.Customer, c)
@@ -199,7 +179,7 @@ func (u *importUpdate) row(ctx context.Context, rec ImportRecord) (*InvitationCh
 	}
 	if !inv.Open() {
 		u.fail(ECONFLICT, rec.Line, "", "invitation %d (%s) is already %s and cannot be updated", inv.ID, inv.Email, inv.State)
-		return nil, nil
+		return InvitationChange{}, false, nil
 	}
 	details, changed, err := rec.Details.ApplyAt(inv.Details, u.now)
 	for _, fe := range ErrorFields(err) {
@@ -216,16 +196,16 @@ func (u *importUpdate) row(ctx context.Context, rec ImportRecord) (*InvitationCh
 		}
 	}
 	if len(u.problems) > problems {
-		return nil, nil
+		return InvitationChange{}, false, nil
 	}
 	if len(changed) == 0 {
 		u.unchanged++
-		return nil, nil
+		return InvitationChange{}, false, nil
 	}
 	// The version the first pass read: a change since is a conflict.
 	upd.Version = int(n.version)
-	return &InvitationChange{Invitation: upd, Event: AuditEvent{At: u.now, Actor: u.actor, Action: ActionEdit,
-		InvitationID: inv.ID, Detail: "changed " + Changes(changed)}}, nil
+	return InvitationChange{Invitation: upd, Event: AuditEvent{At: u.now, Actor: u.actor, Action: ActionEdit,
+		InvitationID: inv.ID, Detail: "changed " + Changes(changed)}}, true, nil
 }
 
 // updateTarget finds the invitation a row of an update names, or reports

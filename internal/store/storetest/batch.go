@@ -38,6 +38,15 @@ func change(inv invite.Invitation, detail string) invite.InvitationChange {
 	return invite.InvitationChange{Invitation: inv, Event: event(invite.ActionResend, inv.ID, detail)}
 }
 
+// twoInvitations creates a customer with two invitations, a@ and b@.
+func twoInvitations(tb testing.TB, s invite.Store) (c invite.Customer, a, b invite.Invitation) {
+	tb.Helper()
+	c = MustCreateCustomer(tb, s, "Alfa AB")
+	a = MustCreateInvitation(tb, s, NewInvitation(c, "a@example.com", "Anna", "Ek"))
+	b = MustCreateInvitation(tb, s, NewInvitation(c, "b@example.com", "Bo", "Ek"))
+	return c, a, b
+}
+
 // mustUpdateInvitations runs a batch that must not fail as a whole.
 func mustUpdateInvitations(tb testing.TB, s invite.Store, changes ...invite.InvitationChange) ([]invite.Invitation, []error) {
 	tb.Helper()
@@ -81,9 +90,7 @@ func testUpdateInvitationsEmpty(t *testing.T, s invite.Store) {
 // A change that cannot be written fails alone: the others of its batch are
 // written, each with its event, and the failed ones leave no trace.
 func testUpdateInvitationsEachOnItsOwn(t *testing.T, s invite.Store) {
-	c := MustCreateCustomer(t, s, "Alfa AB")
-	a := MustCreateInvitation(t, s, NewInvitation(c, "a@example.com", "Anna", "Ek"))
-	b := MustCreateInvitation(t, s, NewInvitation(c, "b@example.com", "Bo", "Ek"))
+	c, a, b := twoInvitations(t, s)
 	d := MustCreateInvitation(t, s, NewInvitation(c, "d@example.com", "Dan", "Ek"))
 	movedB := b
 	movedB.SendCount = 7
@@ -220,9 +227,7 @@ func testUpdateInvitationsEmailTaken(t *testing.T, s invite.Store) {
 // A change whose event names an invitation that does not exist is not
 // written; the others are.
 func testUpdateInvitationsEventAboutMissingInvitation(t *testing.T, s invite.Store) {
-	c := MustCreateCustomer(t, s, "Alfa AB")
-	a := MustCreateInvitation(t, s, NewInvitation(c, "a@example.com", "Anna", "Ek"))
-	b := MustCreateInvitation(t, s, NewInvitation(c, "b@example.com", "Bo", "Ek"))
+	_, a, b := twoInvitations(t, s)
 	upd := a
 	upd.SendCount++
 	bad := invite.InvitationChange{Invitation: upd, Event: event(invite.ActionResend, 9999, "about nothing")}
@@ -267,22 +272,12 @@ func testUpdateInvitationsConcurrent(t *testing.T, s invite.Store) {
 	assertDetails(t, s, inv.ID, "invited race@example.com", fmt.Sprint("writer ", won[0]))
 }
 
-// The chunks of UpdateInvitationsChunks are all written, each change with
-// its event, in one transaction: a later chunk sees an earlier one's
-// changes.
-func testUpdateInvitationsChunks(t *testing.T, s invite.Store) {
-	c := MustCreateCustomer(t, s, "Alfa AB")
-	a := MustCreateInvitation(t, s, NewInvitation(c, "a@example.com", "Anna", "Ek"))
-	b := MustCreateInvitation(t, s, NewInvitation(c, "b@example.com", "Bo", "Ek"))
-	renamed, sent := a, b
-	renamed.FirstName = "Annika"
-	sent.SendCount++
-	again := renamed
-	again.Version++
-	again.LastName = "Lind"
+// updateChunks writes chunks through UpdateInvitationsChunks, returning
+// each chunk's errors.
+func updateChunks(tb testing.TB, s invite.Store, chunks ...[]invite.InvitationChange) ([][]error, error) {
 	var got [][]error
-	err := s.UpdateInvitationsChunks(t.Context(), func(write func([]invite.InvitationChange) ([]error, error)) error {
-		for _, chunk := range [][]invite.InvitationChange{{change(renamed, "renamed"), change(sent, "sent")}, {change(again, "again")}} {
+	err := s.UpdateInvitationsChunks(tb.Context(), func(write func([]invite.InvitationChange) ([]error, error)) error {
+		for _, chunk := range chunks {
 			errs, err := write(chunk)
 			if err != nil {
 				return err
@@ -291,6 +286,21 @@ func testUpdateInvitationsChunks(t *testing.T, s invite.Store) {
 		}
 		return nil
 	})
+	return got, err
+}
+
+// The chunks of UpdateInvitationsChunks are all written, each change with
+// its event, in one transaction: a later chunk sees an earlier one's
+// changes.
+func testUpdateInvitationsChunks(t *testing.T, s invite.Store) {
+	_, a, b := twoInvitations(t, s)
+	renamed, sent := a, b
+	renamed.FirstName = "Annika"
+	sent.SendCount++
+	again := renamed
+	again.Version++
+	again.LastName = "Lind"
+	got, err := updateChunks(t, s, []invite.InvitationChange{change(renamed, "renamed"), change(sent, "sent")}, []invite.InvitationChange{change(again, "again")})
 	if err != nil {
 		t.Fatalf("UpdateInvitationsChunks: %v", err)
 	}
@@ -308,9 +318,7 @@ func testUpdateInvitationsChunks(t *testing.T, s invite.Store) {
 // A change of a later chunk that fails its own check, or an error of the
 // caller's, rolls back every chunk: nothing is written, no event recorded.
 func testUpdateInvitationsChunksAllOrNothing(t *testing.T, s invite.Store) {
-	c := MustCreateCustomer(t, s, "Alfa AB")
-	a := MustCreateInvitation(t, s, NewInvitation(c, "a@example.com", "Anna", "Ek"))
-	b := MustCreateInvitation(t, s, NewInvitation(c, "b@example.com", "Bo", "Ek"))
+	c, a, b := twoInvitations(t, s)
 	moved := b
 	moved.SendCount = 7
 	moved = MustUpdateInvitation(t, s, moved)
@@ -320,17 +328,7 @@ func testUpdateInvitationsChunksAllOrNothing(t *testing.T, s invite.Store) {
 	missing := NewInvitation(c, "x@example.com", "Xena", "Ek")
 	missing.ID, missing.Version = 9999, 1
 
-	var got [][]error
-	err := s.UpdateInvitationsChunks(t.Context(), func(write func([]invite.InvitationChange) ([]error, error)) error {
-		for _, chunk := range [][]invite.InvitationChange{{change(renamed, "renamed")}, {change(stale, "stale"), change(missing, "missing")}} {
-			errs, err := write(chunk)
-			if err != nil {
-				return err
-			}
-			got = append(got, errs)
-		}
-		return nil
-	})
+	got, err := updateChunks(t, s, []invite.InvitationChange{change(renamed, "renamed")}, []invite.InvitationChange{change(stale, "stale"), change(missing, "missing")})
 	if err != nil {
 		t.Fatalf("UpdateInvitationsChunks: %v", err)
 	}
