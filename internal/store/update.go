@@ -58,8 +58,13 @@ var errChangeFailed = errors.New("a change failed")
 func (s *Store) UpdateInvitationsChunks(ctx context.Context, chunks func(write func([]invite.InvitationChange) ([]error, error)) error) error {
 	err := s.write(ctx, func(tx *Tx) error {
 		tx.batch = true
+		done, err := tx.bulk(ctx)
+		if err != nil {
+			return err
+		}
+		defer done()
 		refused := false
-		err := chunks(func(changes []invite.InvitationChange) ([]error, error) {
+		err = chunks(func(changes []invite.InvitationChange) ([]error, error) {
 			errs := make([]error, len(changes))
 			if err := tx.applyAll(ctx, changes, make([]invite.Invitation, len(changes)), errs); err != nil {
 				return nil, err
