@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -410,17 +412,22 @@ func BenchmarkDeliverBesidePostfix(b *testing.B) {
 	})
 }
 
+// benchImportRows is how many rows the import benchmarks import:
+// INVITECTL_BENCH_IMPORT, default 100000.
+func benchImportRows() int {
+	if n, err := strconv.Atoi(os.Getenv("INVITECTL_BENCH_IMPORT")); err == nil {
+		return n
+	}
+	return 100000
+}
+
 // BenchmarkImport imports INVITECTL_BENCH_IMPORT (default 100000) rows with
 // --no-send into a copy of the benchmark store (INVITECTL_BENCH_ROWS
 // invitations), beside seed adding the same number of rows to another copy,
 // in the same run: rows/s and the import's peak RSS are the figures.
 func BenchmarkImport(b *testing.B) {
 	bin, db := benchSetup(b)
-	n := 100000
-	if s := os.Getenv("INVITECTL_BENCH_IMPORT"); s != "" {
-		n, _ = strconv.Atoi(s)
-	}
-	dir := b.TempDir()
+	n, dir := benchImportRows(), b.TempDir()
 	file := filepath.Join(dir, "people.csv")
 	var csv strings.Builder
 	csv.WriteString("customer,email,first_name,last_name,personal_number\n")
@@ -446,15 +453,7 @@ func BenchmarkImport(b *testing.B) {
 		return copyDB
 	}
 	b.Run("import", func(b *testing.B) {
-		var peak int64
-		for b.Loop() {
-			st := runCmd(b, bin, "--db", fresh(), "import", file, "--no-send")
-			if ru, ok := st.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > peak {
-				peak = ru.Maxrss
-			}
-		}
-		b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "rows/s")
-		b.ReportMetric(float64(peak)/1024, "maxrss-MB")
+		runRows(b, n, bin, func() []string { return []string{"--db", fresh(), "import", file, "--no-send"} })
 	})
 	b.Run("seed", func(b *testing.B) {
 		for b.Loop() {
@@ -462,6 +461,108 @@ func BenchmarkImport(b *testing.B) {
 		}
 		b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "rows/s")
 	})
+}
+
+// BenchmarkImportUpdate runs `import FILE --update` on a copy of the
+// benchmark store (INVITECTL_BENCH_ROWS invitations), the file being its
+// own `list --all -o csv` export, cut to INVITECTL_BENCH_IMPORT (default
+// 100000) rows, with every row's phone changed: rows/s and the import's
+// peak RSS are the figures.
+//
+//	go test -run '^$' -bench 'BenchmarkImport(Update)?/import' -benchtime 1x ./internal/cli/
+func BenchmarkImportUpdate(b *testing.B) {
+	bin, db := benchSetup(b)
+	n, dir := benchImportRows(), b.TempDir()
+	copyDB := filepath.Join(dir, "store.db")
+	fresh := func() string {
+		b.StopTimer()
+		defer b.StartTimer()
+		for _, suffix := range []string{"", "-wal", "-shm", ".link-secret"} {
+			_ = os.Remove(copyDB + suffix)
+		}
+		if err := copyFile(copyDB, db); err != nil {
+			b.Fatal(err)
+		}
+		return copyDB
+	}
+	export := filepath.Join(dir, "export.csv")
+	out, err := os.Create(export)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd := exec.Command(bin, "--db", fresh(), "list", "--all", "-o", "csv")
+	cmd.Stdout = out
+	if err := cmd.Run(); err != nil {
+		b.Fatalf("list --all -o csv: %v", err)
+	}
+	_ = out.Close()
+	file := filepath.Join(dir, "update.csv")
+	rows, err := rewritePhones(export, file, n)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("import-update", func(b *testing.B) {
+		runRows(b, rows, bin, func() []string { return []string{"--db", fresh(), "import", file, "--update"} })
+		b.ReportMetric(float64(rows), "rows")
+	})
+}
+
+// runRows runs bin with the arguments args gives (its own set-up untimed)
+// once per iteration, reporting the rate over rows rows a run and the
+// runs' peak RSS.
+func runRows(b *testing.B, rows int, bin string, args func() []string) {
+	var peak int64
+	for b.Loop() {
+		st := runCmd(b, bin, args()...)
+		if ru, ok := st.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > peak {
+			peak = ru.Maxrss
+		}
+	}
+	b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(float64(peak)/1024, "maxrss-MB")
+}
+
+// rewritePhones copies the first n rows of the CSV file src to dst with a
+// new phone number in each, and returns how many rows it wrote.
+func rewritePhones(src, dst string, n int) (int, error) {
+	in, err := os.Open(src)
+	if err != nil {
+		return 0, err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return 0, err
+	}
+	defer out.Close()
+	r, w := csv.NewReader(in), csv.NewWriter(out)
+	header, err := r.Read()
+	if err != nil {
+		return 0, err
+	}
+	phone := slices.IndexFunc(header, func(h string) bool { return strings.EqualFold(h, "phone") || strings.EqualFold(h, "phone number") })
+	if phone < 0 {
+		return 0, fmt.Errorf("no phone column in %q", header)
+	}
+	if err := w.Write(header); err != nil {
+		return 0, err
+	}
+	rows := 0
+	for ; rows < n; rows++ {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return rows, err
+		}
+		rec[phone] = fmt.Sprintf("+4673%07d", rows)
+		if err := w.Write(rec); err != nil {
+			return rows, err
+		}
+	}
+	w.Flush()
+	return rows, w.Error()
 }
 
 // BenchmarkSeed times `invitectl seed --customers 50 --invitations N` into a

@@ -170,25 +170,8 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 	if showBar && size > 1<<20 {
 		bar = startProgress(opts.IO, opts.Color, phase, int(size))
 	}
-	if opts.Update {
-		var recs []invite.ImportRecord
-		err := src(func(rec invite.ImportRecord) error { recs = append(recs, rec); return nil })
-		bar.done()
-		if err == nil {
-			var res invite.ImportResult
-			res, err = svc.ImportUpdate(ctx, recs, invite.ImportOptions{Actor: opts.Actor, DryRun: opts.DryRun})
-			if err == nil {
-				return printImported(opts, res)
-			}
-		}
-		var ie *invite.ImportError
-		if errors.As(err, &ie) {
-			return printImportError(opts, ie)
-		}
-		return fmt.Errorf("reading %s: %w", opts.File, err)
-	}
 	rows := 0
-	res, err := svc.ImportFrom(ctx, src, invite.ImportOptions{Actor: opts.Actor, DryRun: opts.DryRun, NoSend: opts.NoSend, SkipExisting: opts.SkipExisting,
+	iopts := invite.ImportOptions{Actor: opts.Actor, DryRun: opts.DryRun, NoSend: opts.NoSend, SkipExisting: opts.SkipExisting,
 		Checked: func() { rows++ },
 		Written: func() {
 			if phase == "Checking" {
@@ -213,7 +196,20 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 			if o.State != invite.DeliverySent {
 				printError(opts.IO.ErrOut, fmt.Errorf("invitation %d: the email to %s: %s", o.Claim.InvitationID, o.Claim.Invitation.Email, o.Error))
 			}
-		}})
+		}}
+	if opts.Update {
+		res, err := svc.ImportUpdate(ctx, src, iopts)
+		bar.done()
+		if err == nil {
+			return printImported(opts, res)
+		}
+		var ie *invite.ImportError
+		if errors.As(err, &ie) {
+			return printImportError(opts, ie)
+		}
+		return fmt.Errorf("reading %s: %w", opts.File, err)
+	}
+	res, err := svc.ImportFrom(ctx, src, iopts)
 	bar.done()
 	var ie *invite.ImportError
 	if errors.As(err, &ie) {

@@ -174,6 +174,36 @@ func (s *Service) Import(ctx context.Context, recs []ImportRecord, opts ImportOp
 // chunkRows is how many invitations an import writes at a time.
 const chunkRows = 1000 // at least the store's bulk size, so each chunk fills the search index once
 
+// inChunks passes the items that item makes of src's records (ok false
+// for none) to write, chunkRows at a time, each with its record's line.
+func inChunks[T any](src ImportSource, item func(ImportRecord) (v T, ok bool, err error), write func(chunk []T, lines []int) error) error {
+	chunk := make([]T, 0, chunkRows)
+	lines := make([]int, 0, chunkRows)
+	flush := func() error {
+		if len(chunk) == 0 {
+			return nil
+		}
+		err := write(chunk, lines)
+		chunk, lines = chunk[:0], lines[:0]
+		return err
+	}
+	err := src(func(rec ImportRecord) error {
+		v, ok, err := item(rec)
+		if err != nil || !ok {
+			return err
+		}
+		chunk, lines = append(chunk, v), append(lines, rec.Line)
+		if len(chunk) == chunkRows {
+			return flush()
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return flush()
+}
+
 // ImportFrom creates the invitations of src's records, all or nothing,
 // reading them twice. The first pass validates each record as invite
 // validates one, resolves the customers, and finds emails repeated within
@@ -222,12 +252,13 @@ func (s *Service) ImportFrom(ctx context.Context, src ImportSource, opts ImportO
 		Mail: mail, DryRun: opts.DryRun, SkipOpen: opts.SkipExisting,
 	}, func(write func([]Invitation) (ImportWritten, error)) error {
 		res.IDs, res.Skipped, conflicts = res.IDs[:0], res.Skipped[:0], conflicts[:0]
-		chunk := make([]Invitation, 0, chunkRows)
-		lines := make([]int, 0, chunkRows)
-		flush := func() error {
-			if len(chunk) == 0 {
-				return nil
+		return inChunks(src, func(rec ImportRecord) (Invitation, bool, error) {
+			inv, ps, err := chk.check(ctx, rec, false)
+			if err == nil && len(ps) > 0 { // the file changed between the passes
+				err = &ImportError{Code: EINVALID, Problems: ps}
 			}
+			return inv, err == nil, err
+		}, func(chunk []Invitation, lines []int) error {
 			w, err := write(chunk)
 			if err != nil {
 				return err
@@ -247,27 +278,8 @@ func (s *Service) ImportFrom(ctx context.Context, src ImportSource, opts ImportO
 					opts.Written()
 				}
 			}
-			chunk, lines = chunk[:0], lines[:0]
-			return nil
-		}
-		err := src(func(rec ImportRecord) error {
-			inv, ps, err := chk.check(ctx, rec, false)
-			if err != nil {
-				return err
-			}
-			if len(ps) > 0 { // the file changed between the passes
-				return &ImportError{Code: EINVALID, Problems: ps}
-			}
-			chunk, lines = append(chunk, inv), append(lines, rec.Line)
-			if len(chunk) == chunkRows {
-				return flush()
-			}
 			return nil
 		})
-		if err != nil {
-			return err
-		}
-		return flush()
 	})
 	if err != nil {
 		return ImportResult{}, err

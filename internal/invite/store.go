@@ -63,10 +63,12 @@ type InvitationStore interface {
 	// written (ENOTFOUND, ErrEditedMeanwhile, ErrEmailTaken) and the others
 	// were all the same. A non-nil err means that nothing was written.
 	UpdateInvitations(ctx context.Context, changes []InvitationChange) (out []Invitation, errs []error, err error)
-	// UpdateInvitationsAll applies the changes as UpdateInvitations does,
-	// but all or nothing: when any change fails its own check, nothing is
-	// written, errs says which, and out is nil.
-	UpdateInvitationsAll(ctx context.Context, changes []InvitationChange) (out []Invitation, errs []error, err error)
+	// UpdateInvitationsChunks applies the changes that chunks passes to
+	// write, chunk by chunk, in one transaction, each as UpdateInvitations
+	// applies one; write returns each change's own error (nil when it was
+	// written). All or nothing: when a change of any chunk failed, or
+	// chunks returns an error (which it returns), nothing is written.
+	UpdateInvitationsChunks(ctx context.Context, chunks func(write func([]InvitationChange) (errs []error, err error)) error) error
 	// ImportInvitations writes the invitations that chunks passes to
 	// write, chunk by chunk, all or nothing, in one transaction with the
 	// audit event w.Event gives for the number written, queueing an email

@@ -45,18 +45,11 @@ func (s *Store) ImportInvitations(ctx context.Context, w invite.ImportWrite, chu
 				return this, err
 			})
 		}
-		for _, q := range s.d.ImportBegin {
-			if _, err := tx.Exec(ctx, q); err != nil {
-				return err
-			}
+		done, err := tx.bulk(ctx)
+		if err != nil {
+			return err
 		}
-		// The connection outlives the transaction: its settings go back
-		// whether the import succeeds or not.
-		defer func() {
-			for _, q := range s.d.ImportDone {
-				_, _ = tx.Exec(ctx, q)
-			}
-		}()
+		defer done()
 		var next int64
 		if err := tx.row(ctx, `SELECT coalesce(max(id), 0) FROM invitations`).Scan(&next); err != nil {
 			return err
@@ -120,6 +113,23 @@ func (s *Store) ImportInvitations(ctx context.Context, w invite.ImportWrite, chu
 		return invite.ImportWritten{}, s.errorf("import invitations", err)
 	}
 	return res, nil
+}
+
+// bulk runs the dialect's ImportBegin statements for a transaction that
+// writes many rows; done runs its ImportDone statements. The connection
+// outlives the transaction: its settings go back whether the transaction
+// succeeds or not.
+func (t *Tx) bulk(ctx context.Context) (done func(), err error) {
+	for _, q := range t.s.d.ImportBegin {
+		if _, err := t.Exec(ctx, q); err != nil {
+			return nil, err
+		}
+	}
+	return func() {
+		for _, q := range t.s.d.ImportDone {
+			_, _ = t.Exec(ctx, q)
+		}
+	}, nil
 }
 
 // takenEmails maps the index of each of invs whose email has an open

@@ -74,9 +74,10 @@ type Dialect struct {
 	// dropped triggers would have kept), and IndexBuildDone last, whether
 	// the builds succeeded or not (to set the connection back).
 	IndexBuild, AfterIndexBuild, IndexBuildDone []string
-	// ImportBegin runs in an import's transaction before its rows, and
-	// ImportDone after them, failed or not (to bound the page cache that the
-	// transaction's dirty pages fill, and set it back).
+	// ImportBegin runs in the transaction of an import (or of an update's
+	// chunks) before its rows, and ImportDone after them, failed or not (to
+	// bound the page cache that the transaction's dirty pages fill, and set
+	// it back).
 	ImportBegin, ImportDone []string
 	// SearchFill, when set, is an INSERT … SELECT, to be completed with a
 	// WHERE on id, that adds invitations to a search index its triggers

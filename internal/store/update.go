@@ -32,20 +32,6 @@ func (s *Store) UpdateInvitation(ctx context.Context, inv invite.Invitation, ev 
 // each statement is prepared once for the whole batch: the updates, one
 // per set of columns they write, and the audit events' insert.
 func (s *Store) UpdateInvitations(ctx context.Context, changes []invite.InvitationChange) ([]invite.Invitation, []error, error) {
-	return s.updateInvitations(ctx, changes, false)
-}
-
-// UpdateInvitationsAll applies each change as UpdateInvitations does, but
-// all or nothing: when any change fails its own check, the transaction is
-// rolled back, errs says which, and out is nil.
-func (s *Store) UpdateInvitationsAll(ctx context.Context, changes []invite.InvitationChange) ([]invite.Invitation, []error, error) {
-	return s.updateInvitations(ctx, changes, true)
-}
-
-// errChangeFailed rolls back an all-or-nothing batch of updates.
-var errChangeFailed = errors.New("a change failed")
-
-func (s *Store) updateInvitations(ctx context.Context, changes []invite.InvitationChange, all bool) ([]invite.Invitation, []error, error) {
 	if len(changes) == 0 {
 		return nil, nil, nil
 	}
@@ -53,38 +39,73 @@ func (s *Store) updateInvitations(ctx context.Context, changes []invite.Invitati
 	errs := make([]error, len(changes))
 	err := s.write(ctx, func(tx *Tx) error {
 		tx.batch = len(changes) > 1
-		// The invitations are locked first, in ID order, then changed in
-		// the order given: two batches over the same invitations in other
-		// orders would otherwise wait for each other (PostgreSQL: deadlock).
-		ids := make([]int64, len(changes))
-		for i, ch := range changes {
-			ids[i] = ch.Invitation.ID
-		}
-		if err := tx.lockInvitations(ctx, ids); err != nil {
-			return err
-		}
-		for start := 0; start < len(changes); start += updateRows {
-			end := min(start+updateRows, len(changes))
-			if err := tx.apply(ctx, changes[start:end], out[start:end], errs[start:end]); err != nil {
-				return err
-			}
-		}
-		if all && slices.ContainsFunc(errs, func(err error) bool { return err != nil }) {
-			return errChangeFailed
-		}
-		return nil
+		return tx.applyAll(ctx, changes, out, errs)
 	})
-	if errors.Is(err, errChangeFailed) {
-		return nil, errs, nil
-	}
 	if err != nil {
 		return nil, nil, err
 	}
 	return out, errs, nil
 }
 
+// errChangeFailed rolls back an all-or-nothing batch of updates.
+var errChangeFailed = errors.New("a change failed")
+
+// UpdateInvitationsChunks applies the changes that chunks passes to write,
+// chunk by chunk, all in one transaction, each as UpdateInvitations
+// applies one; write returns each change's own error, nil when it was
+// written. All or nothing: when a change of any chunk failed, or chunks
+// returns an error (which it returns), the transaction is rolled back.
+func (s *Store) UpdateInvitationsChunks(ctx context.Context, chunks func(write func([]invite.InvitationChange) ([]error, error)) error) error {
+	err := s.write(ctx, func(tx *Tx) error {
+		tx.batch = true
+		done, err := tx.bulk(ctx)
+		if err != nil {
+			return err
+		}
+		defer done()
+		refused := false
+		err = chunks(func(changes []invite.InvitationChange) ([]error, error) {
+			errs := make([]error, len(changes))
+			if err := tx.applyAll(ctx, changes, make([]invite.Invitation, len(changes)), errs); err != nil {
+				return nil, err
+			}
+			refused = refused || slices.ContainsFunc(errs, func(err error) bool { return err != nil })
+			return errs, nil
+		})
+		if err == nil && refused {
+			err = errChangeFailed
+		}
+		return err
+	})
+	if errors.Is(err, errChangeFailed) {
+		return nil
+	}
+	return err
+}
+
 // updateRows is how many changes share one read.
 const updateRows = 500
+
+// applyAll makes the changes as apply does, reading updateRows at a time.
+// It locks their invitations first, in ID order, then changes them in the
+// order given: two batches over the same invitations in other orders would
+// otherwise wait for each other (PostgreSQL: deadlock detected).
+func (t *Tx) applyAll(ctx context.Context, changes []invite.InvitationChange, out []invite.Invitation, errs []error) error {
+	ids := make([]int64, len(changes))
+	for i, ch := range changes {
+		ids[i] = ch.Invitation.ID
+	}
+	if err := t.lockInvitations(ctx, ids); err != nil {
+		return err
+	}
+	for start := 0; start < len(changes); start += updateRows {
+		end := min(start+updateRows, len(changes))
+		if err := t.apply(ctx, changes[start:end], out[start:end], errs[start:end]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // changeError reports whether err concerns one change only: the others of
 // a batch can still be written.

@@ -67,9 +67,14 @@ func TestWebhookEventsQueuedWithTheirChange(t *testing.T) {
 		ev.InvitationID = a.ID
 		evB := ev
 		evB.InvitationID = b.ID
-		_, errs, err := s.UpdateInvitationsAll(t.Context(), []invite.InvitationChange{{Invitation: ok, Event: ev}, {Invitation: stale, Event: evB}})
+		var errs []error
+		err := s.UpdateInvitationsChunks(t.Context(), func(write func([]invite.InvitationChange) ([]error, error)) error {
+			var err error
+			errs, err = write([]invite.InvitationChange{{Invitation: ok, Event: ev}, {Invitation: stale, Event: evB}})
+			return err
+		})
 		if err != nil || errs[1] == nil {
-			t.Fatalf("UpdateInvitationsAll: %v %v, want the second change refused", errs, err)
+			t.Fatalf("UpdateInvitationsChunks: %v %v, want the second change refused", errs, err)
 		}
 		// An import whose email is taken writes nothing.
 		res, err := importAll(t.Context(), s, []invite.Invitation{

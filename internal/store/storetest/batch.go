@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -10,7 +11,8 @@ import (
 
 // RunUpdateInvitations runs the conformance tests of
 // Store.UpdateInvitations, the batch of conditional updates that
-// `resend --expired` makes. open is as for Run.
+// `resend --expired` makes, and of Store.UpdateInvitationsChunks, the
+// all-or-nothing chunks of `import --update`. open is as for Run.
 func RunUpdateInvitations(t *testing.T, open func(t *testing.T) invite.Store) {
 	tests := []struct {
 		name string
@@ -23,6 +25,8 @@ func RunUpdateInvitations(t *testing.T, open func(t *testing.T) invite.Store) {
 		{"EmailTaken", testUpdateInvitationsEmailTaken},
 		{"EventAboutMissingInvitation", testUpdateInvitationsEventAboutMissingInvitation},
 		{"ConcurrentWithUpdateInvitation", testUpdateInvitationsConcurrent},
+		{"Chunks", testUpdateInvitationsChunks},
+		{"ChunksAllOrNothing", testUpdateInvitationsChunksAllOrNothing},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
@@ -32,6 +36,15 @@ func RunUpdateInvitations(t *testing.T, open func(t *testing.T) invite.Store) {
 // change is a batch entry whose event names the invitation.
 func change(inv invite.Invitation, detail string) invite.InvitationChange {
 	return invite.InvitationChange{Invitation: inv, Event: event(invite.ActionResend, inv.ID, detail)}
+}
+
+// twoInvitations creates a customer with two invitations, a@ and b@.
+func twoInvitations(tb testing.TB, s invite.Store) (c invite.Customer, a, b invite.Invitation) {
+	tb.Helper()
+	c = MustCreateCustomer(tb, s, "Alfa AB")
+	a = MustCreateInvitation(tb, s, NewInvitation(c, "a@example.com", "Anna", "Ek"))
+	b = MustCreateInvitation(tb, s, NewInvitation(c, "b@example.com", "Bo", "Ek"))
+	return c, a, b
 }
 
 // mustUpdateInvitations runs a batch that must not fail as a whole.
@@ -77,9 +90,7 @@ func testUpdateInvitationsEmpty(t *testing.T, s invite.Store) {
 // A change that cannot be written fails alone: the others of its batch are
 // written, each with its event, and the failed ones leave no trace.
 func testUpdateInvitationsEachOnItsOwn(t *testing.T, s invite.Store) {
-	c := MustCreateCustomer(t, s, "Alfa AB")
-	a := MustCreateInvitation(t, s, NewInvitation(c, "a@example.com", "Anna", "Ek"))
-	b := MustCreateInvitation(t, s, NewInvitation(c, "b@example.com", "Bo", "Ek"))
+	c, a, b := twoInvitations(t, s)
 	d := MustCreateInvitation(t, s, NewInvitation(c, "d@example.com", "Dan", "Ek"))
 	movedB := b
 	movedB.SendCount = 7
@@ -216,9 +227,7 @@ func testUpdateInvitationsEmailTaken(t *testing.T, s invite.Store) {
 // A change whose event names an invitation that does not exist is not
 // written; the others are.
 func testUpdateInvitationsEventAboutMissingInvitation(t *testing.T, s invite.Store) {
-	c := MustCreateCustomer(t, s, "Alfa AB")
-	a := MustCreateInvitation(t, s, NewInvitation(c, "a@example.com", "Anna", "Ek"))
-	b := MustCreateInvitation(t, s, NewInvitation(c, "b@example.com", "Bo", "Ek"))
+	_, a, b := twoInvitations(t, s)
 	upd := a
 	upd.SendCount++
 	bad := invite.InvitationChange{Invitation: upd, Event: event(invite.ActionResend, 9999, "about nothing")}
@@ -261,4 +270,87 @@ func testUpdateInvitationsConcurrent(t *testing.T, s invite.Store) {
 		t.Errorf("stored send count %d, version %d; want %d, %d", got.SendCount, got.Version, won[0]+1, inv.Version+1)
 	}
 	assertDetails(t, s, inv.ID, "invited race@example.com", fmt.Sprint("writer ", won[0]))
+}
+
+// updateChunks writes chunks through UpdateInvitationsChunks, returning
+// each chunk's errors.
+func updateChunks(tb testing.TB, s invite.Store, chunks ...[]invite.InvitationChange) ([][]error, error) {
+	var got [][]error
+	err := s.UpdateInvitationsChunks(tb.Context(), func(write func([]invite.InvitationChange) ([]error, error)) error {
+		for _, chunk := range chunks {
+			errs, err := write(chunk)
+			if err != nil {
+				return err
+			}
+			got = append(got, errs)
+		}
+		return nil
+	})
+	return got, err
+}
+
+// The chunks of UpdateInvitationsChunks are all written, each change with
+// its event, in one transaction: a later chunk sees an earlier one's
+// changes.
+func testUpdateInvitationsChunks(t *testing.T, s invite.Store) {
+	_, a, b := twoInvitations(t, s)
+	renamed, sent := a, b
+	renamed.FirstName = "Annika"
+	sent.SendCount++
+	again := renamed
+	again.Version++
+	again.LastName = "Lind"
+	got, err := updateChunks(t, s, []invite.InvitationChange{change(renamed, "renamed"), change(sent, "sent")}, []invite.InvitationChange{change(again, "again")})
+	if err != nil {
+		t.Fatalf("UpdateInvitationsChunks: %v", err)
+	}
+	if fmt.Sprint(got) != "[[<nil> <nil>] [<nil>]]" {
+		t.Fatalf("errors %v, want none", got)
+	}
+	again.Version++
+	sent.Version++
+	assertInvitation(t, MustInvitation(t, s, a.ID), again)
+	assertInvitation(t, MustInvitation(t, s, b.ID), sent)
+	assertDetails(t, s, a.ID, "invited a@example.com", "renamed", "again")
+	assertDetails(t, s, b.ID, "invited b@example.com", "sent")
+}
+
+// A change of a later chunk that fails its own check, or an error of the
+// caller's, rolls back every chunk: nothing is written, no event recorded.
+func testUpdateInvitationsChunksAllOrNothing(t *testing.T, s invite.Store) {
+	c, a, b := twoInvitations(t, s)
+	moved := b
+	moved.SendCount = 7
+	moved = MustUpdateInvitation(t, s, moved)
+	renamed, stale := a, b // stale: read before moved was written
+	renamed.FirstName = "Annika"
+	stale.FirstName = "Bosse"
+	missing := NewInvitation(c, "x@example.com", "Xena", "Ek")
+	missing.ID, missing.Version = 9999, 1
+
+	got, err := updateChunks(t, s, []invite.InvitationChange{change(renamed, "renamed")}, []invite.InvitationChange{change(stale, "stale"), change(missing, "missing")})
+	if err != nil {
+		t.Fatalf("UpdateInvitationsChunks: %v", err)
+	}
+	if len(got) != 2 || got[0][0] != nil {
+		t.Fatalf("errors %v, want the second chunk's", got)
+	}
+	wantErr(t, got[1][0], invite.ErrEditedMeanwhile)
+	wantCode(t, got[1][1], invite.ENOTFOUND)
+	assertInvitation(t, MustInvitation(t, s, a.ID), a)
+	assertInvitation(t, MustInvitation(t, s, b.ID), moved)
+	assertDetails(t, s, a.ID, "invited a@example.com")
+
+	refused := errors.New("refused")
+	err = s.UpdateInvitationsChunks(t.Context(), func(write func([]invite.InvitationChange) ([]error, error)) error {
+		if errs, err := write([]invite.InvitationChange{change(renamed, "renamed")}); err != nil || errs[0] != nil {
+			t.Fatalf("write: %v %v", errs, err)
+		}
+		return refused
+	})
+	if !errors.Is(err, refused) {
+		t.Fatalf("UpdateInvitationsChunks = %v, want the caller's error", err)
+	}
+	assertInvitation(t, MustInvitation(t, s, a.ID), a)
+	assertDetails(t, s, a.ID, "invited a@example.com")
 }
