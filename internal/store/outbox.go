@@ -1,7 +1,6 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -279,12 +278,11 @@ func (t *Tx) lockInvitations(ctx context.Context, ids []int64) error {
 			args[i] = id
 		}
 		rows, err := t.query(ctx, `SELECT i.id FROM invitations i WHERE i.id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`) ORDER BY i.id`+t.s.d.ForUpdate, args...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() { // each row is locked as it is read
-		}
-		if err := cmp.Or(rows.Err(), rows.Close()); err != nil {
+		// Each row is locked as it is read.
+		if err := each(rows, err, func(sc scanner) (int64, error) {
+			var id int64
+			return id, sc.Scan(&id)
+		}, func(int64) error { return nil }); err != nil {
 			return err
 		}
 	}
