@@ -59,7 +59,7 @@ func (s *Service) ImportUpdate(ctx context.Context, src ImportSource, opts Impor
 	err = s.Store.UpdateInvitationsChunks(ctx, func(write func([]InvitationChange) ([]error, error)) error {
 		res.Updated, u.unchanged, u.problems = res.Updated[:0], 0, u.problems[:0]
 		clear(u.codes)
-		err := inChunks(src, func(rec ImportRecord) (InvitationChange, bool, error) {
+		err := inChunks(u.batched(ctx, src), func(rec ImportRecord) (InvitationChange, bool, error) {
 			ch, ok, err := u.row(ctx, rec)
 			if err == nil && !ok && opts.Written != nil {
 				opts.Written() // a row that writes nothing
@@ -113,8 +113,11 @@ type importUpdate struct {
 	actor string
 	// named maps each invitation a row names to that row's line and the
 	// version the first pass read (int32s: a million rows take some 20 MB).
-	named     map[int64]namedRow
-	second    bool // the second pass: named is complete
+	named  map[int64]namedRow
+	second bool // the second pass: named is complete
+	// read holds the invitations the rows of the current batch name by ID,
+	// read with one query a batch instead of one a row.
+	read      map[int64]Invitation
 	unchanged int
 	problems  []ImportProblem
 	codes     map[Code]bool
@@ -125,6 +128,44 @@ type namedRow struct{ line, version int32 }
 func (u *importUpdate) fail(code Code, line int, field, format string, args ...any) {
 	u.codes[code] = true
 	u.problems = append(u.problems, ImportProblem{Line: line, Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+// batched passes src's records on a batch of chunkRows at a time, having
+// read the invitations they name by ID into u.read: the second pass, which
+// other writers wait for, reads one query a batch instead of one a row.
+func (u *importUpdate) batched(ctx context.Context, src ImportSource) ImportSource {
+	return func(fn func(ImportRecord) error) error {
+		batch := make([]ImportRecord, 0, chunkRows)
+		flush := func() error {
+			var ids []int64
+			for _, rec := range batch {
+				if n, err := strconv.ParseInt(strings.TrimSpace(rec.ID), 10, 64); err == nil && n > 0 {
+					ids = append(ids, n)
+				}
+			}
+			var err error
+			if u.read, err = u.s.Store.InvitationsByID(ctx, ids); err != nil {
+				return err
+			}
+			for _, rec := range batch {
+				if err := fn(rec); err != nil {
+					return err
+				}
+			}
+			batch = batch[:0]
+			return nil
+		}
+		err := src(func(rec ImportRecord) error {
+			if batch = append(batch, rec); len(batch) == chunkRows {
+				return flush()
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return flush()
+	}
 }
 
 // refusal is the ImportError of the problems found, nil when none.
@@ -148,7 +189,7 @@ func (u *importUpdate) refusal() error {
 // change is conditional on the version the first pass read.
 func (u *importUpdate) row(ctx context.Context, rec ImportRecord) (InvitationChange, bool, error) {
 	problems := len(u.problems)
-	inv, ok, err := u.s.updateTarget(ctx, rec, u.named, u.fail)
+	inv, ok, err := u.target(ctx, rec)
 	if err != nil || !ok {
 		return InvitationChange{}, false, err
 	}
@@ -208,9 +249,10 @@ func (u *importUpdate) row(ctx context.Context, rec ImportRecord) (InvitationCha
 		InvitationID: inv.ID, Detail: "changed " + Changes(changed)}}, true, nil
 }
 
-// updateTarget finds the invitation a row of an update names, or reports
-// with fail why it cannot.
-func (s *Service) updateTarget(ctx context.Context, rec ImportRecord, named map[int64]namedRow, fail func(Code, int, string, string, ...any)) (Invitation, bool, error) {
+// target finds the invitation a row of an update names, or reports with
+// fail why it cannot.
+func (u *importUpdate) target(ctx context.Context, rec ImportRecord) (Invitation, bool, error) {
+	s, named, fail := u.s, u.named, u.fail
 	email := strings.TrimSpace(rec.Email)
 	if id := strings.TrimSpace(rec.ID); id != "" {
 		n, err := strconv.ParseInt(id, 10, 64)
@@ -218,7 +260,10 @@ func (s *Service) updateTarget(ctx context.Context, rec ImportRecord, named map[
 			fail(EINVALID, rec.Line, "id", "must be an invitation's ID, a whole number (got %q)", id)
 			return Invitation{}, false, nil
 		}
-		inv, err := s.Store.Invitation(ctx, n)
+		inv, read := u.read[n]
+		if !read {
+			inv, err = s.Store.Invitation(ctx, n) // ENOTFOUND, said as the store says it
+		}
 		switch {
 		case ErrorCode(err) == ENOTFOUND:
 			fail(ENOTFOUND, rec.Line, "id", "no invitation with ID %d", n)

@@ -41,6 +41,9 @@ type InvitationStore interface {
 	CreateInvitation(ctx context.Context, inv *Invitation, ev AuditEvent, mail DeliveryKind) error
 	// Invitation returns one invitation. ENOTFOUND if none.
 	Invitation(ctx context.Context, id int64) (Invitation, error)
+	// InvitationsByID returns the invitations of ids that exist, by ID,
+	// read in one snapshot.
+	InvitationsByID(ctx context.Context, ids []int64) (map[int64]Invitation, error)
 	// InvitationsByEmail returns every invitation for an email, ignoring
 	// case, newest first; customerID 0 means any customer.
 	InvitationsByEmail(ctx context.Context, email string, customerID int64) ([]Invitation, error)

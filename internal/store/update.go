@@ -148,20 +148,49 @@ func (t *Tx) apply(ctx context.Context, changes []invite.InvitationChange, out [
 
 // readChanged reads the stored invitations the changes name, by ID.
 func (t *Tx) readChanged(ctx context.Context, changes []invite.InvitationChange) (map[int64]invite.Invitation, error) {
-	ids := make([]any, len(changes))
+	ids := make([]int64, len(changes))
 	for i, ch := range changes {
 		ids[i] = ch.Invitation.ID
 	}
-	rows, err := t.query(ctx, `SELECT `+invitationColumns+invitationFrom+` WHERE i.id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, ids...)
-	invs, err := collect(rows, err, scanInvitation)
+	stored, err := t.invitationsByID(ctx, ids)
 	if err != nil {
 		return nil, t.s.errorf("update invitations", err)
 	}
-	stored := make(map[int64]invite.Invitation, len(invs))
-	for _, inv := range invs {
-		stored[inv.ID] = inv
+	return stored, nil
+}
+
+// invitationsByID reads the invitations ids that exist, by ID, updateRows
+// a query.
+func (t *Tx) invitationsByID(ctx context.Context, ids []int64) (map[int64]invite.Invitation, error) {
+	stored := make(map[int64]invite.Invitation, len(ids))
+	for chunk := range slices.Chunk(ids, updateRows) {
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := t.query(ctx, `SELECT `+invitationColumns+invitationFrom+` WHERE i.id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`, args...)
+		err = each(rows, err, scanInvitation, func(inv invite.Invitation) error {
+			stored[inv.ID] = inv
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
 	return stored, nil
+}
+
+// InvitationsByID reads the invitations ids that exist, in one snapshot.
+func (s *Store) InvitationsByID(ctx context.Context, ids []int64) (map[int64]invite.Invitation, error) {
+	var out map[int64]invite.Invitation
+	err := s.read(ctx, func(tx *Tx) (err error) {
+		out, err = tx.invitationsByID(ctx, ids)
+		return err
+	})
+	if err != nil {
+		return nil, s.errorf("read invitations", err)
+	}
+	return out, nil
 }
 
 // update writes the columns of inv that differ from the stored invitation,

@@ -327,3 +327,24 @@ func testInsertInvitationsAllOrNothing(t *testing.T, s invite.Store) {
 		t.Errorf("a failed batch left %d invitations behind", n)
 	}
 }
+
+// InvitationsByID reads the invitations that exist of the IDs given, each
+// as Invitation reads it; unknown IDs are left out.
+func testInvitationsByID(t *testing.T, s invite.Store) {
+	c := MustCreateCustomer(t, s, "Acme AB")
+	a := MustCreateInvitation(t, s, NewInvitation(c, "a@example.com", "Anna", "Ek"))
+	MustCreateInvitation(t, s, NewInvitation(c, "b@example.com", "Bo", "Ek"))
+	d := MustCreateInvitation(t, s, NewInvitation(c, "d@example.com", "Dan", "Ek"))
+	got, err := s.InvitationsByID(t.Context(), []int64{d.ID, 9999, a.ID, a.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("got %d invitations, want 2: %+v", len(got), got)
+	}
+	assertInvitation(t, got[a.ID], a)
+	assertInvitation(t, got[d.ID], d)
+	if none, err := s.InvitationsByID(t.Context(), nil); err != nil || len(none) != 0 {
+		t.Errorf("no IDs: %v, %v", none, err)
+	}
+}

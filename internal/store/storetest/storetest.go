@@ -82,6 +82,7 @@ func Run(t *testing.T, open func(t *testing.T) invite.Store) {
 		{"OutboxSupersede", testOutboxSupersede},
 		{"OutboxConcurrentClaims", testOutboxConcurrentClaims},
 		{"OutboxRecordRacesRenewal", testOutboxRecordRacesRenewal},
+		{"InvitationsByID", testInvitationsByID},
 		{"BatchesInOppositeOrders", testBatchesInOppositeOrders},
 		{"OutboxDeliveryStateModel", testOutboxDeliveryStateModel},
 	}
