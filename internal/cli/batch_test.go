@@ -135,14 +135,7 @@ func TestPurgeAndDeliverDryRunList(t *testing.T) {
 	r := setup(t)
 	r.must("revoke", "2", "--yes")
 	// A mail server that refuses connections: the resent email stays queued.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().(*net.TCPAddr)
-	l.Close()
-	r.env["INVITECTL_SMTP_HOST"], r.env["INVITECTL_SMTP_PORT"], r.env["INVITECTL_MAIL_FROM"] = "127.0.0.1", itoa(int64(addr.Port)), "noreply@example.com"
-	r.env["INVITECTL_SMTP_ENCRYPTION"] = "none"
+	r.refusingSMTP(t)
 	if code := r.do("resend", "1"); code != cli.ExitDelivery {
 		t.Fatalf("resend: exit %d\n%s", code, r.stderr.String())
 	}
@@ -176,14 +169,7 @@ func TestResendExpiredSaysAFailedConnectionOnce(t *testing.T) {
 	r := setup(t)
 	r.must("invite", "--customer", "Acme AB", "--email", "c@example.com", "--first-name", "Cia", "--last-name", "Ek", "--no-send")
 	r.now = r.now.AddDate(1, 0, 1) // all three expired
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().(*net.TCPAddr)
-	l.Close()
-	r.env["INVITECTL_SMTP_HOST"], r.env["INVITECTL_SMTP_PORT"], r.env["INVITECTL_MAIL_FROM"] = "127.0.0.1", itoa(int64(addr.Port)), "noreply@example.com"
-	r.env["INVITECTL_SMTP_ENCRYPTION"] = "none"
+	r.refusingSMTP(t)
 	if code := r.do("resend", "--expired"); code != cli.ExitDelivery {
 		t.Fatalf("resend --expired: exit %d\n%s", code, r.stderr.String())
 	}
@@ -194,4 +180,17 @@ func TestResendExpiredSaysAFailedConnectionOnce(t *testing.T) {
 	if !strings.Contains(r.stdout.String(), "Resent 0 of 3 expired invitations with a new link. 3 could not be delivered") {
 		t.Errorf("stdout:\n%s", r.stdout.String())
 	}
+}
+
+// refusingSMTP points r at a mail server on loopback that refuses every
+// connection (a port that was free a moment ago).
+func (r *run) refusingSMTP(t *testing.T) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := itoa(int64(l.Addr().(*net.TCPAddr).Port))
+	l.Close()
+	r.env["INVITECTL_SMTP_HOST"], r.env["INVITECTL_SMTP_PORT"], r.env["INVITECTL_MAIL_FROM"], r.env["INVITECTL_SMTP_ENCRYPTION"] = "127.0.0.1", port, "noreply@example.com", "none"
 }

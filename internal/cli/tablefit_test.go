@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -97,13 +96,7 @@ func TestTablesFitInPseudoTerminal(t *testing.T) {
 	registerUser(t, r, customer, "konstantinopolitanska.ostergren-wallenius@example.com", "Konstantinopolitanska", "Östergren-Wallenius")
 	r.must("revoke", "2", "--yes")
 	// The resent email of invitation 1 stays queued: the mail server refuses.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := itoa(int64(l.Addr().(*net.TCPAddr).Port))
-	l.Close()
-	r.env["INVITECTL_SMTP_HOST"], r.env["INVITECTL_SMTP_PORT"], r.env["INVITECTL_MAIL_FROM"], r.env["INVITECTL_SMTP_ENCRYPTION"] = "127.0.0.1", port, "noreply@example.com", "none"
+	r.refusingSMTP(t)
 	r.do("resend", "1")
 	later := "2026-03-05T09:00:00Z"
 	for _, c := range []struct {
