@@ -22,7 +22,8 @@ type Traces struct {
 
 // RunErasure replays a realistic life of three invitations — invite, edits
 // of names and phone, resends, a failed email naming the address, a
-// revoke, an accept, sign-ins, a password reset — then purges and deletes
+// revoke, an accept, sign-ins, a password reset, the account page's
+// language and password changes — then purges and deletes
 // the account, and reads what the store kept: none of the values that
 // belonged to an erased invitation or account may appear anywhere, while a
 // kept invitation's values must (or the reading proves nothing).
@@ -106,6 +107,19 @@ func RunErasure(t *testing.T, open func(t *testing.T) invite.Store, traces Trace
 	newHash := "$argon2id$v=19$m=19456,t=2,p=1$bmV3c2FsdG5ld3NhbHQ$c2Vjb25kaGFzaG9mdWxyaWtyYWRlcm1hbg"
 	if err := signIn.ResetPassword(ctx, u.ID, u.PasswordHash, newHash, NewSession("third session of ulrik", at(9)),
 		ev(invite.ActionReset, acc.ID, acc.Email, "password reset through an emailed link; every other session ended", 9)); err != nil {
+		t.Fatal(err)
+	}
+	// On the account page: another language, and the password changed again.
+	account, ok := s.(invite.AccountStore)
+	if !ok {
+		t.Fatal("the store cannot change accounts")
+	}
+	if err := account.SetUserLanguage(ctx, u.ID, invite.Swedish, ev(invite.ActionLanguage, acc.ID, acc.Email, "account language set to sv", 10)); err != nil {
+		t.Fatal(err)
+	}
+	thirdHash := "$argon2id$v=19$m=19456,t=2,p=1$dGhpcmRzYWx0dGhpcmQ$dGhpcmRoYXNob2Z1bHJpa3JhZGVybWFuMDE"
+	if err := account.ChangePassword(ctx, u.ID, newHash, thirdHash, NewSession("third session of ulrik", at(9)).IDHash,
+		ev(invite.ActionPasswordChange, acc.ID, acc.Email, "password changed on the account page", 11)); err != nil {
 		t.Fatal(err)
 	}
 
