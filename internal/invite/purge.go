@@ -94,8 +94,8 @@ func (s *Service) ListUsers(ctx context.Context, q UserQuery) (UserPage, error) 
 	if err != nil {
 		return p, err
 	}
-	if q.Page > 1 && PageOffset(q.Page, q.PerPage) >= p.Total {
-		return UserPage{}, PageRangeError(q.Page, p.Total, q.PerPage)
+	if err := pastEnd(q.Page, q.PerPage, p.Total); err != nil {
+		return UserPage{}, err
 	}
 	return p, nil
 }

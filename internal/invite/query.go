@@ -173,8 +173,13 @@ func LastPage(total, perPage int) int {
 	return (total + perPage - 1) / perPage
 }
 
-// PageRangeError is returned for a page past the end.
-func PageRangeError(page, total, perPage int) error {
+// pastEnd is the error of a page past the end of total rows (the first
+// page never is), nil for a page within it: list, users list and audit
+// alike.
+func pastEnd(page, perPage, total int) error {
+	if page <= 1 || PageOffset(page, perPage) < total {
+		return nil
+	}
 	last := LastPage(total, perPage)
 	return ErrPageRange.Explain("page %d is past the end: the last page is %d", page, last).
 		With(About{LastPage: last, Total: total, PerPage: perPage})

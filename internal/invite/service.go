@@ -297,8 +297,8 @@ func (s *Service) List(ctx context.Context, q ListQuery) (InvitationPage, error)
 	if err != nil {
 		return p, err
 	}
-	if q.Page > 1 && q.Offset() >= p.Total {
-		return InvitationPage{}, PageRangeError(q.Page, p.Total, q.PerPage)
+	if err := pastEnd(q.Page, q.PerPage, p.Total); err != nil {
+		return InvitationPage{}, err
 	}
 	return p, nil
 }
@@ -355,8 +355,8 @@ func (s *Service) Audit(ctx context.Context, q AuditQuery) (AuditPage, error) {
 	if err != nil {
 		return p, err
 	}
-	if q.Page > 1 && q.Offset() >= p.Total {
-		return AuditPage{}, PageRangeError(q.Page, p.Total, q.PerPage)
+	if err := pastEnd(q.Page, q.PerPage, p.Total); err != nil {
+		return AuditPage{}, err
 	}
 	return p, nil
 }
@@ -370,13 +370,11 @@ func (s *Service) Customers(ctx context.Context) ([]CustomerSummary, error) {
 // EnsureCustomers returns the customers with the given names, creating
 // those that do not exist yet (each with its audit event).
 func (s *Service) EnsureCustomers(ctx context.Context, actor string, names []string) ([]Customer, error) {
-	now := s.now()
 	out := make([]Customer, 0, len(names))
 	for _, name := range names {
 		c, err := s.Store.CustomerByName(ctx, name)
 		if ErrorCode(err) == ENOTFOUND {
-			c = Customer{Name: name, CreatedAt: now}
-			err = s.Store.CreateCustomer(ctx, &c, AuditEvent{At: now, Actor: actor, Action: ActionCustomerAdd, Detail: "customer " + strconv.Quote(name)})
+			c, err = s.AddCustomer(ctx, actor, name)
 		}
 		if err != nil {
 			return nil, err
